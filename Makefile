@@ -1,0 +1,37 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := var/demo
+# A fixed, documented demo date (a Monday morning in the user's zone) so the demo is repeatable.
+DEMO_NOW ?= 2026-12-07T08:30:00-05:00
+
+.PHONY: run test check bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	@test -f $(DEMO)/automation.toml || $(BIN)/automation init $(DEMO)
+	AUTOMATION_NOW=$(DEMO_NOW) $(BIN)/automation --config $(DEMO)/automation.toml import config/example_contacts.csv
+	AUTOMATION_NOW=$(DEMO_NOW) $(BIN)/automation --config $(DEMO)/automation.toml run --once
+	AUTOMATION_NOW=$(DEMO_NOW) $(BIN)/automation --config $(DEMO)/automation.toml contacts
+	@echo "Drafts are in $(DEMO)/mail/Drafts (a Maildir: open it with mutt -f $(DEMO)/mail/Drafts)."
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+check: $(STAMP)
+	$(BIN)/ruff check automation tests
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) var
