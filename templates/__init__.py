@@ -1,0 +1,1 @@
+"""Default Jinja2 templates shipped with the package (copied by `automation init`)."""
