@@ -60,6 +60,9 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level.upper(), logging.WARNING),
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr,
                         force=True)
+    from automation import logsafe
+
+    logsafe.install()  # belt and braces: no token reaches the log even if something logs one
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -104,7 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     verbose = "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv)
     try:
-        cli.main(args=argv, prog_name="automation", standalone_mode=False)
+        # Without standalone mode click returns an Exit's code instead of raising it.
+        code = cli.main(args=argv, prog_name="automation", standalone_mode=False)
     except click.exceptions.Abort:
         err_console.print("aborted")
         sys.exit(1)
@@ -131,4 +135,4 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
                           "(run with --verbose for the traceback)")
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
