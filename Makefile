@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@test -f $(DEMO)/automation.toml || $(BIN)/automation init $(DEMO)
 	AUTOMATION_NOW=$(DEMO_NOW) $(BIN)/automation --config $(DEMO)/automation.toml import config/example_contacts.csv
+	AUTOMATION_NOW=$(DEMO_NOW) $(BIN)/automation --config $(DEMO)/automation.toml import config/example_referrals.csv --referred-by priya.raman@example.com
 	AUTOMATION_NOW=$(DEMO_NOW) $(BIN)/automation --config $(DEMO)/automation.toml run --once
 	AUTOMATION_NOW=$(DEMO_NOW) $(BIN)/automation --config $(DEMO)/automation.toml contacts
 	@echo "Drafts are in $(DEMO)/mail/Drafts (a Maildir: open it with mutt -f $(DEMO)/mail/Drafts)."

@@ -82,20 +82,26 @@ def contacts(app: AppContext, status: str | None, as_json: bool) -> None:
         out.print("No contacts yet: `automation import FILE` adds some.")
         return
     zone = svc.config.me.timezone
-    table = Table(title=f"{len(rows)} contact(s)", title_justify="left")
-    for column in ("email", "name", "company", "status", "offered slots", "needs attention"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=f"{len(rows)} contact(s); slots in {zone.key}", title_justify="left")
+    table.add_column("email", no_wrap=True)
+    table.add_column("name")
+    table.add_column("company")
+    table.add_column("status", no_wrap=True)
+    table.add_column("offered slots", no_wrap=True)
+    attention = any(row["needs_attention"] for row in rows)
+    if attention:
+        table.add_column("needs attention", overflow="fold")
     for row in rows:
-        slots = ", ".join(_short(s, zone) for s in row["offered_slots"])
-        table.add_row(row["email"], row["name"], row["company"], row["status"], slots,
-                      row["needs_attention"] or "")
+        slots = "\n".join(_short(s, zone) for s in row["offered_slots"])
+        cells = [row["email"], row["name"], row["company"], row["status"], slots]
+        table.add_row(*cells, *([row["needs_attention"] or ""] if attention else []))
     out.print(table)
 
 
 def _short(iso: str, zone: Any) -> str:
     from datetime import datetime
 
-    return datetime.fromisoformat(iso).astimezone(zone).strftime("%a %b %d %H:%M")
+    return datetime.fromisoformat(iso).astimezone(zone).strftime("%a %d %b %H:%M")
 
 
 def status_data(svc: Services) -> dict[str, Any]:
@@ -106,8 +112,15 @@ def status_data(svc: Services) -> dict[str, Any]:
     last = svc.store.last_tick()
     if last:
         last = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in last.items()}
+    from automation.cli.pipeline_cmds import referral_yield
+    from automation.health import failing, template_failures
+    from automation.lock import daemon_status
+
     return {"counts": {s.value: counts.get(s.value, 0) for s in Status},
-            "total": sum(counts.values()), "needs_attention": attention, "last_tick": last}
+            "total": sum(counts.values()), "needs_attention": attention, "last_tick": last,
+            "daemon": daemon_status(svc.config.database),
+            "failing": failing(svc.store) + template_failures(svc.store),
+            "referrals": referral_yield(svc)}
 
 
 @cli.command()
@@ -133,3 +146,20 @@ def status(app: AppContext, as_json: bool) -> None:
     last = data["last_tick"]
     if last:
         out.print(f"Last run: {last['started_at']} ({last['outcome'] or 'running'})")
+    ref = data["referrals"]
+    if ref["interviews"]:
+        out.print(f"Referrals: {ref['referrals']} from {ref['interviews']} interview(s), "
+                  f"{ref['per_interview']} per interview (target {ref['target']})")
+    _print_health(data)
+
+
+def _print_health(data: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    daemon = data["daemon"]
+    out.print(f"Daemon: running (pid {daemon['pid']})" if daemon["running"]
+              else "Daemon: not running")
+    for item in data["failing"]:
+        retry = f"; next try {item['retry_at']}" if item.get("retry_at") else ""
+        out.print(f"[red]Failing:[/] {escape(item['error'] + retry)}")
+        out.print(f"  fix: {escape(item['fix'])}")
