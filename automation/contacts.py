@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from automation.importers import ImportResult, read_contacts
+from automation.models import Contact
 from automation.services import Services
 
 
@@ -15,6 +16,7 @@ class ImportSummary:
     result: ImportResult
     created: int
     updated: int
+    unchanged: int = 0
 
 
 def import_contacts(svc: Services, path: Path, *, fmt: str = "auto", tags: Sequence[str] = (),
@@ -28,13 +30,26 @@ def import_contacts(svc: Services, path: Path, *, fmt: str = "auto", tags: Seque
     store, now = svc.store, svc.clock()
     referrer = store.require_contact(referred_by) if referred_by else None
     result = read_contacts(path, fmt, progress=progress)
-    created = updated = 0
+    created = updated = unchanged = 0
     with store.transaction():
         for record in result.records:
+            before = store.find_contact(record.email)
             contact, is_new = store.upsert_contact(
                 record, now, tags=tags, referred_by=referrer.id if referrer else None)
-            created += is_new
-            updated += not is_new
+            if is_new:
+                created += 1
+            elif _profile(before) == _profile(contact):
+                unchanged += 1
+            else:
+                updated += 1
             if referrer is not None and contact.id != referrer.id:
                 store.add_referral(referrer.id or 0, contact.id or 0, now)
-    return ImportSummary(result=result, created=created, updated=updated)
+    return ImportSummary(result=result, created=created, updated=updated, unchanged=unchanged)
+
+
+def _profile(contact: Contact | None) -> tuple[object, ...]:
+    if contact is None:
+        return ()
+    return (contact.name, contact.first_name, contact.last_name, contact.company, contact.role,
+            contact.timezone, contact.notes, contact.phone, contact.location, contact.tags,
+            contact.aliases, contact.referred_by)

@@ -44,7 +44,7 @@ def import_cmd(app: AppContext, file: Path, fmt: str, tags: tuple[str, ...],
     for row in summary.result.warnings:
         err_console.print(f"[yellow]warning[/] {file.name} line {row.line}: {row.reason}")
     out.print(f"{summary.result.format}: {summary.created} imported, {summary.updated} updated, "
-              f"{len(summary.result.skipped)} skipped")
+              f"{summary.unchanged} unchanged, {len(summary.result.skipped)} skipped")
 
 
 def contact_json(svc: Services, contact: Any, now: Any) -> dict[str, Any]:
