@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 
@@ -50,11 +50,14 @@ class Interval:
     def __post_init__(self) -> None:
         require_aware(self.start, "Interval.start")
         require_aware(self.end, "Interval.end")
-        if self.end < self.start:
+        # Compare instants in UTC: Python compares two datetimes sharing a tzinfo by wall
+        # clock and ignores ``fold``, which is wrong on the night the clocks go back.
+        if self.end.astimezone(UTC) < self.start.astimezone(UTC):
             raise ValueError(f"Interval ends before it starts: {self.start} > {self.end}")
 
     def overlaps(self, other: Interval) -> bool:
-        return self.start < other.end and other.start < self.end
+        return (self.start.astimezone(UTC) < other.end.astimezone(UTC)
+                and other.start.astimezone(UTC) < self.end.astimezone(UTC))
 
 
 @dataclass(frozen=True, order=True)
