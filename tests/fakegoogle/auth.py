@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import secrets
 from collections.abc import Iterable
@@ -25,6 +27,7 @@ class TokenStore:
         self.refresh: dict[str, frozenset[str]] = {}
         self.revoked: set[str] = set()
         self.granted_scopes: set[str] = set()
+        self.codes: dict[str, tuple[frozenset[str], str]] = {}
         self._serial = itertools.count(1)
 
     def issue(self, scopes: Iterable[str]) -> tuple[str, str]:
@@ -48,8 +51,28 @@ class TokenStore:
         """Every access token issued so far stops working (401), as after an hour."""
         self.access.clear()
 
+    def issue_code(self, scopes: Iterable[str], code_challenge: str = "") -> str:
+        """The one-time code Google puts in the redirect after the user consents to ``scopes``."""
+        code = f"4/fake-code-{next(self._serial)}-{secrets.token_hex(6)}"
+        self.codes[code] = (frozenset(normalize_scope(s) for s in scopes), code_challenge)
+        return code
+
+    def _exchange_code(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        scopes, challenge = self.codes.pop(form.get("code", ""), (None, ""))
+        if scopes is None:
+            return 400, {"error": "invalid_grant", "error_description": "Malformed auth code."}
+        if challenge:  # PKCE (S256), as the installed-app flow sends it
+            digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()
+            if base64.urlsafe_b64encode(digest).decode().rstrip("=") != challenge:
+                return 400, {"error": "invalid_grant", "error_description": "Invalid code verifier."}
+        access, refresh = self.issue(scopes)
+        return 200, {"access_token": access, "refresh_token": refresh, "expires_in": 3599,
+                     "scope": " ".join(sorted(scopes)), "token_type": "Bearer"}
+
     def token_endpoint(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """Answer ``POST /token`` the way Google's OAuth server does (status, JSON body)."""
+        if form.get("grant_type") == "authorization_code":
+            return self._exchange_code(form)
         if form.get("grant_type") != "refresh_token":
             return 400, {
                 "error": "unsupported_grant_type",

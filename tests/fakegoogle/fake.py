@@ -151,6 +151,11 @@ class FakeGoogle:
             **kwargs,
         )
 
+    def authorization_code(self, scopes: Iterable[str], code_challenge: str = "") -> str:
+        """The code Google's consent screen would redirect with; ``/token`` exchanges it once."""
+        with self.lock:
+            return self.tokens.issue_code(scopes, code_challenge)
+
     def revoke_refresh_token(self, refresh_token: str) -> None:
         with self.lock:
             self.tokens.revoke_refresh_token(refresh_token)
