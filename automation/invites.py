@@ -38,6 +38,15 @@ PARTSTATS = {"NEEDS-ACTION": "needsAction", "ACCEPTED": "accepted", "DECLINED": 
              "TENTATIVE": "tentative", "DELEGATED": "declined"}
 
 
+def param_text(value: str) -> str:
+    """A value safe inside a property parameter such as CN.
+
+    icalendar leaves a value ending in a backslash unquoted, and readers then take ``\\;`` for
+    an escaped semicolon, corrupting the rest of the line; no display name needs a backslash.
+    """
+    return value.replace("\\", "/")
+
+
 def _mailto(email: str) -> str:
     return f"mailto:{email}"
 
@@ -65,10 +74,10 @@ def _event(spec: EventSpec, dtstamp: datetime) -> Event:
         event.add("description", spec.description)
     event.add("transp", "OPAQUE")
     organizer = vCalAddress(_mailto(spec.organizer_email))
-    organizer.params["CN"] = spec.organizer_name or spec.organizer_email
+    organizer.params["CN"] = param_text(spec.organizer_name or spec.organizer_email)
     event.add("organizer", organizer)
     attendee = vCalAddress(_mailto(spec.attendee_email))
-    attendee.params["CN"] = spec.attendee_name or spec.attendee_email
+    attendee.params["CN"] = param_text(spec.attendee_name or spec.attendee_email)
     attendee.params["CUTYPE"] = "INDIVIDUAL"
     attendee.params["ROLE"] = "REQ-PARTICIPANT"
     attendee.params["PARTSTAT"] = "NEEDS-ACTION"

@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from automation.models import Availability, Interval, Slot, require_aware
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NAIVE_EPOCH = datetime(1970, 1, 1)
+_NAIVE_EPOCH = _EPOCH.replace(tzinfo=None)
 _MICROSECOND = timedelta(microseconds=1)
 _MINUTE_US = 60_000_000
 _HOUR_US = 60 * _MINUTE_US
@@ -59,7 +59,8 @@ def find_slots(
     the dates already used, earliest first: first those at least ``buffer_minutes`` clear of the
     slots already chosen, then any that merely do not overlap them. Fewer than ``count`` slots
     come back when no more exist. Slots are in ``avail.timezone`` and last exactly
-    ``slot_minutes`` of real time.
+    ``slot_minutes`` of real time. A slot across a fall-back change (01:50 EDT to 01:00 EST)
+    ends earlier on the wall clock than it starts, so compare slot times in UTC.
 
     ``held`` pairs are ``(holder_id, interval)``; the holds of ``exclude_holder`` (the contact
     the offer is for) are ignored entirely. Raises ValueError if ``now`` is naive or ``avail``

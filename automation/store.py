@@ -445,6 +445,11 @@ class Store:
             self.conn.execute("UPDATE holds SET released_at = ? WHERE contact_id = ? "
                               "AND released_at IS NULL", (ts(now), contact_id))
 
+    def drop_holds(self, message_id: str) -> None:
+        """Forget the slots of a draft that was never sent (withdrawn or deleted): they were
+        never offered, so they must not become the contact's latest offer."""
+        self.conn.execute("DELETE FROM holds WHERE message_id = ?", (message_id,))
+
     # -- messages ---------------------------------------------------------------------------
 
     @staticmethod

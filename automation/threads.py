@@ -28,7 +28,10 @@ class ReplyContext:
 def thread_messages(store: Store, contact_id: int) -> list[MessageRow]:
     """The contact's exchanged messages, oldest first (drafted outreach if none yet)."""
     rows = store.messages_for(contact_id)
-    exchanged = [m for m in rows if m.message_id and m.direction in ("sent", "inbound")]
+    # Machines' mail (auto-replies, bounces) is no part of the conversation to answer.
+    exchanged = [m for m in rows if m.message_id and (
+        m.direction == "sent"
+        or m.direction == "inbound" and m.classification not in ("auto_reply", "bounce"))]
     if not exchanged:
         exchanged = [m for m in rows if m.message_id and m.kind == "outreach"]
     return sorted(exchanged, key=lambda m: (m.sent_at or m.created_at, m.id))

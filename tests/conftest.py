@@ -70,7 +70,9 @@ class Workspace:
                 lines[i] = f"{key} = {value}"
                 done = True
                 break
-        if not done:
+        if not done and current == section:  # the section is the file's last one
+            lines.append(f"{key} = {value}")
+        elif not done:
             lines += [f"[{section}]", f"{key} = {value}"]
         self.config.write_text("\n".join(lines) + "\n")
 

@@ -508,6 +508,33 @@ def test_refresh_cannot_widen_the_granted_scopes(fake):
     assert GMAIL_SEND not in fake.granted_scopes
 
 
+def test_authorization_code_is_exchanged_once_with_its_verifier(fake):
+    import hashlib
+
+    verifier = "v" * 64
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    code = fake.authorization_code([READONLY], challenge.decode().rstrip("="))
+    form = {"grant_type": "authorization_code", "code": code, "client_id": "cid"}
+    status, body = plain_http_form(fake, {**form, "code_verifier": "w" * 64})
+    assert (status, body["error"]) == (400, "invalid_grant")  # a wrong verifier burns the code
+    code = fake.authorization_code([READONLY], challenge.decode().rstrip("="))
+    status, body = plain_http_form(fake, {**form, "code": code, "code_verifier": verifier})
+    assert status == 200 and body["refresh_token"] and body["scope"] == READONLY
+    assert plain_http(fake, "GET", "gmail/v1/users/me/profile", None, body["access_token"])[0] \
+        == 200
+    again = plain_http_form(fake, {**form, "code": code, "code_verifier": verifier})
+    assert again[0] == 400  # one use only
+
+
+def plain_http_form(fake, form):
+    from urllib.parse import urlencode
+
+    resp, content = httplib2.Http().request(
+        fake.token_uri, "POST", body=urlencode(form),
+        headers={"content-type": "application/x-www-form-urlencoded"})
+    return resp.status, json.loads(content)
+
+
 def test_expired_access_token_is_refreshed_by_the_client(fake, gmail):
     fake.expire_access_tokens()
     assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == "me@example.com"

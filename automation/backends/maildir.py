@@ -70,10 +70,14 @@ class MaildirMailbox:
                 continue  # moved or deleted by a mail client meanwhile
 
     def find_draft(self, message_id: str) -> DraftRef | None:
-        self.drafts.clean()
-        for key, headers in self._headers(self.drafts):
-            if str(headers.get("Message-ID", "")).strip() == message_id:
-                return DraftRef(draft_id=key, message_id=message_id)
+        try:  # the port promises BackendError, never a bare OSError (e.g. a broken tmp/)
+            self.drafts.clean()
+            for key, headers in self._headers(self.drafts):
+                if str(headers.get("Message-ID", "")).strip() == message_id:
+                    return DraftRef(draft_id=key, message_id=message_id)
+        except OSError as exc:
+            raise BackendError(f"cannot read the drafts in {self.root / 'Drafts'}: {exc}; "
+                               "check the folder and its permissions") from exc
         return None
 
     def draft_message_ids(self) -> set[str]:

@@ -11,7 +11,13 @@ import click
 
 from automation.backends.maildir import ensure_maildir
 from automation.cli import AppContext, cli, err_console, out
-from automation.compose import TEMPLATE_NAMES, default_templates_dir, render, template_env
+from automation.compose import (
+    TEMPLATE_NAMES,
+    Rendered,
+    default_templates_dir,
+    render,
+    template_env,
+)
 from automation.errors import TemplateError, UserError
 from automation.models import Contact, Slot
 from automation.tick import TickReport, tick
@@ -135,38 +141,49 @@ def sample_contact() -> tuple[Contact, Contact]:
 @click.pass_obj
 def templates_check(app: AppContext, directory: Path | None) -> None:
     """Render every template against a sample contact; exit 1 if any fails."""
-    from datetime import datetime
-
     from automation.config import Me
-    from automation.outreach import template_variables
 
     config = app.config() if directory is None or app.config_path.exists() else None
     if directory is None:
         directory = config.templates_dir  # type: ignore[union-attr]
     me = config.me if config else Me("Alex Rivera", "alex@example.org",
                                      ZoneInfo("America/New_York"))
-    env = template_env(directory)
-    contact, referrer = sample_contact()
-    start = datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo("America/New_York"))
-    slots = [Slot(start + timedelta(days=d), start + timedelta(days=d, minutes=10))
-             for d in range(3)]
     failures = 0
-    for name in TEMPLATE_NAMES:
-        if not (directory / name).exists() and not (default_templates_dir() / name).exists():
-            continue
-        variables = template_variables(me, contact, slots=slots, referrer=referrer)
-        variables.setdefault("interview", {"label": "Tue, Dec 8, 10:00\u201310:10 AM EST",
-                                           "location": "Phone", "start": start})
-        try:
-            rendered = render(env, name, variables)
-        except TemplateError as exc:
+    for name, rendered, error in check_templates(directory, me):
+        if rendered is None:
             failures += 1
-            out.print(f"[red]FAIL[/] {exc}")
+            out.print(f"[red]FAIL[/] {error}")
             continue
         words = len(rendered.body.split())
         out.print(f"[green]ok[/]   {name}: \"{rendered.subject}\" ({words} words)")
     if failures:
         raise click.exceptions.Exit(1)
+
+
+def check_templates(directory: Path, me) -> list[tuple[str, Rendered | None, TemplateError | None]]:
+    """Render every template in ``directory`` (or shipped) against a sample contact:
+    ``(name, rendered, None)`` or ``(name, None, error)`` each (also used by ``doctor``)."""
+    from datetime import datetime
+
+    from automation.booking import sample_interview
+    from automation.outreach import template_variables
+
+    env = template_env(directory)
+    contact, referrer = sample_contact()
+    start = datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    slots = [Slot(start + timedelta(days=d), start + timedelta(days=d, minutes=10))
+             for d in range(3)]
+    results: list[tuple[str, Rendered | None, TemplateError | None]] = []
+    for name in TEMPLATE_NAMES:
+        if not (directory / name).exists() and not (default_templates_dir() / name).exists():
+            continue
+        variables = template_variables(me, contact, slots=slots, referrer=referrer)
+        variables.setdefault("interview", sample_interview(start))
+        try:
+            results.append((name, render(env, name, variables), None))
+        except TemplateError as exc:
+            results.append((name, None, exc))
+    return results
 
 
 @cli.command()
@@ -198,7 +215,7 @@ def print_report(report: TickReport, svc) -> None:
     for email, reason in report.outreach.flagged:
         out.print(f"[yellow]Needs attention[/] {email}: {reason}")
     for line in report.events:
-        out.print(line)
+        out.print(line, markup=False)  # lines quote replies: "[...]" is text, not markup
     if report.outreach.capped:
         out.print(f"{report.outreach.capped} new contact(s) wait for tomorrow "
                   f"(daily_outreach_cap = {svc.config.cadence.daily_outreach_cap})")
@@ -208,5 +225,6 @@ def print_report(report: TickReport, svc) -> None:
         out.print("Nothing to do: everything is up to date.")
     elif report.dry_run:
         out.print("Dry run: nothing was written.")
-    elif report.outreach.drafted and svc.config.backend == "local":
+    elif (report.outreach.drafted or report.pipeline["drafted"] or report.pipeline["booked"]) \
+            and svc.config.backend == "local":
         out.print(f"Drafts are in {svc.config.local.maildir / 'Drafts'}")

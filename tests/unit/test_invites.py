@@ -20,6 +20,7 @@ from automation.invites import (
     calendar_part,
     event_ics,
     invite_ics,
+    param_text,
     parse_event,
 )
 from automation.ports import EventSpec
@@ -192,5 +193,5 @@ def test_any_event_round_trips_through_the_calendar_file(summary, description, l
                  start=start.astimezone(ZoneInfo(zone)), end=start + timedelta(minutes=10),
                  timezone=zone)
     back = parse_event(event_ics(event, STAMP))
-    assert back == event
+    assert back == replace(event, attendee_name=param_text(event.attendee_name))
     assert back.start.utcoffset() == start.astimezone(ZoneInfo(zone)).utcoffset()

@@ -1,0 +1,242 @@
+"""One contract for the Mailbox port, run against every backend.
+
+To add a backend, add a factory to ``MAILBOXES``: it gets pytest's ``tmp_path`` and returns a
+``MailboxUnderTest`` — the port, plus two ways to play the world the way that backend would
+see it: ``send(message_id, new_message_id=None)`` (the user presses Send on our draft; some
+clients give the sent copy a new Message-ID) and ``deliver(message)`` (mail arrives).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from automation.backends.maildir import MaildirMailbox
+from automation.backends.memory import MemoryMailbox
+from automation.compose import build_message
+from automation.ports import DraftRef, Mailbox, MailItem, SyncResult, Watch
+from tests import play
+from tests.fakegoogle import FakeGoogle
+from tests.googlekit import open_on_fake
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=NY)
+
+
+@dataclass
+class MailboxUnderTest:
+    mailbox: Mailbox
+    send: Callable[..., None]  # (message_id, new_message_id=None)
+    deliver: Callable[[EmailMessage], None]
+    #: A thread id the backend accepts for a reply draft (Gmail: only a thread that exists).
+    thread: Callable[[], str] = lambda: "thread-42"
+    close: Callable[[], None] = lambda: None
+
+
+def memory_mailbox(tmp_path: Path) -> MailboxUnderTest:
+    box = MemoryMailbox()
+
+    def send(message_id: str, new_message_id: str | None = None) -> None:
+        item = box.send(message_id)
+        if new_message_id is not None:
+            del item.message["Message-ID"]
+            item.message["Message-ID"] = new_message_id
+
+    return MailboxUnderTest(box, send, lambda message: box.deliver(message) and None)
+
+
+def maildir_mailbox(tmp_path: Path) -> MailboxUnderTest:
+    root = tmp_path / "mail"
+    box = MaildirMailbox(root)
+
+    def send(message_id: str, new_message_id: str | None = None) -> None:
+        play.send(root, message_id, new_message_id=new_message_id)
+
+    return MailboxUnderTest(box, send, lambda message: play.deliver(root, message) and None)
+
+
+def gmail_mailbox(tmp_path: Path) -> MailboxUnderTest:
+    # The package's Gmail adapter over HTTP against a fresh loopback fake of the Gmail API.
+    fake = FakeGoogle(email="alex@example.org").start()
+    box, _ = open_on_fake(fake, tmp_path / "google")
+
+    def send(message_id: str, new_message_id: str | None = None) -> None:
+        (draft_id,) = [d.id for d in fake.drafts()
+                       if fake.message(d.message_id).header("Message-ID") == message_id]
+        fake.send_draft(draft_id, message_id_header=new_message_id or message_id)
+
+    def thread() -> str:  # Gmail keeps a draft in a thread only if it exists, same subject
+        return fake.message(fake.deliver(reply(0, in_reply_to="<earlier@example.org>"))).thread_id
+
+    return MailboxUnderTest(box, send, lambda message: fake.deliver(message) and None,
+                            thread=thread, close=fake.stop)
+
+
+MAILBOXES: dict[str, Callable[[Path], MailboxUnderTest]] = {
+    "memory": memory_mailbox,
+    "maildir": maildir_mailbox,
+    "gmail": gmail_mailbox,
+}
+
+
+@pytest.fixture(params=sorted(MAILBOXES))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MailboxUnderTest]:
+    under_test = MAILBOXES[request.param](tmp_path)
+    yield under_test
+    under_test.close()
+
+
+def draft(n: int = 1, subject: str = "Ten minutes to learn about your work?") -> EmailMessage:
+    return build_message(sender_name="Alex Rivera", sender="alex@example.org",
+                         to_name="Priya Raman", to="priya.raman@example.com", subject=subject,
+                         body=f"Hi Priya, draft {n}. Grüße — ☕\n", now=NOW,
+                         message_id=f"<outreach-{n}-c0ffee@example.org>")
+
+
+def reply(n: int, in_reply_to: str = "<outreach-1-c0ffee@example.org>") -> EmailMessage:
+    return build_message(sender_name="Priya Raman", sender="priya.raman@example.com",
+                         to_name="Alex Rivera", to="alex@example.org",
+                         subject="Re: Ten minutes to learn about your work?",
+                         body=f"Option {n} works.\n", now=NOW,
+                         message_id=f"<reply-{n}@mail.example.com>", in_reply_to=in_reply_to)
+
+
+def mid(item: MailItem) -> str:
+    return str(item.message["Message-ID"]).strip()
+
+
+#: What the tick watches once Priya has had outreach (Gmail fetches only such bodies).
+WATCH = Watch(addresses=frozenset({"priya.raman@example.com"}))
+
+
+class Seen:
+    """What the tick does with ``known``: remember each processed key."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.cursor: str | None = None
+
+    def sync(self, box: Mailbox, *, commit: bool = True) -> SyncResult:
+        result = box.sync(self.cursor, WATCH, known=self.keys.__contains__)
+        if commit:
+            self.keys |= {i.key for i in result.items}
+            self.cursor = result.cursor
+        return result
+
+
+class TestMailboxContract:
+    def test_create_then_find_the_draft(self, backend: MailboxUnderTest) -> None:
+        message = draft()
+        ref = backend.mailbox.create_draft(message)
+        assert isinstance(ref, DraftRef) and ref.draft_id
+        assert ref.message_id == "<outreach-1-c0ffee@example.org>"
+        found = backend.mailbox.find_draft(ref.message_id)
+        assert found is not None and found.message_id == ref.message_id
+        assert backend.mailbox.find_draft("<nope@example.org>") is None
+        assert backend.mailbox.draft_message_ids() == {ref.message_id}
+
+    def test_a_thread_id_given_is_kept(self, backend: MailboxUnderTest) -> None:
+        thread_id = backend.thread()
+        ref = backend.mailbox.create_draft(draft(), thread_id=thread_id)
+        assert ref.thread_id == thread_id
+
+    def test_drafts_are_independent(self, backend: MailboxUnderTest) -> None:
+        first = backend.mailbox.create_draft(draft(1))
+        second = backend.mailbox.create_draft(draft(2))
+        assert first.draft_id != second.draft_id
+        assert backend.mailbox.draft_message_ids() == {first.message_id, second.message_id}
+        backend.mailbox.delete_draft(first)
+        assert backend.mailbox.draft_message_ids() == {second.message_id}
+
+    def test_delete_draft_is_idempotent(self, backend: MailboxUnderTest) -> None:
+        ref = backend.mailbox.create_draft(draft())
+        backend.mailbox.delete_draft(ref)
+        backend.mailbox.delete_draft(ref)  # already gone: not an error
+        assert backend.mailbox.find_draft(ref.message_id) is None
+        assert backend.mailbox.draft_message_ids() == set()
+
+    def test_delete_finds_the_draft_by_message_id(self, backend: MailboxUnderTest) -> None:
+        # A client may rename or re-id a draft; the Message-ID still names it.
+        ref = backend.mailbox.create_draft(draft())
+        backend.mailbox.delete_draft(DraftRef("stale-draft-id", ref.message_id))
+        assert backend.mailbox.draft_message_ids() == set()
+
+    def test_sent_draft_leaves_drafts_and_shows_up_once(self, backend: MailboxUnderTest) -> None:
+        ref = backend.mailbox.create_draft(draft())
+        backend.send(ref.message_id)
+        assert backend.mailbox.draft_message_ids() == set()
+        seen = Seen()
+        (item,) = seen.sync(backend.mailbox).items
+        assert item.folder == "sent" and mid(item) == ref.message_id
+        assert item.message["To"].addresses[0].addr_spec == "priya.raman@example.com"
+        assert str(item.message["Subject"]) == "Ten minutes to learn about your work?"
+        assert "Grüße" in item.message.get_content() or not item.has_body
+        assert seen.sync(backend.mailbox).items == []
+
+    def test_sent_copy_may_carry_a_new_message_id(self, backend: MailboxUnderTest) -> None:
+        ref = backend.mailbox.create_draft(draft())
+        backend.send(ref.message_id, new_message_id="<client-minted@example.org>")
+        (item,) = Seen().sync(backend.mailbox).items
+        assert mid(item) == "<client-minted@example.org>"
+        assert str(item.message["Subject"]) == "Ten minutes to learn about your work?"
+
+    def test_inbox_items_come_once_with_known(self, backend: MailboxUnderTest) -> None:
+        seen = Seen()
+        assert seen.sync(backend.mailbox).items == []
+        backend.deliver(reply(1))
+        (first,) = seen.sync(backend.mailbox).items
+        assert first.folder == "inbox" and mid(first) == "<reply-1@mail.example.com>"
+        assert str(first.message["In-Reply-To"]) == "<outreach-1-c0ffee@example.org>"
+        assert first.has_body and "Option 1 works." in first.message.get_content()
+        backend.deliver(reply(2))
+        (second,) = seen.sync(backend.mailbox).items
+        assert mid(second) == "<reply-2@mail.example.com>" and second.key != first.key
+        assert seen.sync(backend.mailbox).items == []
+
+    def test_sent_and_inbox_in_one_sync(self, backend: MailboxUnderTest) -> None:
+        ref = backend.mailbox.create_draft(draft())
+        backend.send(ref.message_id)
+        backend.deliver(reply(2))
+        items = Seen().sync(backend.mailbox).items
+        assert sorted((i.folder, mid(i)) for i in items) == [
+            ("inbox", "<reply-2@mail.example.com>"), ("sent", ref.message_id)]
+        assert len({i.key for i in items}) == 2
+
+    def test_an_uncommitted_sync_loses_nothing(self, backend: MailboxUnderTest) -> None:
+        # A tick that crashed before recording what it saw passes the old cursor again.
+        seen = Seen()
+        backend.deliver(reply(1))
+        backend.deliver(reply(2))
+        first = seen.sync(backend.mailbox, commit=False).items
+        assert sorted(mid(i) for i in first) == ["<reply-1@mail.example.com>",
+                                                 "<reply-2@mail.example.com>"]
+        # Half of it was processed (marked seen) before the crash.
+        seen.keys.add(first[0].key)
+        again = seen.sync(backend.mailbox).items
+        assert [i.key for i in again] == [first[1].key]
+        assert mid(again[0]) == mid(first[1])
+        assert seen.sync(backend.mailbox).items == []
+
+    def test_known_items_are_skipped(self, backend: MailboxUnderTest) -> None:
+        backend.deliver(reply(1))
+        backend.deliver(reply(2))
+        everything = backend.mailbox.sync(None, Watch())
+        keys = {i.key for i in everything.items}
+        assert len(keys) == 2
+        assert backend.mailbox.sync(None, Watch(), known=keys.__contains__).items == []
+
+    def test_many_deliveries_between_syncs_are_all_reported(self,
+                                                          backend: MailboxUnderTest) -> None:
+        seen, reported = Seen(), []
+        for batch in range(4):
+            for n in range(batch):
+                backend.deliver(reply(10 * batch + n))
+            reported += [mid(i) for i in seen.sync(backend.mailbox).items]
+        expected = [f"<reply-{10 * b + n}@mail.example.com>" for b in range(4) for n in range(b)]
+        assert sorted(reported) == sorted(expected)
