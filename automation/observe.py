@@ -28,8 +28,9 @@ from automation.effects import (
     withdraw_drafts,
 )
 from automation.models import Contact, Status
+from automation.picks import find_pick
 from automation.ports import MailItem, Watch
-from automation.replies import Kind, classify, find_pick
+from automation.replies import Kind, classify
 from automation.services import Services
 from automation.store import MessageRow, Store
 

@@ -23,7 +23,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from automation.models import TERMINAL, Status
-from automation.replies import Kind, Pick
+from automation.picks import Pick
+from automation.replies import Kind
 
 #: The happy path, one step at a time.
 FORWARD: dict[Status, Status] = {

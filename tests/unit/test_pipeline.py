@@ -19,7 +19,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from automation import pipeline as core
 from automation.models import TERMINAL, Status
-from automation.replies import Kind, Pick
+from automation.picks import Pick
+from automation.replies import Kind
 
 NY = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from automation.models import Slot
-from automation.replies import Classification, Kind, Pick, classify, find_pick, new_text
+from automation.picks import Pick, find_pick
+from automation.replies import Classification, Kind, classify, new_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
