@@ -10,8 +10,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from automation.compose import build_message, new_message_id, render, slot_views
-from automation.drafting import DraftRequest, draft_once, intent_key
 from automation.config import Me
+from automation.drafting import DraftRequest, draft_once, intent_key
 from automation.errors import TemplateError
 from automation.models import Contact, Interval, Slot, Status
 from automation.services import Services

@@ -11,8 +11,14 @@ import pytest
 
 from automation.backends.memory import MemoryCalendar, MemoryMailbox
 from automation.clock import fixed_clock, parse_now
-from automation.compose import (build_message, clean_header, render, reply_subject, slot_label,
-                                template_env)
+from automation.compose import (
+    build_message,
+    clean_header,
+    render,
+    reply_subject,
+    slot_label,
+    template_env,
+)
 from automation.config import parse_config
 from automation.drafting import DraftRequest, draft_once, intent_key, reconcile
 from automation.errors import ConfigError, TemplateError, UserError
