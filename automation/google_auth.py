@@ -16,7 +16,6 @@ never logged.
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import json
 import logging
@@ -33,6 +32,7 @@ from google.oauth2.credentials import Credentials
 
 from automation.config import GoogleConfig
 from automation.errors import AuthError, BackendError, UserError
+from automation.files import write_private
 
 log = logging.getLogger(__name__)
 
@@ -79,20 +79,9 @@ def ssh_tunnel_line(port: int) -> str:
 def save_token(credentials: Credentials, path: Path) -> None:
     """Write the authorized-user JSON to ``path`` with mode 0600, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    data = credentials.to_json().encode()
     try:
-        # Created 0600 from the start: the token is never readable by others, not even briefly.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        write_private(path, credentials.to_json().encode())
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise UserError(f"cannot write the token file {path}: {exc}; check [google] token "
                         "and the folder's permissions") from exc
     log.info("saved the Google token to %s", path)

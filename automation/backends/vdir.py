@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from automation.clock import Clock, system_clock
 from automation.errors import BackendError
+from automation.files import write_private
 from automation.icsbusy import busy_from_files
 from automation.invites import attendee_partstat, event_ics, parse_event
 from automation.models import Interval
@@ -95,23 +95,9 @@ class VdirCalendar:
         return path.name
 
     def _write_atomic(self, path: Path, data: bytes) -> None:
-        # The temporary name does not end in .ics, so no reader ever takes it for an event.
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-            dir_fd = os.open(self.folder, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)  # make the rename itself durable
-            finally:
-                os.close(dir_fd)
+            write_private(path, data)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise BackendError(f"cannot write the event file {path}: {exc}; check the [local] "
                                "calendar folder and its permissions") from exc
 
