@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import jinja2
 
@@ -39,10 +40,42 @@ def open_backends(config: Config) -> tuple[Mailbox, Calendar]:
     return open_local(config)
 
 
+class _LazyBackends:
+    """Opens the backends once, on first use of either port."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.pair: tuple[Mailbox, Calendar] | None = None
+
+    def get(self, index: int) -> Any:
+        if self.pair is None:
+            self.pair = open_backends(self.config)
+        return self.pair[index]
+
+
+class _LazyPort:
+    """A Mailbox or Calendar stand-in that opens the real one when first touched."""
+
+    def __init__(self, backends: _LazyBackends, index: int) -> None:
+        self._backends, self._index = backends, index
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backends.get(self._index), name)
+
+
 def open_services(config: Config, clock: Clock = system_clock, *,
-                  mailbox: Mailbox | None = None, calendar: Calendar | None = None) -> Services:
-    """Open the store and the backends (or use the given ports, e.g. in-memory fakes)."""
+                  mailbox: Mailbox | None = None, calendar: Calendar | None = None,
+                  lazy: bool = False) -> Services:
+    """Open the store and the backends (or use the given ports, e.g. in-memory fakes).
+
+    ``lazy`` opens the backends on first use, so read commands (contacts, status, show) keep
+    working while a backend is failing (an expired token, an unreachable API), and a tick
+    records such a failure in its health like any other.
+    """
     store = Store.open(config.database)
+    if lazy and mailbox is None and calendar is None:
+        backends = _LazyBackends(config)
+        mailbox, calendar = _LazyPort(backends, 0), _LazyPort(backends, 1)  # type: ignore[assignment]
     try:
         if mailbox is None or calendar is None:
             opened_mailbox, opened_calendar = open_backends(config)

@@ -7,6 +7,7 @@ error. ``--verbose`` shows details (and the traceback of an unexpected failure).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -46,7 +47,8 @@ class AppContext:
 
     def services(self) -> Services:
         if self._services is None:
-            self._services = open_services(self.config(), system_clock)
+            # Lazy backends: a command that only reads the database never needs them.
+            self._services = open_services(self.config(), system_clock, lazy=True)
         return self._services
 
     def close(self) -> None:
@@ -104,6 +106,8 @@ def _register() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map every error to a message and an exit code."""
+    # Drafts, events, the database and its journals hold private mail: owner-only files.
+    os.umask(0o077)
     _register()
     verbose = "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv)
     try:
