@@ -141,6 +141,9 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
 
 def _flag(svc: Services, contact: Contact, reason: str, now: datetime,
           result: OutreachResult, dry_run: bool) -> None:
+    """Flag the contact; a flag it already carries is no change (the tick stays quiet)."""
+    if contact.needs_attention == reason:
+        return
     result.flagged.append((contact.email, reason))
-    if not dry_run and contact.needs_attention != reason:
+    if not dry_run:
         svc.store.flag(contact.id or 0, reason, now)

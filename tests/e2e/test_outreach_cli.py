@@ -115,6 +115,8 @@ def test_template_error_flags_only_that_contact(workspace: Workspace, tmp_path: 
     assert "nickname" in dana["needs_attention"]
     assert "line 4" in dana["needs_attention"]
     assert len(workspace.drafts()) == 4
+    again = workspace.ok("run", "--once", now=MONDAY)  # the same flag again is no news
+    assert "Nothing to do" in again.out and "Needs attention" not in again.out
 
 
 def test_no_header_injection_from_contact_fields(workspace: Workspace, tmp_path: Path) -> None:
