@@ -257,6 +257,9 @@ def _perform(svc: Services, intent: Intent) -> None:
         if p["release_holds"]:
             store.release_holds(contact_id, now)
         new = Status(p["new_status"])
+        flag = store.get_contact(contact_id).needs_attention or ""
+        if new == Status.SCHEDULED and flag.startswith("reply needs you"):
+            store.flag(contact_id, None, now)  # booking is what the unclear reply asked for
         if store.get_contact(contact_id).status != new:
             store.set_status(contact_id, new, now, cause=p["cause"], detail=detail)
         else:

@@ -637,3 +637,16 @@ def test_a_mail_written_by_hand_is_not_taken_for_the_pending_draft(story: Story)
     assert states[str(follow_up["Message-ID"])] == ("draft", "drafted")
     assert states["<by-hand-1@mail.example.org>"] == ("sent", "sent")
     story.draft(email, "follow_up")  # still in Drafts, still ours to track
+
+
+def test_booking_by_hand_settles_an_unclear_reply(story: Story) -> None:
+    story.start(PRIYA)
+    outreach = story.send("priya.raman@example.com", "outreach", at(7, 9))
+    story.reply("h07_base64_two_options.eml", {"outreach": outreach}, at(7, 15))
+    story.run(at(7, 15, 5))
+    assert story.ws.contact("priya.raman@example.com")["needs_attention"].startswith(
+        "reply needs you")
+    story.ws.ok("book", "priya.raman@example.com", "--option", "1", now=at(7, 16).isoformat())
+    contact = story.ws.contact("priya.raman@example.com")
+    assert contact["status"] == "scheduled"
+    assert contact["needs_attention"] is None
