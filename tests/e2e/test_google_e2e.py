@@ -284,7 +284,7 @@ def test_reply_tracking_costs_o_new_messages(story: GmailStory, fake: FakeGoogle
         print(f"\nGmail units for one tick, {TRACKED} tracked threads, 3 new messages: "
               f"{units} {gmail}")
     # drafts.list 5 (sent/discarded detection) + history.list 2 + 3 new messages x 5 = 22.
-    assert units <= 22, gmail
+    assert units <= 20, gmail  # the issue: ~20 units for 1,000 threads and 3 new messages
     assert gmail.get("gmail.users.messages.get") == 15  # only the 3 new ones were fetched
     assert "gmail.users.threads.get" not in gmail and "gmail.users.messages.list" not in gmail
 
