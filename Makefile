@@ -29,7 +29,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 check: $(STAMP)
-	$(BIN)/ruff check automation tests
+	$(BIN)/ruff check automation tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
