@@ -1,3 +1,3 @@
-from automation.cli import main
+from automation.interfaces.cli import main
 
 main()

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from automation.core.models import Availability
 from automation.errors import ConfigError, UserError
-from automation.models import Availability
 
 ENV_CONFIG = "AUTOMATION_CONFIG"
 DEFAULT_CONFIG = Path("config/automation.toml")

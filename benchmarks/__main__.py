@@ -20,15 +20,15 @@ from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from automation.backends.memory import MemoryCalendar, MemoryMailbox
-from automation.clock import fixed_clock
+from automation.adapters.clock import fixed_clock
+from automation.adapters.memory import MemoryCalendar, MemoryMailbox
+from automation.app.contacts import import_contacts
+from automation.app.tick import tick
+from automation.bootstrap import open_services
 from automation.config import load_config
-from automation.contacts import import_contacts
-from automation.importers import read_contacts
-from automation.models import Availability, Interval
-from automation.services import open_services
-from automation.slots import find_slots
-from automation.tick import tick
+from automation.core.importers import read_contacts
+from automation.core.models import Availability, Interval
+from automation.core.slots import find_slots
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 7, 8, 30, tzinfo=NY)

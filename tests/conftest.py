@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from automation.cli import main
+from automation.interfaces.cli import main
 
 
 @dataclass

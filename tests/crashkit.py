@@ -320,8 +320,8 @@ import time
 
 _pause = float(os.environ.get("CRASHKIT_SLOW_WRITE_SECONDS", "0") or 0)
 if _pause > 0:
-    from automation.backends.maildir import MaildirMailbox
-    from automation.backends.vdir import VdirCalendar
+    from automation.adapters.local.maildir import MaildirMailbox
+    from automation.adapters.local.vdir import VdirCalendar
 
     def _slow(method):
         @functools.wraps(method)

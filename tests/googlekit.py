@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from automation.backends.gcal import GoogleCalendar, event_id
-from automation.backends.gmail import GmailMailbox
-from automation.backends.google import open_google
-from automation.backends.google_http import Pacer
+from automation.adapters.google import open_google
+from automation.adapters.google.gcal import GoogleCalendar, event_id
+from automation.adapters.google.gmail import GmailMailbox
+from automation.adapters.google.http import Pacer
 from automation.config import Config, parse_config
 from tests.fakegoogle import DEFAULT_SCOPES, FakeGoogle
 from tests.fakegoogle.fake import CLIENT_ID, CLIENT_SECRET

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar as ICalendar
 
-from automation.backends.memory import MemoryCalendar
-from automation.backends.vdir import VdirCalendar
-from automation.clock import fixed_clock
-from automation.models import Interval
-from automation.ports import Calendar, EventSpec
+from automation.adapters.clock import fixed_clock
+from automation.adapters.local.vdir import VdirCalendar
+from automation.adapters.memory import MemoryCalendar
+from automation.app.ports import Calendar, EventSpec
+from automation.core.models import Interval
 from tests.fakegoogle import FakeGoogle
 from tests.googlekit import answer_invite, open_on_fake
 

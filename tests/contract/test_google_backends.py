@@ -14,17 +14,17 @@ from pathlib import Path
 import googleapiclient.http
 import pytest
 
-from automation.backends import gmail as gmail_backend
-from automation.backends.gcal import event_id
-from automation.backends.gmail import FULL_SYNC_CAP, GmailMailbox
-from automation.backends.google_http import Pacer
-from automation.clock import fixed_clock
-from automation.compose import build_message
-from automation.drafting import DraftRequest, draft_once, intent_key, reconcile
+from automation.adapters.clock import fixed_clock
+from automation.adapters.google import gmail as gmail_backend
+from automation.adapters.google.gcal import event_id
+from automation.adapters.google.gmail import FULL_SYNC_CAP, GmailMailbox
+from automation.adapters.google.http import Pacer
+from automation.app.drafting import DraftRequest, draft_once, intent_key, reconcile
+from automation.app.ports import EventSpec, Watch
+from automation.bootstrap import open_services
+from automation.core.compose import build_message
+from automation.core.models import ContactRecord, Interval, Status
 from automation.errors import AuthError, BackendError
-from automation.models import ContactRecord, Interval, Status
-from automation.ports import EventSpec, Watch
-from automation.services import open_services
 from tests.fakegoogle import FakeGoogle
 from tests.googlekit import google_config, open_on_fake, write_token
 

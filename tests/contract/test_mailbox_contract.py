@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.backends.maildir import MaildirMailbox
-from automation.backends.memory import MemoryMailbox
-from automation.compose import build_message
-from automation.ports import DraftRef, Mailbox, MailItem, SyncResult, Watch
+from automation.adapters.local.maildir import MaildirMailbox
+from automation.adapters.memory import MemoryMailbox
+from automation.app.ports import DraftRef, Mailbox, MailItem, SyncResult, Watch
+from automation.core.compose import build_message
 from tests import play
 from tests.fakegoogle import FakeGoogle
 from tests.googlekit import open_on_fake

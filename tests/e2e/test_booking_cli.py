@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from automation import booking
-from automation.backends.maildir import MaildirMailbox
-from automation.backends.memory import MemoryCalendar
-from automation.clock import parse_now
+from automation.adapters.clock import parse_now
+from automation.adapters.local.maildir import MaildirMailbox
+from automation.adapters.memory import MemoryCalendar
+from automation.app import booking
+from automation.bootstrap import open_services
 from automation.config import load_config
 from automation.errors import BackendError
-from automation.services import open_services
 from tests.conftest import REPO, Workspace, write_csv
 
 MONDAY = "2026-12-07T08:30:00-05:00"
@@ -364,7 +364,7 @@ def test_calendar_that_sends_invites_gets_a_plain_confirmation(workspace: Worksp
 
 def test_booking_waits_for_a_running_tick(workspace: Workspace,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    lock = pytest.importorskip("automation.lock")
+    lock = pytest.importorskip("automation.adapters.lock")
     setup_outreach(workspace)
     monkeypatch.setattr(lock, "TICK_LOCK_WAIT_SECONDS", 0.2)
     config = load_config(workspace.config)

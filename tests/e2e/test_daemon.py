@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from automation import health, lock
+from automation.adapters import lock
+from automation.adapters.lock import PidLock, daemon_lock_path, tick_lock_path
+from automation.adapters.store import Store
+from automation.app import health
 from automation.errors import AlreadyRunning
-from automation.lock import PidLock, daemon_lock_path, tick_lock_path
-from automation.store import Store
 from tests.conftest import REPO, Workspace
 from tests.daemonkit import Proc, cli_env, contacts_csv
 
@@ -115,7 +116,7 @@ def test_run_once_waits_for_a_tick_in_progress_then_says_already_running(
     monkeypatch.setattr(lock, "TICK_LOCK_WAIT_SECONDS", 1.5)
     holder = subprocess.Popen(  # another process in the middle of a tick
         [sys.executable, "-c", "import sys, time; from pathlib import Path; "
-         "from automation.lock import PidLock; PidLock(Path(sys.argv[1])).acquire(); "
+         "from automation.adapters.lock import PidLock; PidLock(Path(sys.argv[1])).acquire(); "
          "print('held', flush=True); time.sleep(60)",
          str(tick_lock_path(workspace.root / "automation.db"))],
         cwd=str(REPO), env=cli_env(None), stdout=subprocess.PIPE, text=True)
@@ -350,7 +351,7 @@ def test_a_long_tick_is_cut_short_after_the_grace_period_and_finished_by_the_nex
     """SIGTERM during a tick longer than STOP_GRACE_SECONDS: the daemon stops within seconds
     anyway (the journal makes that safe); a second SIGTERM stops it at once. The next run
     finishes the work, and nothing is doubled."""
-    from automation.daemon import STOP_GRACE_SECONDS
+    from automation.interfaces.daemon import STOP_GRACE_SECONDS
     from tests.crashkit import WORKLOAD_CONFIG
     from tests.fakegoogle import FakeGoogle
     from tests.googlekit import write_token

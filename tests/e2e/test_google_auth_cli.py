@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from automation.google_auth import SCOPES
+from automation.adapters.google.auth import SCOPES
 from tests.conftest import Result, Workspace
 from tests.fakegoogle import FakeGoogle
 from tests.googlekit import write_client_secrets, write_token

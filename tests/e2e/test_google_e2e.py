@@ -20,11 +20,11 @@ from email.message import EmailMessage
 import googleapiclient.http
 import pytest
 
-from automation.backends.gcal import event_id
+from automation.adapters.google.gcal import event_id
+from automation.adapters.store import Store
+from automation.app.observe import CURSOR
 from automation.config import load_config
-from automation.models import ContactRecord, Status
-from automation.observe import CURSOR
-from automation.store import Store
+from automation.core.models import ContactRecord, Status
 from tests.conftest import Workspace
 from tests.e2e import test_pipeline_cli as pipeline
 from tests.e2e.test_pipeline_cli import PRIYA, Story, at, fixture_reply, parse

@@ -23,10 +23,10 @@ from pathlib import Path
 import googleapiclient.http
 import pytest
 
-from automation import logsafe
-from automation.cli import configure_logging
-from automation.lock import daemon_lock_path, tick_lock_path
-from automation.store import Store
+from automation.adapters import logsafe
+from automation.adapters.lock import daemon_lock_path, tick_lock_path
+from automation.adapters.store import Store
+from automation.interfaces.cli import configure_logging
 from tests import play
 from tests.conftest import REPO, Workspace, write_csv
 from tests.crashkit import WORKLOAD_CONFIG, MovableNow

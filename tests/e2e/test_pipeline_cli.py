@@ -26,15 +26,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.backends.memory import MemoryCalendar, MemoryMailbox
-from automation.cli.setup_cmds import CONFIG_TEMPLATE
-from automation.compose import build_message, new_message_id, reply_subject
+from automation.adapters.memory import MemoryCalendar, MemoryMailbox
+from automation.app.drafting import DraftRequest, draft_once, intent_key
+from automation.app.services import Services
+from automation.app.tick import tick
+from automation.bootstrap import open_services
 from automation.config import load_config
-from automation.drafting import DraftRequest, draft_once, intent_key
-from automation.models import ContactRecord, Slot, Status
-from automation.replies import classify
-from automation.services import Services, open_services
-from automation.tick import tick
+from automation.core.compose import build_message, new_message_id, reply_subject
+from automation.core.models import ContactRecord, Slot, Status
+from automation.core.replies import classify
+from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
 from tests import play
 from tests.conftest import Workspace, write_csv
 

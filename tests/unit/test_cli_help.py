@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 
-from automation.cli import _register, cli
+from automation.interfaces.cli import _register, cli
 
 _register()
 

@@ -9,9 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.backends.memory import MemoryCalendar, MemoryMailbox
-from automation.clock import fixed_clock, parse_now
-from automation.compose import (
+from automation.adapters.clock import fixed_clock, parse_now
+from automation.adapters.memory import MemoryCalendar, MemoryMailbox
+from automation.adapters.store import Store
+from automation.app.drafting import DraftRequest, draft_once, intent_key, reconcile
+from automation.bootstrap import open_services
+from automation.config import parse_config
+from automation.core.compose import (
     build_message,
     clean_header,
     render,
@@ -19,12 +23,8 @@ from automation.compose import (
     slot_label,
     template_env,
 )
-from automation.config import parse_config
-from automation.drafting import DraftRequest, draft_once, intent_key, reconcile
+from automation.core.models import ContactRecord, Slot, Status
 from automation.errors import ConfigError, TemplateError, UserError
-from automation.models import ContactRecord, Slot, Status
-from automation.services import open_services
-from automation.store import Store
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 7, 8, 30, tzinfo=NY)

@@ -9,17 +9,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation import health
-from automation.backends.memory import MemoryCalendar, MemoryMailbox
-from automation.cli.setup_cmds import CONFIG_TEMPLATE
-from automation.clock import fixed_clock
+from automation.adapters.clock import fixed_clock
+from automation.adapters.logsafe import redact
+from automation.adapters.memory import MemoryCalendar, MemoryMailbox
+from automation.adapters.store import Store
+from automation.app import health
+from automation.app.digest import DIGEST_CURSOR, digest_due, send_digest
+from automation.app.services import Services
+from automation.bootstrap import open_services
 from automation.config import load_config
-from automation.daemon import MAX_BACKOFF_SECONDS, backoff_seconds, tick_guarded
-from automation.digest import DIGEST_CURSOR, digest_due, send_digest
 from automation.errors import AuthError, BackendError, ConfigError, TemplateError
-from automation.logsafe import redact
-from automation.services import Services, open_services
-from automation.store import Store
+from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
+from automation.interfaces.daemon import MAX_BACKOFF_SECONDS, backoff_seconds, tick_guarded
 
 NY = ZoneInfo("America/New_York")
 MORNING = datetime(2026, 12, 7, 8, 30, tzinfo=NY)

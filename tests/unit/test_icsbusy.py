@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from automation.core.icsbusy import busy_from_files, busy_from_ics
+from automation.core.models import Interval
 from automation.errors import UserError
-from automation.icsbusy import busy_from_files, busy_from_ics
-from automation.models import Interval
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ics"
 NY = ZoneInfo("America/New_York")

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from automation.errors import UserError
-from automation.importers import (
+from automation.core.importers import (
     FORMATS,
     ImportResult,
     detect_format,
     normalise_email,
     read_contacts,
 )
-from automation.models import ContactRecord, SkippedRow
+from automation.core.models import ContactRecord, SkippedRow
+from automation.errors import UserError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "contacts"
 LINKEDIN_HINT = "(LinkedIn omits it unless the person allows it)"

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from automation.compose import build_message
-from automation.invites import (
+from automation.app.ports import EventSpec
+from automation.core.compose import build_message
+from automation.core.invites import (
     attach_invite,
     attendee_partstat,
     calendar_part,
@@ -23,7 +24,6 @@ from automation.invites import (
     param_text,
     parse_event,
 )
-from automation.ports import EventSpec
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")

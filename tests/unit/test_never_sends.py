@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from automation.google_auth import SCOPES
+from automation.adapters.google.auth import SCOPES
 
 PACKAGE = Path(__file__).resolve().parents[2] / "automation"
 SEND_SCOPE = re.compile(r"auth/gmail\.send|mail\.google\.com")

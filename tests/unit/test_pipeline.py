@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from automation import pipeline as core
-from automation.models import TERMINAL, Status
-from automation.picks import Pick
-from automation.replies import Kind
+from automation.core import pipeline as core
+from automation.core.models import TERMINAL, Status
+from automation.core.picks import Pick
+from automation.core.replies import Kind
 
 NY = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -1,4 +1,4 @@
-"""Tests for automation.replies: the fixture corpus, quote stripping per client, picks, properties.
+"""Tests for automation.core.replies: the fixture corpus, quote stripping per client, picks, properties.
 
 The corpus (tests/fixtures/mail/*.eml + expected.json) is the contract: every fixture must be
 classified exactly as expected.json says. A per-kind accuracy table is printed so a regression
@@ -22,9 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from automation.models import Slot
-from automation.picks import Pick, find_pick
-from automation.replies import Classification, Kind, classify, new_text
+from automation.core.models import Slot
+from automation.core.picks import Pick, find_pick
+from automation.core.replies import Classification, Kind, classify, new_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from automation.models import Availability, Interval, Slot
-from automation.slots import candidate_starts, find_slots, is_free, local_instant
+from automation.core.models import Availability, Interval, Slot
+from automation.core.slots import candidate_starts, find_slots, is_free, local_instant
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")

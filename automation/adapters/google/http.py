@@ -1,0 +1,270 @@
+"""The one road to Google: building clients, pacing quota, retrying, and mapping errors.
+
+Every API call of the Google backend goes through ``GoogleApi.call`` (or ``batch_get``):
+
+- a client-side **quota pacer** spends the method's published units before the call and
+  waits when the user's per-minute budget would be exceeded, so the service never earns a 429
+  by itself (Gmail counts units per user per minute; Calendar counts calls);
+- **retries only where a repeat is harmless**: ``execute(num_retries=…)`` (429, 5xx, 403 rate
+  limits, dropped connections) for reads, deletes, patches and client-id inserts; never for
+  ``drafts.create``, whose repeats the intent journal and a Message-ID look-up handle;
+- every failure leaves as ``BackendError(retryable=…)`` or ``AuthError`` with a message the
+  user can act on, never as an ``HttpError`` or a transport exception.
+
+Quirks of ``google-api-python-client`` handled here: batches ignore ``api_endpoint``, so the
+batch URI is derived from the configured endpoint; ``httplib2.Http`` is not thread-safe, so each
+service object gets its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import google_auth_httplib2
+import httplib2
+from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest, HttpRequest
+
+from automation.adapters.google.auth import auth_error, save_token
+from automation.errors import AuthError, BackendError
+
+log = logging.getLogger(__name__)
+
+#: Gmail's published units per method (developers.google.com/gmail/api/reference/quota).
+GMAIL_UNITS = {
+    "getProfile": 1, "drafts.create": 10, "drafts.delete": 10, "drafts.get": 5,
+    "drafts.list": 5, "history.list": 2, "messages.get": 5, "messages.list": 5,
+    "threads.get": 10, "labels.list": 1,
+}
+#: Calendar has no unit table: its per-user limit counts requests (600 a minute by default).
+CALENDAR_CALLS_PER_MINUTE = 600
+RETRIES = 3
+TIMEOUT_SECONDS = 30
+BATCH_MAX = 50  # Gmail's advice: larger batches earn rate-limit errors
+GOOGLE_GMAIL_BATCH = "https://gmail.googleapis.com/batch/gmail/v1"
+
+
+class Pacer:
+    """A sliding 60-second budget of units, shared by every call of one user.
+
+    A token bucket whose burst is a full minute could spend twice the limit within one
+    60-second window; Google counts per minute, so the pacer keeps the exact window instead.
+    """
+
+    def __init__(self, units_per_minute: int, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep, window: float = 60.0) -> None:
+        self.limit = max(1, units_per_minute)
+        self.clock = clock
+        self.sleep = sleep
+        self.window = window
+        self.spent: deque[tuple[float, int]] = deque()
+        self.waited = 0.0
+        self._lock = threading.Lock()
+
+    def used(self) -> int:
+        """Units spent in the current window."""
+        with self._lock:
+            self._expire(self.clock())
+            return sum(u for _, u in self.spent)
+
+    def _expire(self, now: float) -> None:
+        while self.spent and self.spent[0][0] <= now - self.window:
+            self.spent.popleft()
+
+    def spend(self, units: int) -> None:
+        """Wait until ``units`` fit in the window, then record them."""
+        units = min(units, self.limit)
+        with self._lock:
+            while True:
+                now = self.clock()
+                self._expire(now)
+                used = sum(u for _, u in self.spent)
+                if used + units <= self.limit:
+                    self.spent.append((now, units))
+                    return
+                # Wait for the oldest spends to leave the window until the call fits.
+                excess, wait = used + units - self.limit, 0.0
+                for at, spent in self.spent:
+                    excess -= spent
+                    wait = at + self.window - now
+                    if excess <= 0:
+                        break
+                wait = max(wait, 0.001)
+                log.info("pacing Google calls: waiting %.1f s to stay within %d units/minute",
+                         wait, self.limit)
+                self.waited += wait
+                self.sleep(wait)
+
+
+class GoogleApiError(BackendError):
+    """A Google API call failed; ``status`` and ``reason`` as Google gave them (0: no answer)."""
+
+    def __init__(self, message: str, *, status: int = 0, reason: str = "",
+                 retryable: bool = True) -> None:
+        super().__init__(message, retryable=retryable)
+        self.status = status
+        self.reason = reason
+
+
+def _reason(exc: HttpError) -> str:
+    try:
+        details = exc.error_details
+        if isinstance(details, list) and details and isinstance(details[0], dict):
+            return str(details[0].get("reason", ""))
+        body = json.loads(exc.content.decode("utf-8", "replace"))
+        return str(body["error"]["errors"][0]["reason"])
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return ""
+
+
+def map_http_error(exc: HttpError, what: str) -> BackendError:
+    """The BackendError (or AuthError) a user can act on for an HttpError of call ``what``."""
+    status, reason = exc.resp.status, _reason(exc)
+    detail = (exc.reason or "").strip()[:200]
+    if status == 401:
+        return AuthError(f"Google refused the access token for {what} (401): run "
+                         "`automation auth` to authorize again")
+    if status == 403 and (reason == "insufficientPermissions"
+                          or "insufficient authentication scopes" in detail):
+        return AuthError(f"the Google token lacks a permission {what} needs ({detail}); run "
+                         "`automation auth` again and allow every permission")
+    if status == 403 and reason in ("accessNotConfigured", "SERVICE_DISABLED"):
+        return GoogleApiError(f"the API behind {what} is not enabled for your Cloud project; "
+                              "enable the Gmail API and the Google Calendar API in Google Cloud "
+                              "Console → APIs & Services → Library", status=status,
+                              reason=reason, retryable=False)
+    retryable = status in (408, 429) or status >= 500 or (
+        status == 403 and "ratelimit" in reason.lower())
+    label = f"{status} {reason}" if reason else str(status)
+    return GoogleApiError(f"Google answered {label} to {what}: {detail}", status=status,
+                          reason=reason, retryable=retryable)
+
+
+def map_error(exc: BaseException, what: str, token_path: Path) -> BackendError:
+    """Any failure of a Google call, as BackendError/AuthError."""
+    if isinstance(exc, HttpError):
+        return map_http_error(exc, what)
+    if isinstance(exc, RefreshError):
+        return auth_error(exc, token_path)
+    if isinstance(exc, (TransportError, httplib2.HttpLib2Error, OSError, socket.timeout)):
+        return GoogleApiError(f"cannot reach Google for {what}: {type(exc).__name__}: {exc}; "
+                              "check the network", retryable=True)
+    if isinstance(exc, GoogleAuthError):
+        return AuthError(f"Google authorization failed for {what}: {exc}; run `automation auth`")
+    raise exc
+
+
+def build_service(api: str, credentials: Credentials, endpoint: str | None,
+                  timeout: float = TIMEOUT_SECONDS) -> Any:
+    """A client for "gmail" v1 or "calendar" v3 with its own httplib2.Http (not thread-safe)."""
+    version = {"gmail": "v1", "calendar": "v3"}[api]
+    http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))
+    options = {"api_endpoint": endpoint} if endpoint else None
+    return build(api, version, http=http, static_discovery=True, cache_discovery=False,
+                 client_options=options)
+
+
+@dataclass
+class GoogleApi:
+    """One API (Gmail or Calendar) of one user: its client, pacer, units and token file."""
+
+    service: Any
+    pacer: Pacer
+    api: str  # "gmail" | "calendar"
+    credentials: Credentials
+    token_path: Path
+    batch_uri: str | None = None
+
+    def units(self, method: str) -> int:
+        return GMAIL_UNITS.get(method, 5) if self.api == "gmail" else 1
+
+    def call(self, request: HttpRequest, method: str, *, idempotent: bool = True) -> Any:
+        """Execute ``request`` (the API method ``method``, e.g. "drafts.list") once or with
+        retries, spending its quota first; raises BackendError/AuthError only."""
+        self.pacer.spend(self.units(method))
+        token_before = self.credentials.token
+        try:
+            return request.execute(num_retries=RETRIES if idempotent else 0)
+        except Exception as exc:  # noqa: BLE001 - every failure is mapped or re-raised
+            raise map_error(exc, f"{self.api} {method}", self.token_path) from exc
+        finally:
+            self._keep_token(token_before)
+
+    def _keep_token(self, before: str | None) -> None:
+        # The client refreshes an expired access token by itself; save it so the next process
+        # does not refresh again (and the refresh token rotation, if any, is kept).
+        if self.credentials.token and self.credentials.token != before:
+            try:
+                save_token(self.credentials, self.token_path)
+            except Exception as exc:  # noqa: BLE001 - a token cache write must not fail a call
+                log.warning("could not save the refreshed token: %s", exc)
+
+    def batch_get(self, requests: Iterable[tuple[str, HttpRequest]], method: str,
+                  rounds: int = 3) -> tuple[dict[str, Any], dict[str, BackendError]]:
+        """Run read-only ``(key, request)`` pairs in batches of at most 50.
+
+        Returns ``(answers, failures)`` by key; a 404 part is simply absent from both. Parts that
+        fail with a retryable error are sent again (batches themselves never retry), at most
+        ``rounds`` times in all.
+        """
+        pending = dict(requests)
+        answers: dict[str, Any] = {}
+        failures: dict[str, BackendError] = {}
+        for attempt in range(rounds):
+            if not pending:
+                break
+            if attempt:
+                self.pacer.sleep(min(2 ** attempt, 8) * 0.25)
+            failures = {}
+            keys = list(pending)
+            for start in range(0, len(keys), BATCH_MAX):
+                chunk = keys[start:start + BATCH_MAX]
+                self._run_batch(chunk, pending, method, answers, failures)
+            pending = {k: pending[k] for k, e in failures.items() if e.retryable}
+        return answers, failures
+
+    def _run_batch(self, keys: list[str], requests: dict[str, HttpRequest], method: str,
+                   answers: dict[str, Any], failures: dict[str, BackendError]) -> None:
+        what = f"{self.api} {method} (batch of {len(keys)})"
+
+        def collect(request_id: str, response: Any, exception: Exception | None) -> None:
+            if exception is None:
+                answers[request_id] = response
+            elif isinstance(exception, HttpError) and exception.resp.status in (404, 410):
+                log.debug("%s: %s is gone", what, request_id)
+            else:
+                failures[request_id] = map_error(exception, what, self.token_path)
+
+        self.pacer.spend(self.units(method) * len(keys))
+        batch = BatchHttpRequest(callback=collect, batch_uri=self.batch_uri)
+        for key in keys:
+            batch.add(requests[key], request_id=key)
+        token_before = self.credentials.token
+        try:
+            batch.execute()
+        except Exception as exc:  # noqa: BLE001 - the whole batch failed: each part failed
+            error = map_error(exc, what, self.token_path)
+            if isinstance(error, AuthError):
+                raise error from exc
+            for key in keys:
+                if key not in answers:
+                    failures[key] = error
+        finally:
+            self._keep_token(token_before)
+
+
+def gmail_batch_uri(endpoint: str | None) -> str:
+    """Where Gmail batches go: batches ignore ``api_endpoint``, so derive it from there."""
+    return endpoint.rstrip("/") + "/batch/gmail/v1" if endpoint else GOOGLE_GMAIL_BATCH

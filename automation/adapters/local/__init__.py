@@ -1,0 +1,14 @@
+"""The embedded local backend: a Maildir tree and a vdir calendar folder (no account)."""
+
+from __future__ import annotations
+
+from automation.adapters.local.maildir import MaildirMailbox
+from automation.adapters.local.vdir import VdirCalendar
+from automation.config import Config
+
+
+def open_local(config: Config) -> tuple[MaildirMailbox, VdirCalendar]:
+    """The Mailbox and Calendar of ``[local]``, creating missing folders."""
+    mailbox = MaildirMailbox(config.local.maildir)
+    calendar = VdirCalendar(config.local.calendar, config.busy_ics, config.me.timezone)
+    return mailbox, calendar

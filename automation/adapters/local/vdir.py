@@ -1,0 +1,122 @@
+"""The local Calendar: a folder of ``.ics`` files, one event each (a *vdir*).
+
+khal and vdirsyncer read this layout, so a user who syncs the folder with their provider sees
+the interviews in their calendar. Busy time is read from this folder and from every
+``[availability] busy_ics`` file.
+
+Each interview is one file holding one VCALENDAR with one VEVENT, named after its UID
+(``<uid>.ics``; characters outside ``[A-Za-z0-9._-]`` are replaced and a short hash keeps such
+names unique). Files are written atomically (temporary file, fsync, ``os.replace``, fsync of the
+folder), so khal, vdirsyncer or a crash never see half an event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from automation.adapters.clock import Clock, system_clock
+from automation.adapters.files import write_private
+from automation.app.ports import EventSpec
+from automation.core.icsbusy import busy_from_files
+from automation.core.invites import attendee_partstat, event_ics, parse_event
+from automation.core.models import Interval
+from automation.errors import BackendError
+
+log = logging.getLogger(__name__)
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def event_filename(uid: str) -> str:
+    """The file name of event ``uid`` in a vdir: ``<uid>.ics``, made safe for any filesystem."""
+    safe = _UNSAFE.sub("_", uid).lstrip(".")
+    if safe != uid or not safe:
+        safe = f"{safe[:80]}-{hashlib.sha256(uid.encode()).hexdigest()[:10]}"
+    return f"{safe}.ics"
+
+
+def _comparable(spec: EventSpec) -> EventSpec:
+    # A cancelled event carries no VALARM, so its reminder is not stored: ignore it.
+    return replace(spec, reminder_minutes=0) if spec.status == "CANCELLED" else spec
+
+
+class VdirCalendar:
+    """Calendar port over a vdir folder (see module docstring)."""
+
+    sends_invites = False  # the invite travels inside the confirmation draft
+
+    def __init__(self, folder: Path, busy_ics: tuple[Path, ...], default_tz: ZoneInfo, *,
+                 clock: Clock = system_clock) -> None:
+        self.folder = folder
+        self.busy_ics = busy_ics
+        self.default_tz = default_tz
+        self.clock = clock  # only for DTSTAMP, the time a file's content was written
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def busy(self, window: Interval) -> tuple[list[Interval], list[str]]:
+        paths = sorted(self.folder.glob("*.ics")) + list(self.busy_ics)
+        return busy_from_files(paths, window, self.default_tz)
+
+    # -- events ---------------------------------------------------------------------------
+
+    def path_for(self, uid: str) -> Path:
+        """Where event ``uid`` lives (or would live)."""
+        return self.folder / event_filename(uid)
+
+    def _read(self, uid: str) -> tuple[Path, bytes] | None:
+        path = self.path_for(uid)
+        try:
+            return path, path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise BackendError(f"cannot read {path}: {exc}") from exc
+
+    def put_event(self, event: EventSpec) -> str:
+        """Write event ``event.uid`` to its file; unchanged content is not rewritten.
+
+        Returns the file name (the backend's ref). An update (a new SEQUENCE, new times, or
+        STATUS:CANCELLED) replaces the file whole, so the attendee's answer starts over.
+        """
+        found = self._read(event.uid)
+        if found is not None:
+            stored = parse_event(found[1])
+            if stored is not None and _comparable(stored) == _comparable(event):
+                return found[0].name  # idempotent: keeps DTSTAMP and any PARTSTAT a client wrote
+        path = self.path_for(event.uid)
+        self._write_atomic(path, event_ics(event, self.clock()))
+        log.info("wrote calendar event %s (sequence %s, %s)", path.name, event.sequence,
+                 event.status)
+        return path.name
+
+    def _write_atomic(self, path: Path, data: bytes) -> None:
+        try:
+            write_private(path, data)
+        except OSError as exc:
+            raise BackendError(f"cannot write the event file {path}: {exc}; check the [local] "
+                               "calendar folder and its permissions") from exc
+
+    def get_event(self, uid: str) -> EventSpec | None:
+        found = self._read(uid)
+        if found is None:
+            return None
+        spec = parse_event(found[1])
+        if spec is None or spec.uid != uid:
+            log.warning("calendar file %s does not hold event %s", found[0], uid)
+            return None
+        return spec
+
+    def attendee_status(self, uid: str) -> str | None:
+        """The attendee's PARTSTAT as the file now says (a synced client may have updated it)."""
+        found = self._read(uid)
+        if found is None:
+            return None
+        spec = parse_event(found[1])
+        if spec is None or spec.uid != uid:
+            return None
+        return attendee_partstat(found[1], spec.attendee_email)

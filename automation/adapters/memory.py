@@ -1,0 +1,101 @@
+"""In-memory Mailbox and Calendar: the reference fakes, shipped in the package.
+
+They keep the ports' contracts with no I/O, so core logic can be tested fast; the same contract
+suite runs against them, the local backend and the Google backend. Helpers let a test play the
+user (send or discard a draft) and the world (deliver a reply, answer an invite).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import replace
+from email.message import EmailMessage
+
+from automation.app.ports import DraftRef, EventSpec, MailItem, SyncResult, Watch
+from automation.core.models import Interval
+
+
+class MemoryMailbox:
+    """Mailbox port in memory. Thread ids are minted for drafts that start a thread."""
+
+    def __init__(self) -> None:
+        self.drafts: dict[str, tuple[EmailMessage, str | None]] = {}
+        self.items: list[MailItem] = []
+        self._ids = itertools.count(1)
+
+    def create_draft(self, message: EmailMessage, *, thread_id: str | None = None) -> DraftRef:
+        draft_id = f"d{next(self._ids)}"
+        thread = thread_id or f"t{next(self._ids)}"
+        self.drafts[draft_id] = (message, thread)
+        return DraftRef(draft_id, str(message["Message-ID"]), thread)
+
+    def find_draft(self, message_id: str) -> DraftRef | None:
+        for draft_id, (message, thread) in self.drafts.items():
+            if str(message["Message-ID"]) == message_id:
+                return DraftRef(draft_id, message_id, thread)
+        return None
+
+    def draft_message_ids(self) -> set[str]:
+        return {str(m["Message-ID"]) for m, _ in self.drafts.values()}
+
+    def delete_draft(self, ref: DraftRef) -> None:
+        self.drafts.pop(ref.draft_id, None)
+        found = self.find_draft(ref.message_id)
+        if found is not None:
+            self.drafts.pop(found.draft_id, None)
+
+    def sync(self, cursor: str | None, watch: Watch,
+             known: Callable[[str], bool] = lambda key: False) -> SyncResult:
+        start = int(cursor or 0)
+        fresh = [i for i in self.items[start:] if not known(i.key)]
+        return SyncResult(items=fresh, cursor=str(len(self.items)))
+
+    # -- playing the user and the world -----------------------------------------------------
+
+    def send(self, message_id: str) -> MailItem:
+        """The user presses Send on the draft with this Message-ID."""
+        ref = self.find_draft(message_id)
+        if ref is None:
+            raise KeyError(message_id)
+        message, thread = self.drafts.pop(ref.draft_id)
+        item = MailItem(key=f"sent:{next(self._ids)}", folder="sent", message=message,
+                        thread_id=thread)
+        self.items.append(item)
+        return item
+
+    def deliver(self, message: EmailMessage, thread_id: str | None = None) -> MailItem:
+        item = MailItem(key=f"inbox:{next(self._ids)}", folder="inbox", message=message,
+                        thread_id=thread_id)
+        self.items.append(item)
+        return item
+
+
+class MemoryCalendar:
+    """Calendar port in memory; ``sends_invites`` is configurable to play either backend."""
+
+    def __init__(self, busy: list[Interval] | None = None, *, sends_invites: bool = False) -> None:
+        self.sends_invites = sends_invites
+        self.busy_intervals = list(busy or [])
+        self.events: dict[str, EventSpec] = {}
+        self.responses: dict[str, str] = {}
+        self.writes = 0
+
+    def busy(self, window: Interval) -> tuple[list[Interval], list[str]]:
+        own = [Interval(e.start, e.end) for e in self.events.values()
+               if e.status != "CANCELLED"]
+        return [i for i in (*self.busy_intervals, *own) if i.overlaps(window)], []
+
+    def put_event(self, event: EventSpec) -> str:
+        if self.events.get(event.uid) != event:
+            self.writes += 1
+        self.events[event.uid] = replace(event)
+        return event.uid
+
+    def get_event(self, uid: str) -> EventSpec | None:
+        return self.events.get(uid)
+
+    def attendee_status(self, uid: str) -> str | None:
+        if uid not in self.events:
+            return None
+        return self.responses.get(uid, "needsAction")

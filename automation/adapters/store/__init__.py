@@ -1,0 +1,20 @@
+"""SQLite persistence, split by table group; ``Store`` composes the groups.
+
+Open with ``Store.open(path)``; use as a context manager to close. Migrations are named and
+tracked in a table; a database newer than this code fails loudly.
+"""
+
+from __future__ import annotations
+
+from automation.adapters.store.calendar import CalendarTables
+from automation.adapters.store.contacts import ContactTables
+from automation.adapters.store.db import Database, dt, ts
+from automation.adapters.store.journal import JournalTables
+from automation.adapters.store.messages import MessageTables
+from automation.adapters.store.migrations import MIGRATIONS
+
+__all__ = ["MIGRATIONS", "Database", "Store", "dt", "ts"]
+
+
+class Store(ContactTables, CalendarTables, MessageTables, JournalTables):
+    """The database: every table group over one connection."""

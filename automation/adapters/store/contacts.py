@@ -1,0 +1,191 @@
+"""Contacts, their aliases, their timeline and who referred whom."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from automation.adapters.store.db import Database, dt, ts
+from automation.core.models import Contact, ContactRecord, Status, TimelineEntry
+from automation.errors import UserError
+
+_CONTACT_FIELDS = ("name", "first_name", "last_name", "company", "role", "timezone", "notes",
+                   "phone", "location")
+
+
+class ContactTables(Database):
+    """contacts, aliases, timeline, referrals"""
+
+    # -- contacts ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _contact(row: sqlite3.Row, aliases: Sequence[str] = ()) -> Contact:
+        return Contact(
+            id=row["id"], email=row["email"], name=row["name"], first_name=row["first_name"],
+            last_name=row["last_name"], company=row["company"], role=row["role"],
+            timezone=row["timezone"], notes=row["notes"], phone=row["phone"],
+            location=row["location"], tags=tuple(json.loads(row["tags"])),
+            aliases=tuple(aliases), status=Status(row["status"]),
+            needs_attention=row["needs_attention"], snoozed_until=dt(row["snoozed_until"]),
+            referred_by=row["referred_by"], thread_id=row["thread_id"],
+            user_note=row["user_note"], created_at=dt(row["created_at"]),
+            status_changed_at=dt(row["status_changed_at"]), extra=json.loads(row["extra"]),
+        )
+
+    def _aliases(self, contact_id: int) -> list[str]:
+        rows = self.conn.execute("SELECT email FROM aliases WHERE contact_id = ? ORDER BY email",
+                                 (contact_id,))
+        return [r[0] for r in rows]
+
+    def get_contact(self, contact_id: int) -> Contact:
+        row = self.conn.execute("SELECT * FROM contacts WHERE id = ?", (contact_id,)).fetchone()
+        if row is None:
+            raise UserError(f"no contact with id {contact_id}")
+        return self._contact(row, self._aliases(contact_id))
+
+    def find_contact(self, email: str) -> Contact | None:
+        """The contact whose address or linked alias is ``email`` (case-insensitive)."""
+        email = email.strip().lower()
+        row = self.conn.execute("SELECT * FROM contacts WHERE email = ?", (email,)).fetchone()
+        if row is None:
+            alias = self.conn.execute("SELECT contact_id FROM aliases WHERE email = ?",
+                                      (email,)).fetchone()
+            if alias is None:
+                return None
+            row = self.conn.execute("SELECT * FROM contacts WHERE id = ?",
+                                    (alias[0],)).fetchone()
+        return self._contact(row, self._aliases(row["id"]))
+
+    def require_contact(self, email: str) -> Contact:
+        contact = self.find_contact(email)
+        if contact is None:
+            raise UserError(f"no contact {email!r}; see `automation contacts` for the list")
+        return contact
+
+    def list_contacts(self, status: Status | str | None = None) -> list[Contact]:
+        if status is None:
+            rows = self.conn.execute("SELECT * FROM contacts ORDER BY id").fetchall()
+        else:
+            rows = self.conn.execute("SELECT * FROM contacts WHERE status = ? ORDER BY id",
+                                     (str(status),)).fetchall()
+        aliases: dict[int, list[str]] = {}
+        for a in self.conn.execute("SELECT contact_id, email FROM aliases ORDER BY email"):
+            aliases.setdefault(a[0], []).append(a[1])
+        return [self._contact(r, aliases.get(r["id"], ())) for r in rows]
+
+    def upsert_contact(self, record: ContactRecord, now: datetime, *, tags: Sequence[str] = (),
+                       referred_by: int | None = None) -> tuple[Contact, bool]:
+        """Insert or update by email; a re-import updates fields, keeps status and history.
+
+        Returns ``(contact, created)``. Empty fields in ``record`` never erase stored values.
+        """
+        with self.transaction():
+            existing = self.find_contact(record.email)
+            if existing is None:
+                cur = self.conn.execute(
+                    "INSERT INTO contacts (email, name, first_name, last_name, company, role, "
+                    "timezone, notes, phone, location, tags, referred_by, created_at, "
+                    "updated_at, status_changed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (record.email, *(getattr(record, f) or "" for f in _CONTACT_FIELDS[:5]),
+                     record.timezone, record.notes, record.phone, record.location,
+                     json.dumps(sorted(set(tags))), referred_by, ts(now), ts(now), ts(now)),
+                )
+                contact_id = int(cur.lastrowid or 0)
+                self.add_event(contact_id, now, "created", new_status=Status.NEW,
+                               cause="imported", detail={"line": record.line})
+                created = True
+            else:
+                contact_id = int(existing.id or 0)
+                updates = {f: getattr(record, f) for f in _CONTACT_FIELDS if getattr(record, f)}
+                merged_tags = sorted(set(existing.tags) | set(tags))
+                sets = ", ".join(f"{k} = ?" for k in updates)
+                self.conn.execute(
+                    f"UPDATE contacts SET {sets + ', ' if sets else ''}tags = ?, updated_at = ?, "
+                    "referred_by = COALESCE(referred_by, ?) WHERE id = ?",
+                    (*updates.values(), json.dumps(merged_tags), ts(now), referred_by,
+                     contact_id),
+                )
+                created = False
+            for extra in record.extra_emails:
+                self.add_alias(contact_id, extra)
+            return self.get_contact(contact_id), created
+
+    def add_alias(self, contact_id: int, email: str) -> None:
+        email = email.strip().lower()
+        if self.conn.execute("SELECT 1 FROM contacts WHERE email = ?", (email,)).fetchone():
+            return
+        self.conn.execute("INSERT OR IGNORE INTO aliases VALUES (?, ?)", (email, contact_id))
+
+    def update_contact(self, contact_id: int, now: datetime, **fields: Any) -> None:
+        """Set plain columns (not status: use ``set_status``)."""
+        if "status" in fields:
+            raise ValueError("use set_status to change a status")
+        conv = {k: (ts(v) if isinstance(v, datetime) else v) for k, v in fields.items()}
+        for key in ("extra", "tags"):
+            if key in conv and not isinstance(conv[key], str):
+                conv[key] = json.dumps(conv[key])
+        sets = ", ".join(f"{k} = ?" for k in conv)
+        with self.transaction():
+            self.conn.execute(f"UPDATE contacts SET {sets}, updated_at = ? WHERE id = ?",
+                              (*conv.values(), ts(now), contact_id))
+
+    def set_status(self, contact_id: int, new: Status, now: datetime, *, cause: str,
+                   detail: dict[str, Any] | None = None) -> None:
+        """Change a contact's status and record the change with its cause in the timeline."""
+        with self.transaction():
+            old = self.conn.execute("SELECT status FROM contacts WHERE id = ?",
+                                    (contact_id,)).fetchone()[0]
+            self.conn.execute(
+                "UPDATE contacts SET status = ?, status_changed_at = ?, updated_at = ? "
+                "WHERE id = ?", (str(new), ts(now), ts(now), contact_id))
+            self.add_event(contact_id, now, "status", old_status=old, new_status=new,
+                           cause=cause, detail=detail)
+
+    def flag(self, contact_id: int, reason: str | None, now: datetime) -> None:
+        """Set (or with None clear) ``needs_attention``, recorded in the timeline."""
+        with self.transaction():
+            self.conn.execute("UPDATE contacts SET needs_attention = ?, updated_at = ? "
+                              "WHERE id = ?", (reason, ts(now), contact_id))
+            self.add_event(contact_id, now, "flag" if reason else "unflag",
+                           cause=reason or "cleared")
+
+    def status_counts(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT status, count(*) FROM contacts GROUP BY status")
+        return {r[0]: r[1] for r in rows}
+
+    # -- timeline ---------------------------------------------------------------------------
+
+    def add_event(self, contact_id: int, now: datetime, event: str, *,
+                  old_status: str | None = None, new_status: str | None = None,
+                  cause: str = "", detail: dict[str, Any] | None = None) -> None:
+        self.conn.execute(
+            "INSERT INTO timeline (contact_id, at, event, old_status, new_status, cause, detail)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (contact_id, ts(now), event, old_status and str(old_status),
+             new_status and str(new_status), cause, json.dumps(detail or {}, default=str)),
+        )
+
+    def timeline(self, contact_id: int) -> list[TimelineEntry]:
+        rows = self.conn.execute("SELECT * FROM timeline WHERE contact_id = ? ORDER BY id",
+                                 (contact_id,))
+        return [TimelineEntry(dt(r["at"]), r["event"], r["old_status"],  # type: ignore[arg-type]
+                              r["new_status"], r["cause"], json.loads(r["detail"])) for r in rows]
+
+    # -- referrals ---------------------------------------------------------------------------
+
+    def add_referral(self, referrer_id: int, referred_id: int, now: datetime) -> bool:
+        cur = self.conn.execute("INSERT OR IGNORE INTO referrals (referrer_id, referred_id, "
+                                "created_at) VALUES (?,?,?)", (referrer_id, referred_id, ts(now)))
+        return cur.rowcount > 0
+
+    def referrals_by(self, referrer_id: int) -> list[int]:
+        rows = self.conn.execute("SELECT referred_id FROM referrals WHERE referrer_id = ? "
+                                 "ORDER BY id", (referrer_id,))
+        return [r[0] for r in rows]
+
+    def referral_counts(self) -> dict[int, int]:
+        rows = self.conn.execute("SELECT referrer_id, count(*) FROM referrals GROUP BY 1")
+        return {r[0]: r[1] for r in rows}

@@ -1,0 +1,74 @@
+"""Every draft, sent and received message we track, and the mailbox items already processed."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from automation.adapters.store.db import Database, dt, ts
+from automation.core.models import MessageRow
+
+
+class MessageTables(Database):
+    """messages, seen"""
+
+    # -- messages ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _message(r: sqlite3.Row) -> MessageRow:
+        return MessageRow(r["id"], r["contact_id"], r["kind"], r["direction"], r["message_id"],
+                          r["thread_id"], r["draft_id"], r["state"], r["subject"],
+                          r["in_reply_to"], dt(r["created_at"]),  # type: ignore[arg-type]
+                          dt(r["sent_at"]), r["classification"], json.loads(r["detail"]))
+
+    def add_message(self, *, contact_id: int | None, kind: str, direction: str, state: str,
+                    now: datetime, message_id: str | None = None, thread_id: str | None = None,
+                    draft_id: str | None = None, subject: str = "",
+                    in_reply_to: str | None = None, sent_at: datetime | None = None,
+                    classification: str | None = None,
+                    detail: dict[str, Any] | None = None) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO messages (contact_id, kind, direction, message_id, thread_id, draft_id,"
+            " state, subject, in_reply_to, created_at, sent_at, classification, detail) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (contact_id, kind, direction, message_id, thread_id, draft_id, state, subject,
+             in_reply_to, ts(now), sent_at and ts(sent_at), classification,
+             json.dumps(detail or {}, default=str)))
+        return int(cur.lastrowid or 0)
+
+    def update_message(self, row_id: int, **fields: Any) -> None:
+        conv = {k: (ts(v) if isinstance(v, datetime) else v) for k, v in fields.items()}
+        if "detail" in conv and not isinstance(conv["detail"], str):
+            conv["detail"] = json.dumps(conv["detail"], default=str)
+        sets = ", ".join(f"{k} = ?" for k in conv)
+        self.conn.execute(f"UPDATE messages SET {sets} WHERE id = ?", (*conv.values(), row_id))
+
+    def messages_for(self, contact_id: int) -> list[MessageRow]:
+        rows = self.conn.execute("SELECT * FROM messages WHERE contact_id = ? ORDER BY id",
+                                 (contact_id,))
+        return [self._message(r) for r in rows]
+
+    def message_by_id(self, message_id: str) -> MessageRow | None:
+        row = self.conn.execute("SELECT * FROM messages WHERE message_id = ? ORDER BY id LIMIT 1",
+                                (message_id,)).fetchone()
+        return None if row is None else self._message(row)
+
+    def messages_in_state(self, direction: str, state: str) -> list[MessageRow]:
+        rows = self.conn.execute("SELECT * FROM messages WHERE direction = ? AND state = ? "
+                                 "ORDER BY id", (direction, state))
+        return [self._message(r) for r in rows]
+
+    def count_drafts_since(self, kind: str, since: datetime) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM messages WHERE kind = ? AND direction = 'draft' "
+            "AND created_at >= ?", (kind, ts(since))).fetchone()[0]
+
+    # -- processed mailbox items ------------------------------------------------------------
+
+    def is_seen(self, key: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM seen WHERE key = ?", (key,)).fetchone() is not None
+
+    def mark_seen(self, key: str, now: datetime) -> None:
+        self.conn.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, ts(now)))

@@ -1,0 +1,79 @@
+"""The schema as named migrations, one SQL statement per step.
+
+Each migration runs inside one transaction, statement by statement (``executescript`` would
+commit on its own and break that), and is recorded in the ``migrations`` table; a database that
+records a migration this code does not know was written by a newer version and is refused.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
+    ("0001_initial", (
+        """CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL DEFAULT '', first_name TEXT NOT NULL DEFAULT '',
+        last_name TEXT NOT NULL DEFAULT '', company TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL DEFAULT '', timezone TEXT, notes TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '', location TEXT NOT NULL DEFAULT '',
+        tags TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'new',
+        needs_attention TEXT, snoozed_until INTEGER,
+        referred_by INTEGER REFERENCES contacts(id),
+        thread_id TEXT, user_note TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        status_changed_at INTEGER NOT NULL,
+        extra TEXT NOT NULL DEFAULT '{}'
+    )""",
+        """CREATE INDEX contacts_status ON contacts(status)""",
+        """CREATE TABLE aliases (
+        email TEXT PRIMARY KEY, contact_id INTEGER NOT NULL REFERENCES contacts(id)
+    )""",
+        """CREATE TABLE timeline (
+        id INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        at INTEGER NOT NULL, event TEXT NOT NULL, old_status TEXT, new_status TEXT,
+        cause TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '{}'
+    )""",
+        """CREATE INDEX timeline_contact ON timeline(contact_id, id)""",
+        """CREATE TABLE holds (
+        id INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        start INTEGER NOT NULL, end INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+        message_id TEXT, released_at INTEGER
+    )""",
+        """CREATE INDEX holds_active ON holds(released_at, expires_at)""",
+        """CREATE TABLE messages (
+        id INTEGER PRIMARY KEY, contact_id INTEGER REFERENCES contacts(id),
+        kind TEXT NOT NULL, direction TEXT NOT NULL, message_id TEXT, thread_id TEXT,
+        draft_id TEXT, state TEXT NOT NULL, subject TEXT NOT NULL DEFAULT '',
+        in_reply_to TEXT, created_at INTEGER NOT NULL, sent_at INTEGER,
+        classification TEXT, detail TEXT NOT NULL DEFAULT '{}'
+    )""",
+        """CREATE INDEX messages_mid ON messages(message_id)""",
+        """CREATE INDEX messages_contact ON messages(contact_id, id)""",
+        """CREATE INDEX messages_thread ON messages(thread_id)""",
+        """CREATE TABLE seen (key TEXT PRIMARY KEY, at INTEGER NOT NULL)""",
+        """CREATE TABLE intents (
+        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+        contact_id INTEGER REFERENCES contacts(id), payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending', created_at INTEGER NOT NULL,
+        done_at INTEGER, result TEXT
+    )""",
+        """CREATE TABLE interviews (
+        id INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        uid TEXT NOT NULL UNIQUE, start INTEGER NOT NULL, end INTEGER NOT NULL,
+        sequence INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL DEFAULT 'confirmed',
+        attendee_status TEXT, event_ref TEXT,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+    )""",
+        """CREATE TABLE referrals (
+        id INTEGER PRIMARY KEY, referrer_id INTEGER NOT NULL REFERENCES contacts(id),
+        referred_id INTEGER NOT NULL REFERENCES contacts(id), created_at INTEGER NOT NULL,
+        UNIQUE (referrer_id, referred_id)
+    )""",
+        """CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT)""",
+        """CREATE TABLE ticks (
+        id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, ended_at INTEGER,
+        outcome TEXT, counts TEXT NOT NULL DEFAULT '{}', error TEXT, pid INTEGER
+    )""",
+    )),
+]

@@ -1,0 +1,409 @@
+"""Booking the ten-minute interview: the calendar event, the invitation, cancel and reschedule.
+
+Each operation is journaled so a crash at any point finishes exactly once on the next run:
+
+1. one transaction records an ``event`` intent (the EventSpec, the complete confirmation or
+   cancellation message, what to record afterwards) and the interview row, so the slot counts
+   as booked for every later offer from this moment on;
+2. the event is written (``Calendar.put_event``, idempotent by UID);
+3. the draft is created through ``drafting.draft_once`` under a key derived from the UID and
+   SEQUENCE, so it exists once whatever happens;
+4. one transaction releases the contact's holds, changes the status and marks the intent done.
+
+``complete_pending`` (run at the start of every tick, and before each operation on a contact)
+replays steps 2-4 of any unfinished intent; each step is a no-op when already done.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from dataclasses import asdict, replace
+from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from automation.app.drafting import DraftRequest, draft_once
+from automation.app.outreach import template_variables
+from automation.app.ports import EventSpec
+from automation.app.services import Services
+from automation.app.threads import reply_context
+from automation.core.compose import build_message, new_message_id, render, slot_label
+from automation.core.invites import attach_invite, invite_ics
+from automation.core.models import Contact, Intent, Interval, Interview, Slot, Status, require_aware
+from automation.core.slots import find_slots, is_free
+from automation.errors import BackendError, SlotTakenError, UserError
+
+log = logging.getLogger(__name__)
+
+CONFIRMATION_TEMPLATE = "confirmation.txt.j2"
+CANCELLATION_TEMPLATE = "cancellation.txt.j2"
+#: How many alternatives a SlotTakenError lists.
+ALTERNATIVES = 3
+
+
+def interview_uid(contact: Contact) -> str:
+    """The UID of the contact's interview: stable across updates, unique across workspaces.
+
+    32 hex digits; hex is a subset of base32hex, so it is also a valid Google event id.
+    """
+    created = contact.created_at.isoformat() if contact.created_at else ""
+    seed = f"informational-interview|{contact.id}|{contact.email}|{created}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+# -- composing --------------------------------------------------------------------------------
+
+def interview_location(svc: Services, contact: Contact) -> str:
+    """The contact's preferred way to meet, else ``[interview] location`` (+ their phone)."""
+    location = contact.location or svc.config.interview.location
+    if contact.phone and "phone" in location.lower() and contact.phone not in location:
+        location = f"{location}: {contact.phone}"
+    return location
+
+
+def describe(svc: Services, contact: Contact) -> str:
+    """The event DESCRIPTION: who, the questions to ask, and the contact's notes."""
+    who = ", ".join(p for p in (contact.role, contact.company) if p)
+    lines = [f"Informational interview with {contact.display_name}"
+             + (f" ({who})" if who else "") + ".", "", "Questions to ask:"]
+    lines += [f"- {q}" for q in svc.config.interview.questions]
+    if contact.notes:
+        lines += ["", f"Notes: {contact.notes}"]
+    return "\n".join(lines)
+
+
+def event_spec(svc: Services, contact: Contact, slot: Slot, sequence: int) -> EventSpec:
+    """The interview event for ``slot`` (the organizer's zone, confirmed)."""
+    me = svc.config.me
+    company = f" ({contact.company})" if contact.company else ""
+    return EventSpec(
+        uid=interview_uid(contact), start=slot.start.astimezone(me.timezone),
+        end=slot.end.astimezone(me.timezone),
+        summary=f"Informational interview: {contact.display_name}{company}",
+        description=describe(svc, contact), location=interview_location(svc, contact),
+        organizer_name=me.name, organizer_email=me.email, attendee_name=contact.display_name,
+        attendee_email=contact.email, sequence=sequence, status="CONFIRMED",
+        reminder_minutes=svc.config.interview.reminder_minutes,
+        meet=svc.config.backend == "google" and svc.config.google.meet, timezone=me.zone_name)
+
+
+def interview_view(slot: Slot, zone: ZoneInfo, location: str, **extra: Any) -> dict[str, Any]:
+    """What templates see as ``interview`` (times in the reader's ``zone``)."""
+    view = {"label": slot_label(slot, zone), "start": slot.start.astimezone(zone),
+            "end": slot.end.astimezone(zone), "location": location,
+            "minutes": int((slot.end - slot.start).total_seconds() // 60),
+            "rescheduled": False, "previous_label": "", "invite_attached": True,
+            "declined": False, "reason": ""}
+    view.update(extra)
+    return view
+
+
+def sample_interview(start: datetime) -> dict[str, Any]:
+    """The ``interview`` variable of ``templates check``."""
+    slot = Slot(start, start + timedelta(minutes=10))
+    return interview_view(slot, ZoneInfo("America/Chicago"), "Phone call (I will call you)")
+
+
+def _compose(svc: Services, contact: Contact, spec: EventSpec, method: str, kind: str,
+             view: dict[str, Any], now: datetime) -> tuple[EmailMessage, str | None]:
+    me = svc.config.me
+    template = CONFIRMATION_TEMPLATE if kind == "confirmation" else CANCELLATION_TEMPLATE
+    view["invite_attached"] = not svc.calendar.sends_invites
+    rendered = render(svc.templates, template, template_variables(me, contact, interview=view))
+    ctx = reply_context(svc.store, contact.id or 0, fallback_subject=rendered.subject)
+    message = build_message(
+        sender_name=me.name, sender=me.email, to_name=contact.display_name, to=contact.email,
+        subject=ctx.subject if ctx.in_reply_to else rendered.subject, body=rendered.body,
+        now=now, message_id=new_message_id(kind, contact.id or 0, me.email),
+        in_reply_to=ctx.in_reply_to, references=ctx.references)
+    if not svc.calendar.sends_invites:  # Google sends the invitation itself
+        attach_invite(message, invite_ics(spec, now, method), method)
+    return message, ctx.thread_id
+
+
+# -- checking a time --------------------------------------------------------------------------
+
+def _same(a: Interval, b: Interval) -> bool:
+    return a.start.timestamp() == b.start.timestamp() and a.end.timestamp() == b.end.timestamp()
+
+
+def _calendar_state(svc: Services, contact: Contact, now: datetime, until: datetime
+                    ) -> tuple[list[Interval], list[tuple[int, Interval]], list[Interval]]:
+    """Busy, held and booked time, minus the contact's own interview (it may move)."""
+    own = svc.store.interview_for(contact.id or 0)
+    horizon = now + timedelta(days=svc.config.availability.horizon_days + 1)
+    busy, problems = svc.calendar.busy(Interval(now, max(horizon, until)))
+    for problem in problems:  # a broken busy source must not hide time: say so
+        log.warning("busy time incomplete: %s", problem)
+    if own is not None:
+        busy = [b for b in busy if not _same(b, own.interval)]
+    booked = [i.interval for i in svc.store.interviews("confirmed") if i.contact_id != contact.id]
+    return busy, svc.store.active_holds(now), booked
+
+
+def _check_free(svc: Services, contact: Contact, slot: Slot, now: datetime, *,
+                offered: bool) -> None:
+    """Raise SlotTakenError (listing the next free slots) unless ``slot`` can be booked.
+
+    An offered slot skips ``min_notice_hours``: the notice was given when it was offered.
+    """
+    avail = svc.config.availability
+    check = replace(avail, min_notice_hours=0) if offered else avail
+    busy, held, booked = _calendar_state(svc, contact, now, slot.end + timedelta(days=1))
+    cid = contact.id
+    if slot.start > now and is_free(check, now, slot.start, busy, held, booked, cid):
+        return
+    if slot.start <= now:
+        reason = "is in the past"
+    elif not is_free(check, now, slot.start, [], [], [], cid):
+        reason = ("is outside your availability ([availability] days, hours, slot grid, "
+                  "min_notice_hours or horizon_days)")
+    else:
+        reason = ("is taken (busy in your calendar, booked, held for another contact, or "
+                  "max_per_day reached)")
+    free = find_slots(avail, now, busy, held, booked, count=ALTERNATIVES, exclude_holder=cid)
+    raise SlotTakenError(_taken_message(svc, slot, reason, free), alternatives=free)
+
+
+def _taken_message(svc: Services, slot: Slot, reason: str, free: list[Slot]) -> str:
+    zone = svc.config.me.timezone
+    text = f"{slot_label(slot, zone)} {reason}; nothing was booked."
+    if not free:
+        return text + " No free slot in the next days: widen [availability] or free some time."
+    options = "; ".join(f"{slot_label(s, zone)} (--at \"{s.start.astimezone(zone):%Y-%m-%d %H:%M}\")"
+                        for s in free)
+    return f"{text} Next free slots: {options}"
+
+
+def _resolve(svc: Services, contact: Contact, option: int | None, at: datetime | None) -> Slot:
+    if (option is None) == (at is None):
+        raise UserError("give exactly one of --option N (an offered slot) or --at TIME")
+    if at is not None:
+        start = require_aware(at, "--at")
+        return Slot(start, start + timedelta(minutes=svc.config.availability.slot_minutes))
+    offered = svc.store.offered_slots(contact.id or 0)
+    zone = svc.config.me.timezone
+    if not offered:
+        raise UserError(f"{contact.email} has no offered slots; book a time with --at "
+                        "\"YYYY-MM-DD HH:MM\"")
+    if not 1 <= option <= len(offered):  # type: ignore[operator]
+        listed = "; ".join(f"{i}. {slot_label(s, zone)}" for i, s in enumerate(offered, 1))
+        raise UserError(f"there is no option {option}; {contact.email} was offered: {listed}")
+    return offered[option - 1]  # type: ignore[operator]
+
+
+# -- the journaled operation ------------------------------------------------------------------
+
+def _spec_json(spec: EventSpec) -> dict[str, Any]:
+    data = asdict(spec)
+    data["start"], data["end"] = spec.start.isoformat(), spec.end.isoformat()
+    return data
+
+
+def _spec_from(data: dict[str, Any]) -> EventSpec:
+    return EventSpec(**{**data, "start": datetime.fromisoformat(data["start"]),
+                        "end": datetime.fromisoformat(data["end"])})
+
+
+def _commit(svc: Services, contact: Contact, spec: EventSpec, *, action: str, method: str,
+            kind: str, view: dict[str, Any], new_status: Status, cause: str,
+            interview_status: str) -> Interview:
+    """Journal, then perform, one event change with its draft (see module docstring)."""
+    store, now = svc.store, svc.clock()
+    message, thread_id = _compose(svc, contact, spec, method, kind, view, now)
+    key = f"event:{spec.uid}:{spec.sequence}"
+    payload = {
+        "action": action, "spec": _spec_json(spec), "kind": kind, "thread_id": thread_id,
+        "raw": base64.b64encode(message.as_bytes(policy=policy.SMTP)).decode(),
+        "draft_key": f"draft:{kind}:{contact.id}:{spec.uid}:{spec.sequence}",
+        "new_status": str(new_status), "cause": cause, "interview_status": interview_status,
+        "release_holds": action != "cancel",
+    }
+    with store.transaction():
+        intent = store.get_intent(key)
+        if intent is None:
+            intent = store.begin_intent(key, "event", contact.id, payload, now)
+            store.save_interview(contact.id or 0, spec.uid, spec.start, spec.end, spec.sequence,
+                                 interview_status, now)
+    if intent.state == "pending":
+        _perform(svc, intent)
+    return store.interview_for(contact.id or 0)  # type: ignore[return-value]
+
+
+def _perform(svc: Services, intent: Intent) -> None:
+    """Steps 2-4 of the module docstring; each is a no-op when already done."""
+    store, p = svc.store, intent.payload
+    contact_id = intent.contact_id or 0
+    spec = _spec_from(p["spec"])
+    ref = svc.calendar.put_event(spec)
+    message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
+    detail = {"uid": spec.uid, "sequence": spec.sequence, "start": spec.start.isoformat(),
+              "status": spec.status}
+    draft_once(svc, DraftRequest(contact_id=contact_id, kind=p["kind"], message=message,  # type: ignore[arg-type]
+                                 thread_id=p["thread_id"], cause=p["cause"], detail=detail),
+               p["draft_key"])
+    now = svc.clock()
+    with store.transaction():
+        if store.get_intent(intent.key).state == "done":  # type: ignore[union-attr]
+            return
+        store.save_interview(contact_id, spec.uid, spec.start, spec.end, spec.sequence,
+                             p["interview_status"], now, event_ref=ref)
+        if p["release_holds"]:
+            store.release_holds(contact_id, now)
+        new = Status(p["new_status"])
+        flag = store.get_contact(contact_id).needs_attention or ""
+        if new == Status.SCHEDULED and flag.startswith("reply needs you"):
+            store.flag(contact_id, None, now)  # booking is what the unclear reply asked for
+        if store.get_contact(contact_id).status != new:
+            store.set_status(contact_id, new, now, cause=p["cause"], detail=detail)
+        else:
+            store.add_event(contact_id, now, p["action"], cause=p["cause"], detail=detail)
+        store.finish_intent(intent.key, now, {"event_ref": ref})
+    log.info("%s interview %s for contact %s", p["action"], spec.uid, contact_id)
+
+
+def complete_pending(svc: Services, contact_id: int | None = None) -> list[str]:
+    """Finish every booking, cancellation or reschedule a crash interrupted; returns problems.
+
+    With ``contact_id``, only that contact's, raising instead of collecting problems.
+    """
+    problems = []
+    for intent in svc.store.pending_intents():
+        if intent.kind != "event" or (contact_id is not None and intent.contact_id != contact_id):
+            continue
+        try:
+            _perform(svc, intent)
+        except BackendError as exc:
+            if contact_id is not None:
+                raise
+            problems.append(f"could not finish the {intent.payload['action']} of interview "
+                            f"{intent.payload['spec']['uid']}: {exc}")
+    return problems
+
+
+# -- use cases --------------------------------------------------------------------------------
+
+def _fresh(svc: Services, contact: Contact) -> Contact:
+    complete_pending(svc, contact.id)
+    contact = svc.store.get_contact(contact.id or 0)
+    if contact.status in (Status.OPTED_OUT, Status.BOUNCED):
+        raise UserError(f"{contact.email} is {contact.status}; nothing was booked (change the "
+                        "status by hand first if that is wrong)")
+    return contact
+
+
+def _view_for(svc: Services, contact: Contact, slot: Slot, spec: EventSpec,
+              **extra: Any) -> dict[str, Any]:
+    return interview_view(slot, contact.zone or svc.config.me.timezone, spec.location, **extra)
+
+
+def book(svc: Services, contact: Contact, *, option: int | None = None,
+         at: datetime | None = None, cause: str = "booked by hand") -> Interview:
+    """Book offered slot ``option`` (1-based) or the aware start ``at`` for ``contact``.
+
+    Re-checks the time against availability, busy time, bookings and other contacts' holds;
+    raises SlotTakenError listing the next free slots, creating nothing, if it is taken.
+    Writes the event, drafts the confirmation (with the invite when the calendar does not send
+    it), releases the contact's holds and sets ``scheduled``. Booking the slot already booked
+    changes nothing; a contact booked at another time needs ``reschedule``.
+    """
+    contact = _fresh(svc, contact)
+    slot = _resolve(svc, contact, option, at)
+    current = svc.store.interview_for(contact.id or 0)
+    if current is not None and current.status == "confirmed":
+        if _same(current.interval, slot.interval):
+            return current
+        zone = svc.config.me.timezone
+        raise UserError(f"{contact.email} is already booked for "
+                        f"{slot_label(Slot(current.start, current.end), zone)}; move it with "
+                        f"`automation reschedule {contact.email} --option N | --at TIME`")
+    now = svc.clock()
+    _check_free(svc, contact, slot, now, offered=option is not None)
+    sequence = current.sequence + 1 if current is not None else 0
+    spec = event_spec(svc, contact, slot, sequence)
+    return _commit(svc, contact, spec, action="book", method="REQUEST", kind="confirmation",
+                   view=_view_for(svc, contact, slot, spec), new_status=Status.SCHEDULED,
+                   cause=cause, interview_status="confirmed")
+
+
+def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
+               at: datetime | None = None) -> Interview:
+    """Move the contact's interview: same UID, SEQUENCE+1, new times, a new REQUEST draft.
+
+    Without ``option``/``at``, or when the offered slot picked is no longer free and the
+    contact holds no live offer, fresh slots are offered (held for ``hold_days``) and a
+    UserError/SlotTakenError lists them for ``--option N``.
+    """
+    contact = _fresh(svc, contact)
+    current = svc.store.interview_for(contact.id or 0)
+    if current is None or current.status != "confirmed":
+        raise UserError(f"{contact.email} has no scheduled interview; book one with "
+                        f"`automation book {contact.email}`")
+    now = svc.clock()
+    zone = svc.config.me.timezone
+    if option is None and at is None:
+        offers = svc.store.holds_for(contact.id or 0, now) or _make_offers(svc, contact, now)
+        raise UserError(f"say where to move it: --at TIME, or --option N of the slots held for "
+                        f"{contact.email}: {_numbered(offers, zone)}")
+    slot = _resolve(svc, contact, option, at)
+    if _same(current.interval, slot.interval):
+        return current
+    try:
+        _check_free(svc, contact, slot, now, offered=option is not None)
+    except SlotTakenError as exc:
+        if option is None or svc.store.holds_for(contact.id or 0, now):
+            raise
+        offers = _make_offers(svc, contact, now)
+        raise SlotTakenError(f"{exc} The earlier offer has expired, so new slots are held for "
+                             f"{contact.email}: {_numbered(offers, zone)}; move the interview "
+                             f"with `automation reschedule {contact.email} --option N`",
+                             alternatives=offers) from None
+    spec = event_spec(svc, contact, slot, current.sequence + 1)
+    previous = slot_label(Slot(current.start, current.end), contact.zone or zone)
+    view = _view_for(svc, contact, slot, spec, rescheduled=True, previous_label=previous)
+    return _commit(svc, contact, spec, action="reschedule", method="REQUEST",
+                   kind="confirmation", view=view, new_status=Status.SCHEDULED,
+                   cause=f"rescheduled from {previous}", interview_status="confirmed")
+
+
+def _numbered(slots: list[Slot], zone: ZoneInfo) -> str:
+    return "; ".join(f"{i}. {slot_label(s, zone)}" for i, s in enumerate(slots, 1)) or "none"
+
+
+def _make_offers(svc: Services, contact: Contact, now: datetime) -> list[Slot]:
+    """Fresh slots for the contact, held like an outreach offer (``offered_slots`` lists them)."""
+    busy, held, booked = _calendar_state(svc, contact, now, now)
+    slots = find_slots(svc.config.availability, now, busy, held, booked,
+                       exclude_holder=contact.id)
+    if slots:
+        expires = now + timedelta(days=svc.config.cadence.hold_days)
+        tag = f"reschedule:{interview_uid(contact)}:{int(now.timestamp())}"
+        svc.store.add_holds(contact.id or 0, slots, expires, tag)
+    return slots
+
+
+def cancel(svc: Services, contact: Contact, *, reason: str = "",
+           declined: bool = False) -> Interview:
+    """Cancel the interview: STATUS:CANCELLED, SEQUENCE+1, a METHOD:CANCEL notice drafted in
+    the thread; status → ``replied`` (``declined`` with ``declined=True``). Cancelling an
+    interview already cancelled changes nothing."""
+    contact = _fresh(svc, contact)
+    current = svc.store.interview_for(contact.id or 0)
+    if current is not None and current.status == "cancelled":
+        return current
+    if current is None:
+        raise UserError(f"{contact.email} has no scheduled interview to cancel")
+    slot = Slot(current.start, current.end)
+    stored = svc.calendar.get_event(current.uid)
+    base = stored or event_spec(svc, contact, slot, current.sequence)
+    spec = replace(base, status="CANCELLED", sequence=current.sequence + 1)
+    view = _view_for(svc, contact, slot, spec, declined=declined, reason=reason)
+    cause = ("declined" if declined else "cancelled") + (f": {reason}" if reason else "")
+    return _commit(svc, contact, spec, action="cancel", method="CANCEL", kind="cancellation",
+                   view=view, new_status=Status.DECLINED if declined else Status.REPLIED,
+                   cause=cause, interview_status="cancelled")

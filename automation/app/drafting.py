@@ -1,0 +1,132 @@
+"""Creating drafts exactly once, even across a crash: the intent journal.
+
+Every draft is first written as an *intent* (the full message, its Message-ID and what to
+record once it exists) in the same transaction as any holds it offers; then the draft is
+created; then, in one transaction, the message row, the status change and ``done``. On the
+next tick, a pending intent is reconciled by looking the draft up by its Message-ID before
+anything is created again, so a crash at any point yields exactly one draft.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+
+from automation.app.ports import DraftRef
+from automation.app.services import Services
+from automation.core.models import Intent, Slot, Status
+from automation.errors import BackendError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DraftRequest:
+    """What to draft and what to record once it exists."""
+
+    contact_id: int
+    kind: str  # outreach | follow_up | confirmation | cancellation | thank_you | check_in
+    message: EmailMessage
+    thread_id: str | None = None
+    new_status: Status | None = None
+    cause: str = ""
+    holds: Sequence[Slot] = ()
+    detail: dict[str, Any] | None = None
+
+
+def intent_key(svc: Services, contact_id: int, kind: str, discriminator: str = "") -> str:
+    """A key naming one logical draft: the n-th draft of ``kind`` for this contact."""
+    n = 1 + sum(1 for m in svc.store.messages_for(contact_id)
+                if m.kind == kind and m.direction == "draft")
+    return f"draft:{kind}:{contact_id}:{n}{':' + discriminator if discriminator else ''}"
+
+
+def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | None:
+    """Create the draft ``key`` unless it already exists; None if it was done before."""
+    store, now = svc.store, svc.clock()
+    existing = store.get_intent(key)
+    if existing is not None:
+        return None if existing.state == "done" else reconcile_one(svc, existing)
+    msg = request.message
+    payload = {
+        "kind": request.kind,
+        "raw": base64.b64encode(msg.as_bytes(policy=policy.SMTP)).decode(),
+        "message_id": str(msg["Message-ID"]),
+        "thread_id": request.thread_id,
+        "subject": str(msg["Subject"]),
+        "in_reply_to": str(msg["In-Reply-To"]) if msg["In-Reply-To"] else None,
+        "new_status": str(request.new_status) if request.new_status else None,
+        "cause": request.cause,
+        "detail": request.detail or {},
+    }
+    with store.transaction():
+        intent = store.begin_intent(key, "draft", request.contact_id, payload, now)
+        if request.holds:
+            expires = now + timedelta(days=svc.config.cadence.hold_days)
+            store.add_holds(request.contact_id, request.holds, expires, payload["message_id"])
+    return _perform(svc, intent, recovering=False)
+
+
+def reconcile_one(svc: Services, intent: Intent) -> DraftRef:
+    """Finish a pending draft intent left by an earlier failure or crash."""
+    return _perform(svc, intent, recovering=True)
+
+
+def reconcile(svc: Services) -> list[str]:
+    """Finish every pending draft intent; returns problems (the rest still proceeds)."""
+    problems = []
+    for intent in svc.store.pending_intents():
+        if intent.kind != "draft":
+            continue
+        try:
+            reconcile_one(svc, intent)
+        except BackendError as exc:
+            problems.append(f"could not finish draft {intent.payload['message_id']}: {exc}")
+    return problems
+
+
+def _perform(svc: Services, intent: Intent, *, recovering: bool) -> DraftRef:
+    p = intent.payload
+    ref = svc.mailbox.find_draft(p["message_id"]) if recovering else None
+    if ref is None and recovering and svc.store.message_by_id(p["message_id"]) is not None:
+        # The draft was recorded and the user has already sent it: nothing to create.
+        row = svc.store.message_by_id(p["message_id"])
+        ref = DraftRef(row.draft_id or "", p["message_id"], row.thread_id)  # type: ignore[union-attr]
+    if ref is None:
+        message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
+        ref = svc.mailbox.create_draft(message, thread_id=p["thread_id"])  # type: ignore[arg-type]
+        log.info("drafted %s for contact %s (%s)", p["kind"], intent.contact_id, p["message_id"])
+    _complete(svc, intent, ref, svc.clock())
+    return ref
+
+
+def _complete(svc: Services, intent: Intent, ref: DraftRef, now: datetime) -> None:
+    store, p = svc.store, intent.payload
+    contact_id = intent.contact_id
+    with store.transaction():
+        if store.get_intent(intent.key).state == "done":  # type: ignore[union-attr]
+            return
+        if store.message_by_id(p["message_id"]) is None:
+            store.add_message(contact_id=contact_id, kind=p["kind"], direction="draft",
+                              state="drafted", now=now, message_id=p["message_id"],
+                              thread_id=ref.thread_id, draft_id=ref.draft_id,
+                              subject=p["subject"], in_reply_to=p["in_reply_to"],
+                              detail=p["detail"])
+        if contact_id is not None:
+            detail = {"message_id": p["message_id"], "kind": p["kind"]}
+            if ref.thread_id:
+                store.update_contact(contact_id, now, thread_id=ref.thread_id)
+            if p["new_status"]:
+                store.set_status(contact_id, Status(p["new_status"]), now, cause=p["cause"],
+                                 detail=detail)
+            else:
+                store.add_event(contact_id, now, "draft", cause=p["cause"], detail=detail)
+        store.finish_intent(intent.key, now, {"draft_id": ref.draft_id,
+                                              "thread_id": ref.thread_id})

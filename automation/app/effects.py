@@ -1,0 +1,186 @@
+"""Carrying out pipeline decisions: the store's side of each action, and bookings.
+
+``pipeline`` decides; ``observe`` and ``followups`` gather the state (``contact_state``) and
+call ``record_actions`` inside the transaction that also records what was observed, so a
+decision and its cause are written together or not at all. Bookings are journaled there as
+``book`` intents and carried out right after the commit (``run_bookings``), or on the next
+tick after a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from automation.app.ports import DraftRef, Store
+from automation.app.services import Services
+from automation.core import pipeline as core
+from automation.core.models import Contact, Status
+from automation.errors import BackendError, UserError
+
+log = logging.getLogger(__name__)
+
+#: Inbound classifications that are a person writing (they reset the check-in clock).
+REAL_INBOUND = frozenset(str(k) for k in core.ANSWER_KINDS)
+
+
+@dataclass
+class Changes:
+    """What a tick changed (or would change): one line each, and counts by kind."""
+
+    dry_run: bool = False
+    lines: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, what: str, line: str) -> None:
+        self.counts[what] += 1
+        self.lines.append(("Would: " if self.dry_run else "") + line)
+
+
+def contact_state(store: Store, contact: Contact, default_zone: ZoneInfo) -> core.ContactState:
+    """The pipeline's view of ``contact``, read from the store."""
+    cid = contact.id or 0
+    rows = store.messages_for(cid)
+    pending = tuple(core.PendingDraft(m.kind, m.message_id or "") for m in rows
+                    if m.direction == "draft" and m.state == "drafted")
+    outbound = [m.sent_at for m in rows if m.direction == "sent"
+                and m.kind in ("outreach", "follow_up")]
+    exchange = [m.sent_at for m in rows if m.direction == "sent"
+                or m.direction == "inbound" and m.classification in REAL_INBOUND]
+    for m in rows:  # a deleted follow-up or check-in counts as skipped from when it went
+        if m.direction == "draft" and m.state == "discarded" and "discarded_at" in m.detail:
+            at = datetime.fromisoformat(m.detail["discarded_at"])
+            (outbound if m.kind == "follow_up" else exchange if m.kind == "check_in"
+             else []).append(at)
+    interview = store.interview_for(cid)
+    return core.ContactState(
+        email=contact.email, status=contact.status, zone=contact.zone or default_zone,
+        needs_attention=contact.needs_attention, snoozed_until=contact.snoozed_until,
+        last_outbound_at=max(filter(None, outbound), default=None),
+        last_exchange_at=max(filter(None, exchange), default=None),
+        follow_ups=sum(1 for m in rows if m.direction == "draft" and m.kind == "follow_up"),
+        pending=pending,
+        interview_end=interview.end if interview and interview.status == "confirmed" else None,
+        thank_you_drafted=any(m.direction == "draft" and m.kind == "thank_you" for m in rows),
+        has_note=bool(contact.user_note),
+    )
+
+
+def describe(contact: Contact, action: core.Action) -> tuple[str, str]:
+    """(count key, one line) for an action."""
+    who = contact.email
+    if isinstance(action, core.SetStatus):
+        return "status", f"{who}: → {action.status} ({action.cause})"
+    if isinstance(action, core.Flag):
+        return ("flagged", f"Needs attention {who}: {action.reason}") if action.reason else \
+            ("unflagged", f"{who}: attention flag cleared")
+    if isinstance(action, core.Snooze):
+        until = f"until {action.until:%Y-%m-%d}" if action.until else "cleared"
+        return "snoozed", f"{who}: snooze {until}"
+    if isinstance(action, core.Withdraw):
+        return "withdrawn", f"Withdrew {action.kind.replace('_', '-')} draft to {who}: {action.cause}"
+    if isinstance(action, core.Book):
+        return "booking", f"Booking {who}: {action.cause}"
+    if isinstance(action, core.Draft):
+        return "drafted", f"Draft {action.kind.replace('_', '-')} to {who}: {action.cause}"
+    if isinstance(action, core.Record):
+        return action.event, f"{who}: {action.cause}"
+    return "released", f"{who}: offered slots released"
+
+
+def withdraw_drafts(svc: Services, actions: tuple[core.Action, ...]) -> None:
+    """Remove the drafts a decision withdraws (idempotent: a draft already gone is fine)."""
+    for action in actions:
+        if isinstance(action, core.Withdraw):
+            row = svc.store.message_by_id(action.message_id)
+            svc.mailbox.delete_draft(DraftRef(row.draft_id if row and row.draft_id else "",
+                                              action.message_id,
+                                              row.thread_id if row else None))
+
+
+def record_actions(svc: Services, contact: Contact, decision: core.Decision, now: datetime,
+                   changes: Changes, *, item_key: str = "") -> list[str]:
+    """Write a decision's effects to the store (call inside a transaction); Draft actions are
+    the caller's. Returns the keys of the ``book`` intents journaled."""
+    store, cid = svc.store, contact.id or 0
+    books: list[str] = []
+    for action in decision.actions:
+        if isinstance(action, core.SetStatus):
+            store.set_status(cid, action.status, action.at or now, cause=action.cause,
+                             detail=action.detail)
+        elif isinstance(action, core.Flag):
+            store.flag(cid, action.reason, now)
+            if action.detail:
+                store.add_event(cid, now, "referral_offered" if "referral" in action.detail
+                                else "flag_detail", cause=action.reason or "", detail=action.detail)
+        elif isinstance(action, core.Snooze):
+            store.update_contact(cid, now, snoozed_until=action.until)
+        elif isinstance(action, core.Withdraw):
+            row = store.message_by_id(action.message_id)
+            if row is not None:
+                store.update_message(row.id, state="withdrawn",
+                                     detail={**row.detail, "withdrawn_at": now.isoformat()})
+            store.drop_holds(action.message_id)
+            store.add_event(cid, now, "withdrawn", cause=action.cause,
+                            detail={"message_id": action.message_id, "kind": action.kind})
+        elif isinstance(action, core.Book):
+            key = f"book:{cid}:{item_key}"
+            store.begin_intent(key, "book", cid, {"option": action.option, "cause": action.cause,
+                                                  "at": action.at.isoformat() if action.at
+                                                  else None}, now)
+            books.append(key)
+        elif isinstance(action, core.Record):
+            store.add_event(cid, now, action.event, cause=action.cause, detail=action.detail)
+        elif isinstance(action, core.ReleaseHolds):
+            store.release_holds(cid, now)
+            continue  # not worth a line of its own
+        elif isinstance(action, core.Draft):
+            continue
+        changes.add(*describe(contact, action))
+    return books
+
+
+# -- booking from a reply -----------------------------------------------------------------------
+
+
+def run_bookings(svc: Services, keys: list[str], changes: Changes) -> None:
+    """Carry out journaled ``book`` intents (pending ones from a crash too)."""
+    store = svc.store
+    for key in keys:
+        intent = store.get_intent(key)
+        if intent is None or intent.state != "pending":
+            continue
+        now, p = svc.clock(), intent.payload
+        contact = store.get_contact(intent.contact_id or 0)
+        if contact.status != Status.REPLIED:  # booked before a crash, or the user moved on
+            store.finish_intent(key, now, {"skipped": str(contact.status)})
+            continue
+        from automation.app.booking import book  # the booking module owns events and invites
+
+        try:
+            interview = book(svc, contact, option=p["option"], cause=p["cause"],
+                             at=datetime.fromisoformat(p["at"]) if p["at"] else None)
+        except BackendError as exc:
+            changes.problems.append(f"could not book {contact.email} yet: {exc}")
+            continue  # retried on the next tick
+        except UserError as exc:  # SlotTakenError included: the person must be asked again
+            with store.transaction():
+                store.flag(contact.id or 0, f"reply needs you: {exc}", now)
+                store.finish_intent(key, now, {"error": str(exc)}, state="failed")
+            changes.add("flagged", f"Needs attention {contact.email}: reply needs you: {exc}")
+            continue
+        with store.transaction():
+            store.finish_intent(key, now, {"uid": interview.uid})
+            if store.get_contact(contact.id or 0).needs_attention:  # an earlier unclear reply
+                store.flag(contact.id or 0, None, now)
+        zone = contact.zone or svc.config.me.timezone
+        changes.add("booked", f"Booked {contact.email} for "
+                    f"{interview.start.astimezone(zone):%a %b %d %H:%M %Z}: confirmation drafted")
+
+
+def pending_bookings(store: Store) -> list[str]:
+    return [i.key for i in store.pending_intents() if i.kind == "book"]

@@ -1,0 +1,112 @@
+"""What time brings: follow-ups, no_response, interviewed, thank-yous and check-ins.
+
+For each contact in the running part of the pipeline, ``pipeline.due`` decides from the stored
+state and ``now``; this module carries the decision out. Every draft goes through
+``drafting.draft_once`` (exactly once, even across a crash) and continues the contact's thread
+(``threads.reply_context``: In-Reply-To, References, "Re:" subject, thread id).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from email.message import EmailMessage
+
+from automation.app.drafting import DraftRequest, draft_once, intent_key
+from automation.app.effects import Changes, contact_state, describe, record_actions
+from automation.app.outreach import FreeBusy, offer, template_variables
+from automation.app.services import Services
+from automation.app.threads import reply_context
+from automation.core import pipeline as core
+from automation.core.compose import build_message, new_message_id, render
+from automation.core.models import Contact, Slot, Status
+from automation.errors import BackendError, TemplateError
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = {"follow_up": "follow_up.txt.j2", "thank_you": "thank_you.txt.j2",
+             "check_in": "check_in.txt.j2"}
+#: Statuses where time alone can change something.
+TIMED = (Status.SENT, Status.SCHEDULED, Status.INTERVIEWED, Status.NURTURING)
+
+
+def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> None:
+    """Decide and act for every contact whose status time can move (see ``pipeline.due``)."""
+    policy = core.Policy.from_cadence(svc.config.cadence)
+    store = svc.store
+    for contact in store.list_contacts():
+        if contact.status not in TIMED:
+            continue
+        decision = core.due(contact_state(store, contact, svc.config.me.timezone), now, policy)
+        if not decision.actions:
+            continue
+        if changes.dry_run:
+            for action in decision.actions:
+                changes.add(*describe(contact, action))
+            continue
+        with store.transaction():
+            record_actions(svc, contact, decision, now, changes)
+        for action in decision.actions:
+            if isinstance(action, core.Draft):
+                _draft(svc, store.get_contact(contact.id or 0), action, now, avail, changes)
+
+
+def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
+           avail: FreeBusy, changes: Changes) -> None:
+    """Compose and create one follow-up, thank-you or check-in; a template error flags the
+    contact (the others go on), a backend error is retried on the next tick."""
+    cid = contact.id or 0
+    holds: list[Slot] = []
+    slots: list[Slot] = []
+    if action.kind == "follow_up":
+        # Still-held slots are offered again; expired ones are replaced by fresh, held ones.
+        slots = svc.store.holds_for(cid, now)
+        if not slots:
+            slots = holds = offer(svc, avail, cid, now)
+            avail.held.extend((cid, s.interval) for s in holds)
+    try:
+        message, thread_id = compose(svc, contact, action.kind, slots, now)
+    except TemplateError as exc:
+        reason = f"template error: {exc}"
+        if contact.needs_attention != reason:
+            svc.store.flag(cid, reason, now)
+        changes.add("flagged", f"Needs attention {contact.email}: {reason}")
+        return
+    request = DraftRequest(contact_id=cid, kind=action.kind, message=message,
+                           thread_id=thread_id, cause=action.cause, holds=holds,
+                           detail={"slots": [s.start.isoformat() for s in slots],
+                                   "number": action.number})
+    try:
+        ref = draft_once(svc, request, intent_key(svc, cid, action.kind))
+    except BackendError as exc:
+        changes.problems.append(f"could not draft the {action.kind} to {contact.email}: {exc}")
+        return
+    if ref is not None:
+        label = action.kind.replace("_", "-")
+        fresh = f", {len(holds)} fresh slots offered" if holds else ""
+        changes.add("drafted", f"Drafted {label} to {contact.email}: \"{message['Subject']}\""
+                    f"{fresh}")
+
+
+def compose(svc: Services, contact: Contact, kind: str, slots: list[Slot],
+            now: datetime) -> tuple[EmailMessage, str | None]:
+    """Render ``kind``'s template and address it as a reply in the contact's thread."""
+    me, store = svc.config.me, svc.store
+    referrer = store.get_contact(contact.referred_by) if contact.referred_by else None
+    extra = {}
+    interview = store.interview_for(contact.id or 0)
+    if interview is not None:
+        from automation.app.booking import interview_location, interview_view
+
+        extra["interview"] = interview_view(Slot(interview.start, interview.end),
+                                            contact.zone or me.timezone,
+                                            interview_location(svc, contact))
+    rendered = render(svc.templates, TEMPLATES[kind],
+                      template_variables(me, contact, slots=slots, referrer=referrer, **extra))
+    ctx = reply_context(store, contact.id or 0, fallback_subject=rendered.subject)
+    message = build_message(
+        sender_name=me.name, sender=me.email, to_name=contact.display_name, to=contact.email,
+        subject=ctx.subject if ctx.in_reply_to else rendered.subject, body=rendered.body,
+        now=now, message_id=new_message_id(kind, contact.id or 0, me.email),
+        in_reply_to=ctx.in_reply_to, references=ctx.references)
+    return message, ctx.thread_id

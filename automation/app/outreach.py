@@ -1,0 +1,149 @@
+"""Outreach: for each new contact, three real slots and a personal first email as a draft."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from automation.app.drafting import DraftRequest, draft_once, intent_key
+from automation.app.services import Services
+from automation.config import Me
+from automation.core.compose import build_message, new_message_id, render, slot_views
+from automation.core.models import Contact, Interval, Slot, Status
+from automation.core.slots import find_slots
+from automation.errors import TemplateError
+
+log = logging.getLogger(__name__)
+
+OUTREACH_TEMPLATE = "outreach.txt.j2"
+
+
+@dataclass
+class FreeBusy:
+    """Busy time, holds and booked interviews, read once per tick; updated as offers are made."""
+
+    busy: list[Interval]
+    held: list[tuple[int, Interval]]
+    booked: list[Interval]
+    problems: list[str] = field(default_factory=list)
+
+
+def read_availability(svc: Services, now: datetime) -> FreeBusy:
+    """One read of the calendar (plus every busy_ics file) covering the offer horizon."""
+    horizon = svc.config.availability.horizon_days + 1
+    busy, problems = svc.calendar.busy(Interval(now, now + timedelta(days=horizon)))
+    booked = [i.interval for i in svc.store.interviews("confirmed")]
+    return FreeBusy(busy=busy, held=svc.store.active_holds(now), booked=booked,
+                        problems=list(problems))
+
+
+def offer(svc: Services, avail: FreeBusy, contact_id: int, now: datetime) -> list[Slot]:
+    """Up to ``offer_count`` slots for this contact, never overlapping another's holds."""
+    return find_slots(svc.config.availability, now, avail.busy, held=avail.held,
+                      booked=avail.booked, exclude_holder=contact_id)
+
+
+def template_variables(me: Me, contact: Contact, *, slots: Sequence[Slot] = (),
+                       referrer: Contact | None = None, **extra: Any) -> dict[str, Any]:
+    """The variables every template sees: ``me``, ``contact``, ``referrer``, ``slots``.
+
+    Slots are shown in the contact's zone when known, else the user's.
+    """
+    zone = contact.zone or me.timezone
+    first = contact.first_name or (contact.name.split()[0] if contact.name else "")
+    contact_view = {
+        "email": contact.email, "name": contact.display_name, "first_name": first,
+        "last_name": contact.last_name, "company": contact.company, "role": contact.role,
+        "notes": contact.notes, "timezone": zone.key, "location": contact.location,
+        "note": contact.user_note,
+    }
+    me_view = {"name": me.name, "first_name": me.name.split()[0] if me.name else "",
+               "email": me.email, "signature": me.signature or me.name, "timezone": me.zone_name}
+    referrer_view = None
+    if referrer is not None:
+        referrer_view = {"name": referrer.display_name, "email": referrer.email,
+                         "first_name": referrer.first_name or referrer.display_name.split()[0],
+                         "company": referrer.company}
+    return {"me": me_view, "contact": contact_view, "referrer": referrer_view,
+            "slots": slot_views(list(slots), zone), **extra}
+
+
+def compose_outreach(svc: Services, contact: Contact, slots: list[Slot],
+                     now: datetime) -> EmailMessage:
+    """Render the outreach template into a message (raises TemplateError)."""
+    referrer = svc.store.get_contact(contact.referred_by) if contact.referred_by else None
+    rendered = render(svc.templates, OUTREACH_TEMPLATE,
+                      template_variables(svc.config.me, contact, slots=slots, referrer=referrer))
+    me = svc.config.me
+    return build_message(sender_name=me.name, sender=me.email, to_name=contact.display_name,
+                         to=contact.email, subject=rendered.subject, body=rendered.body,
+                         now=now, message_id=new_message_id("outreach", contact.id or 0, me.email))
+
+
+def local_day_start(now: datetime, svc: Services) -> datetime:
+    zone = svc.config.me.timezone
+    return datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+
+
+@dataclass
+class OutreachResult:
+    drafted: list[tuple[str, str, list[Slot]]] = field(default_factory=list)  # email, subject
+    flagged: list[tuple[str, str]] = field(default_factory=list)
+    capped: int = 0
+
+
+def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
+                 dry_run: bool = False) -> OutreachResult:
+    """Draft outreach for new contacts, at most ``daily_outreach_cap`` a (local) day.
+
+    A template error or a lack of free slots flags that contact and the others go on.
+    ``dry_run`` composes everything and writes nothing.
+    """
+    result = OutreachResult()
+    store = svc.store
+    cap = svc.config.cadence.daily_outreach_cap
+    remaining = cap - store.count_drafts_since("outreach", local_day_start(now, svc))
+    for contact in store.list_contacts(Status.NEW):
+        if contact.needs_attention and not contact.needs_attention.startswith(("template",
+                                                                               "no free")):
+            continue  # flagged for a reason only the user can clear
+        if remaining <= 0:
+            result.capped += 1
+            continue
+        slots = offer(svc, avail, contact.id or 0, now)
+        if not slots:
+            reason = (f"no free slots in the next {svc.config.availability.horizon_days} days;"
+                      " widen [availability] or free some calendar time")
+            _flag(svc, contact, reason, now, result, dry_run)
+            continue
+        try:
+            message = compose_outreach(svc, contact, slots, now)
+        except TemplateError as exc:
+            _flag(svc, contact, f"template error: {exc}", now, result, dry_run)
+            continue
+        avail.held.extend((contact.id or 0, s.interval) for s in slots)
+        result.drafted.append((contact.email, str(message["Subject"]), slots))
+        remaining -= 1
+        if dry_run:
+            continue
+        if contact.needs_attention:
+            store.flag(contact.id or 0, None, now)
+        request = DraftRequest(contact_id=contact.id or 0, kind="outreach", message=message,
+                               new_status=Status.DRAFTED, cause="outreach drafted",
+                               holds=slots, detail={"slots": [s.start.isoformat() for s in slots]})
+        draft_once(svc, request, intent_key(svc, contact.id or 0, "outreach"))
+    return result
+
+
+def _flag(svc: Services, contact: Contact, reason: str, now: datetime,
+          result: OutreachResult, dry_run: bool) -> None:
+    """Flag the contact; a flag it already carries is no change (the tick stays quiet)."""
+    if contact.needs_attention == reason:
+        return
+    result.flagged.append((contact.email, reason))
+    if not dry_run:
+        svc.store.flag(contact.id or 0, reason, now)

@@ -1,0 +1,306 @@
+"""The ports the use cases talk through: a Mailbox, a Calendar and the Store.
+
+Adapters (``adapters/memory.py``, ``adapters/local/``, ``adapters/google/``) implement them;
+one contract test suite runs against each. Every method documents what it promises and what it
+raises: a failing backend raises ``BackendError`` (``retryable`` says whether a later tick may
+succeed) or ``AuthError``; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from automation.core.models import (
+    Contact,
+    ContactRecord,
+    EventSpec,
+    Intent,
+    Interval,
+    Interview,
+    MessageRow,
+    Slot,
+    Status,
+    TimelineEntry,
+)
+
+__all__ = ["Calendar", "DraftRef", "EventSpec", "MailItem", "Mailbox", "Store", "SyncResult", "Watch"]
+
+
+@dataclass(frozen=True)
+class DraftRef:
+    """Where a draft lives. ``message_id`` is our Message-ID header (with angle brackets)."""
+
+    draft_id: str
+    message_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MailItem:
+    """One message observed in the user's Sent or Inbox folder.
+
+    ``key`` is unique and stable for this observation (the tick records it as processed).
+    ``message`` always has the headers; ``has_body`` says whether the body was fetched too.
+    """
+
+    key: str
+    folder: str  # "sent" | "inbox"
+    message: EmailMessage
+    thread_id: str | None = None
+    has_body: bool = True
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What the service tracks, so a backend can decide which bodies are worth fetching."""
+
+    thread_ids: frozenset[str] = frozenset()
+    addresses: frozenset[str] = frozenset()
+    message_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    items: list[MailItem]
+    cursor: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+class Mailbox(Protocol):
+    """The user's mail: drafts we create, and what shows up in Sent and Inbox.
+
+    The service never sends: no Mailbox method can send a message.
+    """
+
+    def create_draft(self, message: EmailMessage, *, thread_id: str | None = None) -> DraftRef:
+        """Store ``message`` (which carries its own Message-ID) as a draft.
+
+        With ``thread_id`` the draft joins that thread (Gmail needs the id; a Maildir threads by
+        In-Reply-To/References alone). Not idempotent on its own: callers journal an intent
+        first and use ``find_draft`` after a failure.
+        """
+        ...
+
+    def find_draft(self, message_id: str) -> DraftRef | None:
+        """The draft whose Message-ID header is ``message_id``, or None."""
+        ...
+
+    def draft_message_ids(self) -> set[str]:
+        """Message-IDs of every draft now in the Drafts folder."""
+        ...
+
+    def delete_draft(self, ref: DraftRef) -> None:
+        """Remove the draft (withdraw it). A draft already gone is not an error."""
+        ...
+
+    def sync(self, cursor: str | None, watch: Watch,
+             known: Callable[[str], bool] = lambda key: False) -> SyncResult:
+        """Messages that appeared in Sent or Inbox since ``cursor`` (None: a first, bounded sync).
+
+        ``known(key)`` lets a backend skip items already processed without fetching them.
+        Items may repeat across calls (the caller deduplicates by ``key``); none is lost.
+        """
+        ...
+
+
+class Calendar(Protocol):
+    """The user's calendar: busy time, and interview events with invitations."""
+
+    #: True when the backend delivers invitations itself (Google with sendUpdates=all);
+    #: False when the invite must travel inside the confirmation draft (local backend).
+    sends_invites: bool
+
+    def busy(self, window: Interval) -> tuple[list[Interval], list[str]]:
+        """Busy intervals overlapping ``window``, and problems with sources that were skipped."""
+        ...
+
+    def put_event(self, event: EventSpec) -> str:
+        """Create or update the event ``event.uid``; idempotent. Returns the backend's ref."""
+        ...
+
+    def get_event(self, uid: str) -> EventSpec | None:
+        """The stored event, or None."""
+        ...
+
+    def attendee_status(self, uid: str) -> str | None:
+        """The attendee's answer: "accepted", "declined", "tentative", "needsAction" or None."""
+        ...
+
+
+class ContactStore(Protocol):
+    """Contacts, aliases, the timeline and referrals."""
+
+    def get_contact(self, contact_id: int) -> Contact:
+        """The contact with this id; UserError if there is none."""
+
+    def find_contact(self, email: str) -> Contact | None:
+        """The contact whose address or linked alias is ``email`` (case-insensitive)."""
+
+    def require_contact(self, email: str) -> Contact:
+        """Like ``find_contact``, but a UserError that says how to list contacts."""
+
+    def list_contacts(self, status: Status | str | None = None) -> list[Contact]:
+        """Every contact (or those in ``status``), in id order, with their aliases."""
+
+    def upsert_contact(self, record: ContactRecord, now: datetime, *, tags: Sequence[str] = (),
+                       referred_by: int | None = None) -> tuple[Contact, bool]:
+        """Insert or update by email; a re-import updates fields, keeps status and history.
+
+        Returns ``(contact, created)``. Empty fields in ``record`` never erase stored values."""
+
+    def add_alias(self, contact_id: int, email: str) -> None:
+        """Link another address to the contact (ignored if it is a contact's own address)."""
+
+    def update_contact(self, contact_id: int, now: datetime, **fields: Any) -> None:
+        """Set plain columns (not status: use ``set_status``)."""
+
+    def set_status(self, contact_id: int, new: Status, now: datetime, *, cause: str,
+                   detail: dict[str, Any] | None = None) -> None:
+        """Change a contact's status and record the change with its cause in the timeline."""
+
+    def flag(self, contact_id: int, reason: str | None, now: datetime) -> None:
+        """Set (or with None clear) ``needs_attention``, recorded in the timeline."""
+
+    def status_counts(self) -> dict[str, int]:
+        """Contacts per status name."""
+
+    def add_event(self, contact_id: int, now: datetime, event: str, *,
+                  old_status: str | None = None, new_status: str | None = None,
+                  cause: str = "", detail: dict[str, Any] | None = None) -> None:
+        """Append one timeline entry (call inside a transaction with the change it records)."""
+
+    def timeline(self, contact_id: int) -> list[TimelineEntry]:
+        """The contact's timeline, oldest first."""
+
+    def add_referral(self, referrer_id: int, referred_id: int, now: datetime) -> bool:
+        """Record that ``referrer_id`` introduced ``referred_id``; False if already known."""
+
+    def referrals_by(self, referrer_id: int) -> list[int]:
+        """The contacts ``referrer_id`` introduced, in order."""
+
+    def referral_counts(self) -> dict[int, int]:
+        """Introductions per referrer id."""
+
+
+
+class CalendarStore(Protocol):
+    """Slot holds and booked interviews."""
+
+    def add_holds(self, contact_id: int, slots: Sequence[Slot], expires_at: datetime,
+                  message_id: str | None) -> None:
+        """Hold ``slots`` for the contact until ``expires_at``, tied to the offering draft."""
+
+    def active_holds(self, now: datetime) -> list[tuple[int, Interval]]:
+        """Every unreleased, unexpired hold as (contact_id, interval)."""
+
+    def holds_for(self, contact_id: int, now: datetime) -> list[Slot]:
+        """The contact's live holds, earliest first."""
+
+    def offered_slots(self, contact_id: int) -> list[Slot]:
+        """The slots of the contact's latest offer, expired or not, in offer order."""
+
+    def release_holds(self, contact_id: int, now: datetime) -> None:
+        """Release every live hold of the contact (the offer is settled)."""
+
+    def drop_holds(self, message_id: str) -> None:
+        """Forget the slots of a draft that was never sent (withdrawn or deleted): they were
+        never offered, so they must not become the contact's latest offer."""
+
+    def save_interview(self, contact_id: int, uid: str, start: datetime, end: datetime,
+                       sequence: int, status: str, now: datetime,
+                       event_ref: str | None = None) -> Interview:
+        """Insert or update the interview ``uid``."""
+
+    def set_attendee_status(self, uid: str, status: str) -> None:
+        """Record the attendee's answer to the invitation."""
+
+    def interview_for(self, contact_id: int) -> Interview | None:
+        """The contact's latest interview, or None."""
+
+    def interviews(self, status: str = "confirmed") -> list[Interview]:
+        """Every interview in ``status``, earliest first."""
+
+
+
+class MessageStore(Protocol):
+    """Tracked messages and processed mailbox items."""
+
+    def add_message(self, *, contact_id: int | None, kind: str, direction: str, state: str,
+                    now: datetime, message_id: str | None = None, thread_id: str | None = None,
+                    draft_id: str | None = None, subject: str = "",
+                    in_reply_to: str | None = None, sent_at: datetime | None = None,
+                    classification: str | None = None,
+                    detail: dict[str, Any] | None = None) -> int:
+        """Record a tracked message; returns its row id."""
+
+    def update_message(self, row_id: int, **fields: Any) -> None:
+        """Set columns of a message row."""
+
+    def messages_for(self, contact_id: int) -> list[MessageRow]:
+        """The contact's messages, oldest first."""
+
+    def message_by_id(self, message_id: str) -> MessageRow | None:
+        """The first message row with this Message-ID, or None."""
+
+    def messages_in_state(self, direction: str, state: str) -> list[MessageRow]:
+        """Messages of one direction in one state, oldest first."""
+
+    def count_drafts_since(self, kind: str, since: datetime) -> int:
+        """Drafts of ``kind`` created since ``since`` (the daily cap)."""
+
+    def is_seen(self, key: str) -> bool:
+        """Whether the mailbox item ``key`` was processed already."""
+
+    def mark_seen(self, key: str, now: datetime) -> None:
+        """Record the mailbox item ``key`` as processed."""
+
+
+
+class JournalStore(Protocol):
+    """The intent journal, sync cursors and tick health."""
+
+    def begin_intent(self, key: str, kind: str, contact_id: int | None,
+                     payload: dict[str, Any], now: datetime) -> Intent:
+        """Record the intent to do ``key`` once; returns the stored one if it already exists."""
+
+    def get_intent(self, key: str) -> Intent | None:
+        """The intent ``key``, or None."""
+
+    def finish_intent(self, key: str, now: datetime, result: dict[str, Any] | None = None,
+                      state: str = "done") -> None:
+        """Mark the intent done (or another final ``state``) with its result."""
+
+    def pending_intents(self) -> list[Intent]:
+        """Intents begun and not finished, oldest first (reconciled on start)."""
+
+    def get_cursor(self, name: str) -> str | None:
+        """The stored sync cursor ``name``, or None."""
+
+    def set_cursor(self, name: str, value: str | None) -> None:
+        """Store (or with None clear) the sync cursor ``name``."""
+
+    def start_tick(self, now: datetime) -> int:
+        """Record the start of a pass; returns its id."""
+
+    def end_tick(self, tick_id: int, now: datetime, outcome: str, counts: dict[str, Any],
+                 error: str | None = None) -> None:
+        """Record how the pass ``tick_id`` ended."""
+
+    def last_tick(self) -> dict[str, Any] | None:
+        """The latest pass as a dict (started_at, ended_at, outcome, counts, error, pid)."""
+
+
+class Store(ContactStore, CalendarStore, MessageStore, JournalStore, Protocol):
+    """The database a use case works with (``adapters/store`` is the SQLite one)."""
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        """One atomic unit of work; nested calls join the outer transaction."""
+
+    def close(self) -> None:
+        """Close the database."""

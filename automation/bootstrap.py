@@ -1,0 +1,71 @@
+"""The composition root: builds the store, ports, clock and templates a use case receives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from automation.adapters.clock import Clock, system_clock
+from automation.adapters.store import Store
+from automation.app.ports import Calendar, Mailbox
+from automation.app.services import Services
+from automation.config import Config
+from automation.core.compose import template_env
+
+
+def open_backends(config: Config) -> tuple[Mailbox, Calendar]:
+    """The Mailbox and Calendar of ``[backend] kind``."""
+    if config.backend == "google":
+        from automation.adapters.google import open_google
+
+        return open_google(config)
+    from automation.adapters.local import open_local
+
+    return open_local(config)
+
+
+class _LazyBackends:
+    """Opens the backends once, on first use of either port."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.pair: tuple[Mailbox, Calendar] | None = None
+
+    def get(self, index: int) -> Any:
+        if self.pair is None:
+            self.pair = open_backends(self.config)
+        return self.pair[index]
+
+
+class _LazyPort:
+    """A Mailbox or Calendar stand-in that opens the real one when first touched."""
+
+    def __init__(self, backends: _LazyBackends, index: int) -> None:
+        self._backends, self._index = backends, index
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backends.get(self._index), name)
+
+
+def open_services(config: Config, clock: Clock = system_clock, *,
+                  mailbox: Mailbox | None = None, calendar: Calendar | None = None,
+                  lazy: bool = False) -> Services:
+    """Open the store and the backends (or use the given ports, e.g. in-memory fakes).
+
+    ``lazy`` opens the backends on first use, so read commands (contacts, status, show) keep
+    working while a backend is failing (an expired token, an unreachable API), and a tick
+    records such a failure in its health like any other.
+    """
+    store = Store.open(config.database)
+    if lazy and mailbox is None and calendar is None:
+        backends = _LazyBackends(config)
+        mailbox, calendar = _LazyPort(backends, 0), _LazyPort(backends, 1)  # type: ignore[assignment]
+    try:
+        if mailbox is None or calendar is None:
+            opened_mailbox, opened_calendar = open_backends(config)
+            mailbox = mailbox or opened_mailbox
+            calendar = calendar or opened_calendar
+    except BaseException:
+        store.close()
+        raise
+    return Services(config=config, store=store, mailbox=mailbox, calendar=calendar,
+                    clock=clock, templates=template_env(config.templates_dir))

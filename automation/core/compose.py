@@ -1,0 +1,166 @@
+"""Templates to email: Jinja2 (StrictUndefined) → a standard ``EmailMessage``.
+
+A template carries its own subject above the body (mailmerge's convention)::
+
+    Subject: Ten minutes to learn about {{ contact.company }}?
+
+    Hi {{ contact.first_name }}, ...
+
+A missing field is an error naming the template, the line and the field, never "Dear ,".
+No input can inject a header: CR/LF and other control characters in any value that reaches a
+header are folded to spaces, and addresses are built with ``email.headerregistry.Address``.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from automation.core.models import Slot, require_aware
+from automation.errors import TemplateError
+
+TEMPLATE_NAMES = ("outreach.txt.j2", "follow_up.txt.j2", "confirmation.txt.j2",
+                  "cancellation.txt.j2", "thank_you.txt.j2", "check_in.txt.j2")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
+
+
+def default_templates_dir() -> Path:
+    """The templates shipped with the package (the top-level ``templates/`` folder)."""
+    return Path(str(resources.files("automation.templates")))
+
+
+def clean_header(value: str) -> str:
+    """Fold control characters (CR, LF, NUL, ...) to single spaces; trim."""
+    return _CONTROL.sub(" ", value or "").strip()
+
+
+def template_env(directory: Path) -> jinja2.Environment:
+    """An environment reading ``directory`` first, then the shipped defaults."""
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(str(directory)),
+        jinja2.FileSystemLoader(str(default_templates_dir())),
+    ])
+    return jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined,
+                              autoescape=False, keep_trailing_newline=False,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def _error_line(exc: BaseException, name: str) -> int | None:
+    """The template line a Jinja2 runtime error came from, read off the traceback."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.lineno
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith(name):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def render(env: jinja2.Environment, name: str, variables: dict[str, Any]) -> Rendered:
+    """Render template ``name``; raise TemplateError(name, detail, line) on any failure."""
+    try:
+        text = env.get_template(name).render(**variables)
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(name, "template not found; run `automation init` or restore it")\
+            from exc
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(name, f"missing field: {exc.message}", _error_line(exc, name))\
+            from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(name, f"syntax error: {exc.message}", exc.lineno) from exc
+    except Exception as exc:  # a template can raise anything (a filter, a division, ...)
+        raise TemplateError(name, f"{type(exc).__name__}: {exc}", _error_line(exc, name))\
+            from exc
+    head, sep, body = text.lstrip("\n").partition("\n\n")
+    match = re.match(r"(?i)subject:\s*(.*)", head)
+    if not sep or not match or "\n" in head.strip():
+        raise TemplateError(name, "must start with a 'Subject: ...' line, then a blank line, "
+                            "then the body", 1)
+    subject = clean_header(match.group(1))
+    if not subject:
+        raise TemplateError(name, "the Subject line is empty", 1)
+    return Rendered(subject=subject, body=body.strip() + "\n")
+
+
+def slot_label(slot: Slot, zone: ZoneInfo) -> str:
+    """A human label such as "Tue, Dec 8, 10:00–10:10 AM EST" in ``zone``."""
+    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+
+    def clock(moment: datetime) -> str:
+        return f"{moment.hour % 12 or 12}:{moment.minute:02d}"
+
+    same_half = start.strftime("%p") == end.strftime("%p")
+    first = clock(start) + ("" if same_half else f" {start.strftime('%p')}")
+    return (f"{start.strftime('%a, %b')} {start.day}, {first}\u2013{clock(end)} "
+            f"{end.strftime('%p')} {end.strftime('%Z')}")
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """A slot as templates see it: aware ``start``/``end`` in the reader's zone, and a label."""
+
+    number: int
+    start: datetime
+    end: datetime
+    label: str
+
+
+def slot_views(slots: list[Slot], zone: ZoneInfo) -> list[SlotView]:
+    return [SlotView(i + 1, s.start.astimezone(zone), s.end.astimezone(zone),
+                     slot_label(s, zone)) for i, s in enumerate(slots)]
+
+
+def new_message_id(kind: str, contact_id: int, sender: str) -> str:
+    """A unique Message-ID naming its purpose, e.g. ``<outreach-7-3f9a1c2b8d@example.org>``."""
+    domain = sender.rpartition("@")[2] or "localhost"
+    return f"<{kind}-{contact_id}-{secrets.token_hex(6)}@{domain}>"
+
+
+def address(name: str, email: str) -> Address:
+    local, _, domain = email.partition("@")
+    return Address(display_name=clean_header(name), username=local, domain=domain)
+
+
+def build_message(*, sender_name: str, sender: str, to_name: str, to: str, subject: str,
+                  body: str, now: datetime, message_id: str, in_reply_to: str | None = None,
+                  references: tuple[str, ...] = ()) -> EmailMessage:
+    """An RFC 5322 text/plain UTF-8 message, ready to be stored as a draft."""
+    require_aware(now, "message date")
+    msg = EmailMessage()
+    msg["From"] = address(sender_name, sender)
+    msg["To"] = address(to_name, to)
+    msg["Subject"] = clean_header(subject)
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = " ".join(dict.fromkeys((*references, in_reply_to)))
+    msg["X-Automation-Kind"] = message_id.strip("<>").split("-", 1)[0]
+    msg.set_content(body, charset="utf-8")
+    return msg
+
+
+def reply_subject(subject: str) -> str:
+    """"Re: " + the thread's subject, without piling prefixes up."""
+    subject = clean_header(subject)
+    return subject if re.match(r"(?i)re:", subject) else f"Re: {subject}"

@@ -1,0 +1,145 @@
+"""Busy time from iCalendar data: the user's exported or synced calendars (``busy_ics`` files).
+
+``busy_from_ics`` is pure (bytes in, intervals out); ``busy_from_files`` is the only I/O here and
+reports a bad file as a problem instead of failing, so one broken export never hides the busy
+time in the others.
+
+What blocks: every expanded occurrence (RRULE, RDATE, EXDATE and RECURRENCE-ID overrides, via
+``recurring_ical_events``, which also honours Google's ``X-WR-TIMEZONE``) of a VEVENT that is
+neither ``TRANSP:TRANSPARENT`` nor ``STATUS:CANCELLED``. Timed events span ``[DTSTART, DTEND)``
+(or DTSTART + DURATION; a lone DATE-TIME DTSTART is an instant, per RFC 5545). All-day events
+block whole local days in ``default_tz``, DTEND exclusive (none: one day). Floating times, and
+TZIDs that are neither IANA names nor defined by a VTIMEZONE, are read in ``default_tz``.
+
+Local times follow RFC 5545 section 3.3.5, which is Python's ``fold=0``: a repeated time is its
+first occurrence, a skipped time takes the UTC offset from before the gap. An occurrence's
+length is the library's: wall-clock time, so a daily 01:00-03:00 lasts three real hours on a
+fall-back night.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+
+import icalendar
+import recurring_ical_events
+
+from automation.core.models import Interval
+from automation.errors import UserError
+
+__all__ = ["busy_from_files", "busy_from_ics"]
+
+# What icalendar and recurring_ical_events raise on bad input (their own errors subclass
+# ValueError). Caught only around parsing and expansion, never around our own code.
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+
+
+def busy_from_ics(
+    data: bytes, window: Interval, default_tz: tzinfo, source: str = ""
+) -> list[Interval]:
+    """Return the busy intervals in ``data`` that overlap ``window``, in UTC, sorted.
+
+    Intervals are not clipped to the window: each is the occurrence's real extent. A
+    zero-length one (an instantaneous event) is returned when it lies in ``[start, end)`` of the
+    window. Raises UserError naming ``source`` when ``data`` is not a readable iCalendar file.
+    """
+    where = f"busy_ics file {source}" if source else "busy_ics data"
+    busy: set[Interval] = set()
+    # Ask the library for a day more on each side: it cannot know that floating and all-day
+    # times belong to default_tz; the exact overlap test is ours, below.
+    span_start = window.start.astimezone(default_tz) - timedelta(days=1)
+    span_end = window.end.astimezone(default_tz) + timedelta(days=1)
+    for calendar in _calendars(data, where):
+        try:
+            events = recurring_ical_events.of(calendar).between(span_start, span_end)
+        except _PARSE_ERRORS as error:
+            raise UserError(f"{where}: cannot expand its events ({_describe(error)})") from error
+        for event in events:
+            if _blocks(event):
+                interval = _extent(event, default_tz, where)
+                if _touches(interval, window):
+                    busy.add(interval)
+    return sorted(busy)
+
+
+def busy_from_files(
+    paths: Iterable[Path], window: Interval, default_tz: tzinfo
+) -> tuple[list[Interval], list[str]]:
+    """Read each ``.ics`` file; return all busy intervals (sorted) and one message per bad file.
+
+    Never raises for a single file: an unreadable or malformed file becomes a message such as
+    ``"busy_ics file work.ics: not an iCalendar file (...)"`` and the others still count.
+    """
+    busy: list[Interval] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as error:
+            problems.append(f"busy_ics file {path}: cannot read it ({error.strerror or error});"
+                            " its events are ignored until it is readable")
+            continue
+        try:
+            busy.extend(busy_from_ics(data, window, default_tz, source=str(path)))
+        except UserError as error:
+            problems.append(f"{error}; its events are ignored until it is fixed")
+    return sorted(set(busy)), problems
+
+
+def _calendars(data: bytes, where: str) -> list[icalendar.Calendar]:
+    """Parse ``data`` into its VCALENDARs (a file may hold several), or raise UserError."""
+    try:
+        components = icalendar.Calendar.from_ical(data, multiple=True)
+    except _PARSE_ERRORS as error:
+        raise UserError(f"{where}: not an iCalendar file ({_describe(error)})") from error
+    calendars = [c for c in components if c.name == "VCALENDAR"]
+    if not calendars:
+        found = ", ".join(sorted({c.name for c in components})) or "nothing"
+        raise UserError(f"{where}: not an iCalendar file (found {found}, expected VCALENDAR)")
+    return calendars
+
+
+def _blocks(event: icalendar.cal.Component) -> bool:
+    transparent = str(event.get("TRANSP", "")).strip().upper() == "TRANSPARENT"
+    cancelled = str(event.get("STATUS", "")).strip().upper() == "CANCELLED"
+    return not (transparent or cancelled)
+
+
+def _extent(event: icalendar.cal.Component, default_tz: tzinfo, where: str) -> Interval:
+    """The occurrence's span in UTC (the library always fills in DTEND).
+
+    The endpoints are put in order: the library itself swaps a DTEND before DTSTART, and wall
+    arithmetic can invert an event set inside a spring-forward gap (02:30-03:00 reads as 03:30
+    EDT to 03:00 EDT); blocking the time between the two is the useful reading of both.
+    """
+    try:
+        start = event["DTSTART"].dt
+        end = event["DTEND"].dt if "DTEND" in event else start
+    except _PARSE_ERRORS as error:
+        uid = event.get("UID", "?")
+        raise UserError(f"{where}: event {uid} has a bad DTSTART or DTEND ({error})") from error
+    first, last = sorted((_instant(start, default_tz), _instant(end, default_tz)))
+    return Interval(first, last)
+
+
+def _instant(value: date | datetime, default_tz: tzinfo) -> datetime:
+    """A DATE is local midnight in ``default_tz``; a floating DATE-TIME is read there too."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0))
+    if value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=default_tz)  # fold=0: RFC 5545's reading, see above
+    return value.astimezone(UTC)
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, KeyError):  # the libraries raise a bare KeyError for a missing property
+        return f"missing {error.args[0] if error.args else 'property'}"
+    return str(error) or type(error).__name__
+
+
+def _touches(interval: Interval, window: Interval) -> bool:
+    if interval.start == interval.end:
+        return window.start <= interval.start < window.end
+    return interval.overlaps(window)

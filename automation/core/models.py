@@ -1,0 +1,259 @@
+"""Value types shared by the core, the store and the backends.
+
+Every datetime here is timezone-aware; constructors assert it so a naive value fails at the edge
+where it entered, not deep inside the slot engine.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+#: "Now", as an aware datetime. The core never reads the wall clock; it is handed one.
+Clock = Callable[[], datetime]
+
+
+def require_aware(value: datetime, what: str = "datetime") -> datetime:
+    """Return ``value`` unchanged, or raise ValueError if it has no UTC offset."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got naive {value.isoformat()}")
+    return value
+
+
+class Status(enum.StrEnum):
+    """Pipeline status names: a command-line contract (users filter on them)."""
+
+    NEW = "new"
+    DRAFTED = "drafted"
+    SENT = "sent"
+    REPLIED = "replied"
+    SCHEDULED = "scheduled"
+    INTERVIEWED = "interviewed"
+    THANKED = "thanked"
+    NURTURING = "nurturing"
+    DECLINED = "declined"
+    NO_RESPONSE = "no_response"
+    BOUNCED = "bounced"
+    OPTED_OUT = "opted_out"
+
+
+#: Statuses after which the service never drafts to the contact again.
+TERMINAL = frozenset({Status.DECLINED, Status.NO_RESPONSE, Status.BOUNCED, Status.OPTED_OUT})
+
+
+@dataclass(frozen=True, order=True)
+class Interval:
+    """A half-open span of time ``[start, end)`` with aware endpoints."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.start, "Interval.start")
+        require_aware(self.end, "Interval.end")
+        # Compare instants in UTC: Python compares two datetimes sharing a tzinfo by wall
+        # clock and ignores ``fold``, which is wrong on the night the clocks go back.
+        if self.end.astimezone(UTC) < self.start.astimezone(UTC):
+            raise ValueError(f"Interval ends before it starts: {self.start} > {self.end}")
+
+    def overlaps(self, other: Interval) -> bool:
+        return (self.start.astimezone(UTC) < other.end.astimezone(UTC)
+                and other.start.astimezone(UTC) < self.end.astimezone(UTC))
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    """An interview slot on offer; ``start``/``end`` are aware (any zone)."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.start, "Slot.start")
+        require_aware(self.end, "Slot.end")
+
+    @property
+    def interval(self) -> Interval:
+        return Interval(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Slots reserved for one contact until ``expires_at`` (never offered to anyone else)."""
+
+    contact_id: int
+    start: datetime
+    end: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Availability:
+    """When the user takes interviews. Built from ``[availability]`` in the config.
+
+    ``days`` are weekday numbers (0 = Monday); ``hours`` are local ``(start, end)`` windows in
+    ``timezone``.
+    """
+
+    timezone: ZoneInfo
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    hours: tuple[tuple[time, time], ...] = ((time(9), time(12)), (time(14), time(17)))
+    slot_minutes: int = 10
+    buffer_minutes: int = 10
+    min_notice_hours: int = 24
+    horizon_days: int = 14
+    offer_count: int = 3
+    max_per_day: int = 2
+
+
+@dataclass
+class Contact:
+    """A person in the pipeline, as stored. ``email`` is normalised (lower-case, trimmed)."""
+
+    email: str
+    name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    role: str = ""
+    timezone: str | None = None
+    notes: str = ""
+    phone: str = ""
+    location: str = ""
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    status: Status = Status.NEW
+    needs_attention: str | None = None
+    snoozed_until: datetime | None = None
+    referred_by: int | None = None
+    thread_id: str | None = None
+    user_note: str = ""
+    id: int | None = None
+    created_at: datetime | None = None
+    status_changed_at: datetime | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        """The contact's zone, or None when unknown or not a valid IANA name."""
+        if not self.timezone:
+            return None
+        try:
+            return ZoneInfo(self.timezone)
+        except (KeyError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    """One contact read from an import file (not yet stored).
+
+    ``email`` is already normalised; ``line`` is the 1-based physical line in the source file
+    (or the card's ordinal for vCard) so messages can point at it.
+    """
+
+    email: str
+    line: int
+    name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    role: str = ""
+    timezone: str | None = None
+    notes: str = ""
+    phone: str = ""
+    location: str = ""
+    extra_emails: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """An input row that could not be imported, with a reason a user can act on."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A ten-minute interview as a calendar event (the same UID across updates)."""
+
+    uid: str
+    start: datetime
+    end: datetime
+    summary: str
+    description: str
+    location: str
+    organizer_name: str
+    organizer_email: str
+    attendee_name: str
+    attendee_email: str
+    sequence: int = 0
+    status: str = "CONFIRMED"  # or "CANCELLED"
+    reminder_minutes: int = 15
+    meet: bool = False
+    timezone: str = "UTC"  # the organizer's IANA zone, for DTSTART/DTEND and VTIMEZONE
+
+
+# Rows the store reads back: plain values, no database handle.
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    event: str
+    old_status: str | None
+    new_status: str | None
+    cause: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    id: int
+    contact_id: int | None
+    kind: str
+    direction: str
+    message_id: str | None
+    thread_id: str | None
+    draft_id: str | None
+    state: str
+    subject: str
+    in_reply_to: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    classification: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: int
+    key: str
+    kind: str
+    contact_id: int | None
+    payload: dict[str, Any]
+    state: str
+
+
+@dataclass(frozen=True)
+class Interview:
+    id: int
+    contact_id: int
+    uid: str
+    start: datetime
+    end: datetime
+    sequence: int
+    status: str
+    attendee_status: str | None
+    event_ref: str | None
+
+    @property
+    def interval(self) -> Interval:
+        return Interval(self.start, self.end)

@@ -1,0 +1,521 @@
+"""Understand inbound mail: what kind of message came back (a reply, an auto-reply, a bounce...).
+
+Which offered slot a reply picks is read by ``automation.core.picks``.
+
+Pure core: no I/O and no clock reads; ``now`` and the zone come in as arguments. The heavy
+lifting is done by maintained libraries (``mailparser_reply`` strips quotes in many languages,
+``flufl.bounce`` reads bounces, ``dateparser`` reads dates in many languages); this module holds
+the glue and the domain rules, and patches a few gaps in those libraries (noted where they are).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.utils import getaddresses
+from enum import StrEnum
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
+from dateparser.search import search_dates
+from flufl.bounce import all_failures
+from mailparser_reply import EmailMessage as QuotedBody
+
+from automation.core.models import require_aware
+from automation.core.picks import LANGUAGES, names_a_time
+
+log = logging.getLogger(__name__)
+
+
+
+class Kind(StrEnum):
+    """What an inbound message is, from the pipeline's point of view."""
+
+    HUMAN = "human"
+    AUTO_REPLY = "auto_reply"
+    BOUNCE = "bounce"
+    OPT_OUT = "opt_out"
+    DECLINE = "decline"
+    REDIRECT = "redirect"
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The verdict on one inbound message.
+
+    ``text`` is the message's new text (quotes and signature removed) for every kind.
+    ``snooze_until`` is set only for an auto-reply naming a future return day (start of that day
+    in the contact's zone). ``failed_addresses`` only for a bounce (lower-case).
+    ``redirect_to`` is ``(name, email)`` of a suggested person, set for a REDIRECT and also for a
+    DECLINE that names someone else (so the caller may still add the referral); ``name`` may be
+    empty. ``reason`` says in a few words which signal decided.
+    """
+
+    kind: Kind
+    text: str
+    snooze_until: datetime | None = None
+    failed_addresses: tuple[str, ...] = ()
+    redirect_to: tuple[str, str] | None = None
+    reason: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Headers and bodies
+
+
+def _header(msg: Message, name: str) -> str:
+    """The decoded value of header ``name`` ('' if absent); never raises on malformed input."""
+    # raw_items() bypasses the policy's structured header parsing, which raises on some broken
+    # headers; decoding RFC 2047 words by hand is enough for matching.
+    raws = [v for k, v in msg.raw_items() if k.lower() == name.lower()]
+    if not raws:
+        return ""
+    raw = str(raws[0])
+    try:
+        return str(make_header(decode_header(raw))).strip()
+    except Exception:  # malformed encoded-words: the raw text is still useful
+        return raw.strip()
+
+
+def _addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
+    """``(display name, lower-case address)`` pairs from the named headers."""
+    values = [_header(msg, n) for n in names]
+    try:
+        pairs = getaddresses([v for v in values if v])
+    except Exception:  # getaddresses is lenient, but be sure for arbitrary bytes
+        return []
+    return [(n, a.strip().lower()) for n, a in pairs if "@" in a]
+
+
+def _decode(part: Message) -> str:
+    """The part's text, decoded by its declared charset; bad bytes become U+FFFD."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return raw if isinstance(raw, str) else ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except (LookupError, ValueError):  # a charset Python does not know, e.g. "x-unknown"
+        return payload.decode("utf-8", errors="replace")
+
+
+def _best_part(msg: Message, subtype: str) -> Message | None:
+    """The first non-attachment ``text/<subtype>`` part outside any attached message."""
+    stack: list[Message] = [msg]
+    while stack:
+        part = stack.pop(0)
+        ctype = part.get_content_type()
+        if part.is_multipart():
+            if ctype.startswith("message/") and part is not msg:
+                continue  # a returned or forwarded message is not the sender's text
+            payload = part.get_payload()
+            stack[:0] = [p for p in payload if isinstance(p, Message)]
+        elif ctype == f"text/{subtype}" and part.get_content_disposition() != "attachment":
+            return part
+    return None
+
+
+class _HtmlText(HTMLParser):
+    """HTML to plain text that stops at the first quoted-reply container."""
+
+    # Gmail, Outlook (desktop and web), Apple Mail, Thunderbird and Yahoo mark where the quoted
+    # message starts; everything from there on is the old thread, never the sender's new text.
+    QUOTE_MARKERS = (
+        "gmail_quote",
+        "divrplyfwdmsg",
+        "appendonsend",
+        "moz-cite-prefix",
+        "yahoo_quoted",
+        "outlookmessageheader",
+    )
+    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "hr", "table"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skip = 0
+        self.done = False
+        self.mailto: list[str] = []  # address of each open <a href="mailto:...">, or ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        marks = " ".join(v or "" for k, v in attrs if k in ("class", "id", "type")).lower()
+        if any(m in marks for m in self.QUOTE_MARKERS) or (tag == "blockquote" and "cite" in marks):
+            self.done = True
+        if tag in ("style", "script", "head", "title"):
+            self.skip += 1
+        if tag in self.BLOCKS:
+            self.out.append("\n")
+        if tag == "a":
+            href = next((v or "" for k, v in attrs if k == "href"), "")
+            self.mailto.append(href[7:].split("?")[0] if href.lower().startswith("mailto:") else "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script", "head", "title"):
+            self.skip = max(0, self.skip - 1)
+        if tag == "a" and self.mailto:
+            # "<a href=mailto:x>Name</a>" shows only the name; keep the address, as a plain-text
+            # client would, so a suggested colleague's address is not lost.
+            addr = self.mailto.pop()
+            if addr and not self.done and not self.skip and addr not in "".join(self.out[-3:]):
+                self.out.append(f" <{addr}>")
+        if tag in self.BLOCKS:
+            self.out.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.done and not self.skip:
+            self.out.append(data)
+
+
+def _html_to_text(markup: str) -> str:
+    parser = _HtmlText()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except Exception:  # HTMLParser is lenient; this guards only pathological input
+        log.debug("HTML body could not be fully parsed", exc_info=True)
+    text = "".join(parser.out).replace("\xa0", " ")
+    return re.sub(r"\n\s*\n+", "\n\n", text).strip()
+
+
+# mailparser_reply misses some attributions: its Spanish pattern wants two spaces before
+# "escribió", and nothing covers "Mensaje original"/"Ursprüngliche Nachricht" separators. These
+# cut the text at the first line that can only start a quote.
+_QUOTE_START = re.compile(
+    r"^(?:>|(?:El|Le|Am|On)\s.{5,200}?(?:\n.{0,100}?)?(?:escribi[oó]|a\s[ée]crit|schrieb|wrote)"
+    r".{0,100}?:\s*$|-{3,}\s*(?:Original Message|Mensaje original|Ursprüngliche Nachricht"
+    r"|Message d'origine)|_{20,}\s*$)",
+    re.MULTILINE | re.IGNORECASE,
+)
+# The library treats any line after the first that starts with "Thanks," or "Best," as the
+# start of a signature; that is right for "Thanks,\nSam" but would cut "Thanks, but I'll pass."
+_SIGNOFF = re.compile(r"^\W*[\w'’ ]{0,24}[,!.]?\s*$")
+_SENT_FROM = re.compile(r"sent from|get outlook|gesendet von|envoy[ée] de|enviado desde", re.I)
+
+
+def _strip_quotes(text: str) -> str:
+    """The new part of a plain-text reply: quotes, attribution lines and signature removed."""
+    parsed = QuotedBody(text=text, languages=list(LANGUAGES), keep_hyphen_lists=True).read()
+    reply = parsed.replies[0] if parsed.replies else None
+    if reply is None or reply.headers:
+        return ""  # the library drops an empty first part: what is left starts with a quote
+    body = reply.content.strip()
+    cut = _QUOTE_START.search(body)
+    if cut:
+        body = body[: cut.start()]
+    return _cut_signature(body, parsed.SIGNATURE_REGEX).strip()
+
+
+def _cut_signature(body: str, signature: re.Pattern[str]) -> str:
+    """``body`` without its sign-off, using the library's signature pattern with a sanity check."""
+    pos = 0
+    for _ in range(10):  # a handful of candidates is plenty; bounds the work on long bodies
+        m = signature.search(body, pos)
+        if m is None:
+            break
+        first = m.group().strip().split("\n", 1)[0]
+        if first.startswith(("-", "_")) or _SIGNOFF.match(first) or _SENT_FROM.match(first):
+            return body[: m.start()]
+        pos = body.find("\n", m.start() + len(m.group()) - len(m.group().lstrip()) + 1)
+        if pos < 0:
+            break
+    return body
+
+
+def new_text(msg: EmailMessage) -> str:
+    """The sender's new words: best text/plain part (else HTML as text), quotes stripped.
+
+    Decodes by the declared charset, replacing undecodable bytes; never raises.
+    """
+    part = _best_part(msg, "plain")
+    if part is not None:
+        text = _decode(part)
+    else:
+        html_part = _best_part(msg, "html")
+        text = _html_to_text(_decode(html_part)) if html_part is not None else ""
+    try:
+        return _strip_quotes(text)
+    except Exception:  # regex engines do not fail, but a library bug must not stop a sync
+        log.debug("quote stripping failed; using the whole body", exc_info=True)
+        return text.strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounces and auto-replies
+
+# On-premises Exchange sends NDRs as "MicrosoftExchange<hex>@domain", not postmaster@.
+_DAEMON = re.compile(
+    r"^(?:mailer-daemon|postmaster|microsoftexchange[0-9a-f]*)@|mail delivery (?:subsystem|system)",
+    re.IGNORECASE,
+)
+# Subjects no person writes: the delivery systems' own words (en/de/fr/es).
+_BOUNCE_SUBJECT = re.compile(
+    r"^\W*(?:undeliverable|undelivered mail returned to sender|delivery status notification"
+    r" \(failure\)|mail delivery failed|returned mail|failure notice|unzustellbar|non remis"
+    r"|no se puede entregar)",
+    re.IGNORECASE,
+)
+
+
+def _bounce_signal(msg: Message) -> str:
+    """Why this looks like a bounce, or ''."""
+    if msg.get_content_type() == "multipart/report" and (
+        str(msg.get_param("report-type") or "").lower() == "delivery-status"
+    ):
+        return "delivery-status report"
+    sender = _header(msg, "From")
+    if _DAEMON.search(sender) or any(_DAEMON.search(a) for _, a in _addresses(msg, "From")):
+        return f"sent by {sender or 'the mail system'}"
+    if _header(msg, "X-Failed-Recipients"):
+        return "X-Failed-Recipients"
+    subject = _header(msg, "Subject")
+    if _BOUNCE_SUBJECT.search(subject):
+        return f"subject {subject[:40]!r}"
+    return ""
+
+
+def _dsn_blocks(msg: Message) -> Iterable[Message]:
+    for part in msg.walk():
+        if part.get_content_type() == "message/delivery-status" and part.is_multipart():
+            yield from (b for b in part.get_payload() if isinstance(b, Message))
+
+
+def _failures(msg: Message) -> tuple[set[str], set[str]]:
+    """``(permanent, temporary)`` failed recipients, from flufl.bounce and the headers."""
+    permanent: set[str] = set()
+    temporary: set[str] = set()
+    try:
+        temp, perm = all_failures(msg)
+        permanent |= {a.decode("ascii", "replace").lower() for a in perm}
+        temporary |= {a.decode("ascii", "replace").lower() for a in temp}
+    except Exception:  # flufl.bounce re-raises any detector's error; the headers still tell
+        log.debug("flufl.bounce failed on this message", exc_info=True)
+    for _, addr in _addresses(msg, "X-Failed-Recipients"):
+        permanent.add(addr)
+    for block in _dsn_blocks(msg):
+        final = str(block.get("Final-Recipient", ""))
+        addr = final.split(";", 1)[-1].strip().strip("<>").lower()
+        if "@" in addr:
+            delayed = str(block.get("Action", "")).lower().startswith("delayed")
+            (temporary if delayed else permanent).add(addr)
+    return permanent, temporary - permanent
+
+
+_AUTO_SUBJECT = re.compile(
+    r"^\W*(?:automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|out of (?:the )?office"
+    r"|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|absence du bureau"
+    r"|respuesta autom[aá]tica|fuera de la oficina)",
+    re.IGNORECASE,
+)
+
+
+def _auto_signal(msg: Message) -> str:
+    """Why this looks like an automatic reply (RFC 3834 and vendor habits), or ''."""
+    if msg.get_content_type() == "multipart/report" and (
+        str(msg.get_param("report-type") or "").lower() == "disposition-notification"
+    ):
+        return "read receipt (disposition-notification report)"
+    auto = _header(msg, "Auto-Submitted").split(";")[0].strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto}"
+    precedence = _header(msg, "Precedence").lower()
+    if precedence in ("auto_reply", "bulk", "junk", "list"):
+        return f"Precedence: {precedence}"
+    for name in ("X-Autoreply", "X-Autorespond", "X-Autoreply-From"):
+        value = _header(msg, name)
+        if value and value.lower() != "no":
+            return f"{name}: {value}"
+    if _header(msg, "X-Auto-Response-Suppress") and (
+        _header(msg, "X-MS-Exchange-Inbox-Rules-Loop")
+        or _header(msg, "X-MS-Exchange-Generated-Message-Source")
+    ):
+        return "Exchange automatic reply headers"
+    subject = _header(msg, "Subject")
+    if _AUTO_SUBJECT.search(subject):
+        return f"subject {subject[:40]!r}"
+    return ""
+
+
+# Words that introduce a return day. "through"/"einschließlich" name the last day away, so the
+# return is the day after; the others name the return day itself.
+_RETURN_CUE = re.compile(
+    r"(?P<back>\bback\b(?:\s+in\s+the\s+office)?(?:\s+on)?|\breturn(?:ing|s)?\b(?:\s+on)?"
+    r"|\bzur[üu]ck\b(?:\s+am)?|\bde\s+retour\b(?:\s+le)?|\bregreso\b(?:\s+el)?|\bvuelvo\b(?:\s+el)?)"
+    r"|(?P<through>\bthrough\b|\bthru\b|\bbis\s+einschlie(?:ß|ss)lich\b)"
+    r"|(?P<until>\buntil\b|\btill\b|\bbis\b(?:\s+zum|\s+am)?|\bjusqu['’]\s?au\b|\bhasta\b(?:\s+el)?)",
+    re.IGNORECASE,
+)
+_NUMERIC_DMY = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?")
+
+
+def _date_after_cue(clause: str, base: datetime) -> date | None:
+    """The first date in ``clause`` (text right after a return cue)."""
+    # dateparser reads "16.12." as the time 16:12, so German numeric dates are read here.
+    numeric = _NUMERIC_DMY.match(clause.strip())
+    if numeric:
+        day, month, year = int(numeric[1]), int(numeric[2]), numeric[3]
+        years = (
+            [int(year) + (2000 if len(year) == 2 else 0)] if year else [base.year, base.year + 1]
+        )
+        for y in years:
+            try:
+                found = date(y, month, day)
+            except ValueError:
+                return None
+            if year or found >= base.date():
+                return found
+    settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base}
+    try:
+        hits = search_dates(clause, languages=list(LANGUAGES), settings=settings)
+    except Exception:  # dateparser raises on some odd inputs (overflowing numbers, etc.)
+        return None
+    return hits[0][1].date() if hits else None
+
+
+def _snooze(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """Start of the announced return day in ``tz``, if the text names one after today."""
+    local_now = now.astimezone(tz)
+    base = local_now.replace(tzinfo=None)
+    found: list[tuple[int, date]] = []
+    for cue in _RETURN_CUE.finditer(text):
+        # Only the words right after the cue: elsewhere the text names the day it was sent.
+        tail = text[cue.end() : cue.end() + 60].split("\n\n")[0]
+        tail = re.split(r"(?<!\d)[.!?;](?=\s+[A-ZÀ-Ý]|\s*$)", tail)[0]
+        day = _date_after_cue(tail, base)
+        if day is None:
+            continue
+        if cue["through"]:
+            day += timedelta(days=1)
+        found.append((0 if cue["back"] else 1, day))
+    for _, day in sorted(found, key=lambda f: f[0]):
+        if day > local_now.date():
+            return datetime.combine(day, time(0), tzinfo=tz)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# What a human said: opt-out, decline, redirect
+
+_OPT_OUT = re.compile(
+    r"remove me|unsubscribe|take me off|stop (?:e-?mailing|contacting|writing to|messaging) me"
+    r"|(?:do not|don't|dont|please never) (?:contact|e-?mail|write to|message) me"
+    r"|no (?:more|further) e-?mails|off your (?:mailing )?list"
+    r"|entfernen sie mich|nicht mehr (?:kontaktieren|anschreiben)|keine (?:weiteren )?e-?mails mehr"
+    r"|austragen|ne plus me (?:contacter|[ée]crire)|ne me (?:contactez|[ée]crivez) plus"
+    r"|d[ée]sinscri|retirez[- ]moi"
+    r"|no me (?:contacte|contacten|escriba|escriban)|dar(?:se|me) de baja|eliminarme de",
+    re.IGNORECASE,
+)
+_DECLINE = re.compile(
+    r"not a good time|no,? thanks|no,? thank you|i'?ll pass|i will pass|(?:have|need|must) to pass"
+    r"|pass on this|not able to (?:help|take|do)|unable to (?:help|take)|(?:can't|cannot|can not) help"
+    r"|too busy|(?:have|need|must) to decline|have to say no|not available for (?:this|these|calls)"
+    r"|not interested|keine zeit|muss (?:leider )?absagen|leider nicht (?:m[öo]glich|helfen)"
+    r"|pas disponible|pas le temps|dois d[ée]cliner|pas int[ée]ress[ée]"
+    r"|no tengo tiempo|no puedo ayudar|no estoy disponible|tengo que (?:declinar|rechazar)"
+    r"|no me interesa",
+    re.IGNORECASE,
+)
+_REDIRECT = re.compile(
+    r"colleague|coworker|co-worker|talk to|speak (?:to|with)|reach out to|get in touch with"
+    r"|contact |better person|best person|right person|better placed|better fit|cc'?(?:ing|'d|d)\b"
+    r"|copying|looping in|loop in|introduce you|ask \w+|kolleg|wenden sie sich|ansprechpartner"
+    r"|coll[èe]gue|contacter|adresser [àa]|colega|compa[ñn]er[oa]|contactar|escribir a",
+    re.IGNORECASE,
+)
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_NAME_WORD = re.compile(r"[A-ZÀ-Ý][\w'’.-]*$")
+# Capitalised words that precede a name but are not part of it.
+_NOT_NAME = frozenset(
+    "please contact email e-mail mail try ask talk reach colleague kollegin kollege collègue colega"
+    " hi hello cc my our mi ma mon meine mein frau herr i i'm and".split()
+)
+
+
+def _redirect(text: str, exclude: set[str]) -> tuple[str, str] | None:
+    """``(name, email)`` of another person the text points to, or None."""
+    for found in _ADDRESS.finditer(text):
+        addr = found.group().strip(".'").lower()
+        if addr in exclude:
+            continue
+        window = text[max(0, found.start() - 200) : found.end() + 100]
+        if not _REDIRECT.search(window):
+            continue
+        before = text[max(0, found.start() - 80) : found.start()]
+        before = re.sub(
+            r"(?:\s*(?:<|\(|\[|mailto:|:|,|-|–|\bat\b|\bvia\b|\bunter\b|\b[àa]\b))+\s*$", "", before
+        )
+        words: list[str] = []
+        for word in reversed(before.split()):
+            if (
+                not _NAME_WORD.match(word)
+                or word.lower().strip(".,") in _NOT_NAME
+                or len(words) == 3
+            ):
+                break
+            words.insert(0, word.strip(",;:"))
+        return " ".join(words), addr
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Classification
+
+
+def classify(msg: EmailMessage, *, now: datetime, tz: ZoneInfo) -> Classification:
+    """Decide what ``msg`` is: bounce, auto-reply, opt-out, decline, redirect or human.
+
+    Signals are checked in that order (a bounce often also carries Auto-Submitted, and an
+    opt-out often also declines). Phrases are looked for only in the new text, never in the
+    quoted part, which holds our own outreach. ``now`` must be aware. Never raises on a
+    parsed message, however malformed.
+    """
+    require_aware(now, "now")
+    text = new_text(msg)
+    why = _bounce_signal(msg)
+    if why:
+        permanent, temporary = _failures(msg)
+        mine = {a for _, a in _addresses(msg, "To")}
+        if temporary and not permanent:
+            # "Delivery delayed" notices come from the same daemons, but the mail may still
+            # arrive: treat them as noise, never as a bad address.
+            return Classification(Kind.AUTO_REPLY, text, reason=f"{why}: delivery delayed only")
+        failed = tuple(sorted(permanent - mine))
+        return Classification(Kind.BOUNCE, text, failed_addresses=failed, reason=why)
+    why = _auto_signal(msg)
+    if why:
+        return Classification(
+            Kind.AUTO_REPLY, text, snooze_until=_snooze(text, now, tz), reason=why
+        )
+    flat = re.sub(r"\s+", " ", text.replace("’", "'"))
+    exclude = {a for _, a in _addresses(msg, "From", "To", "Reply-To", "Sender")}
+    redirect = _redirect(text, exclude)
+    if m := _OPT_OUT.search(flat):
+        return Classification(Kind.OPT_OUT, text, reason=f"says {m.group()!r}")
+    if phrase := _declines(flat):
+        return Classification(Kind.DECLINE, text, redirect_to=redirect, reason=f"says {phrase!r}")
+    if redirect:
+        return Classification(
+            Kind.REDIRECT, text, redirect_to=redirect, reason=f"points to {redirect[1]}"
+        )
+    return Classification(Kind.HUMAN, text, reason="no automatic or refusal signal")
+
+
+def _declines(flat: str) -> str:
+    """The decline phrase in ``flat``, unless its sentence is about a particular day or time."""
+    for m in _DECLINE.finditer(flat):
+        start = max(flat.rfind(c, 0, m.start()) for c in ".!?\n")
+        end = min([i for i in (flat.find(c, m.end()) for c in ".!?\n") if i >= 0] or [len(flat)])
+        sentence = flat[start + 1 : end].lower()
+        # "Wednesday is not a good time, but Thursday works" is scheduling, not a refusal.
+        if not names_a_time(sentence):
+            return m.group()
+    return ""

@@ -1,0 +1,166 @@
+"""Commands that book, cancel and reschedule the interview: click wiring over ``booking``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from automation.app import booking
+from automation.app.services import Services
+from automation.core.compose import slot_label
+from automation.core.models import Contact, Interview, Slot
+from automation.errors import UserError
+from automation.interfaces.cli import AppContext, cli, out
+
+_AT_HELP = ("Book this start time instead, \"YYYY-MM-DD HH:MM\" in --tz (default: your "
+            "[me] timezone).")
+
+
+def parse_at(text: str, zone: ZoneInfo) -> datetime:
+    """``"YYYY-MM-DD HH:MM"`` as a wall time in ``zone`` (an explicit UTC offset wins).
+
+    A time the clock skips (spring forward) is refused; a repeated time (fall back) means its
+    first occurrence.
+    """
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise UserError(f"--at {text!r} is not a time like \"2026-12-08 14:30\"") from exc
+    if parsed.tzinfo is not None:
+        return parsed
+    local = parsed.replace(tzinfo=zone, fold=0)
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
+        raise UserError(f"{text} does not exist in {zone.key} (the clocks jump forward then); "
+                        "pick another time")
+    return local
+
+
+def _when(svc: Services, option: int | None, at: str | None, zone: str | None
+          ) -> datetime | None:
+    if option is not None and at is not None:
+        raise click.UsageError("give either --option or --at, not both")
+    if zone is not None and at is None:
+        raise click.UsageError("--tz only applies to --at")
+    if at is None:
+        return None
+    try:
+        tz = ZoneInfo(zone) if zone else svc.config.me.timezone
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UserError(f"unknown time zone {zone!r}; use an IANA name such as "
+                        "'America/New_York'") from exc
+    return parse_at(at, tz)
+
+
+def _report(svc: Services, contact: Contact, interview: Interview, verb: str) -> None:
+    slot = Slot(interview.start, interview.end)
+    mine = slot_label(slot, svc.config.me.timezone)
+    theirs = slot_label(slot, contact.zone) if contact.zone else None
+    line = f"{verb} {contact.display_name} <{contact.email}>: {mine}"
+    if theirs and theirs != mine:
+        line += f" (their time: {theirs})"
+    out.print(line)
+    if svc.config.backend == "local":
+        out.print(f"  event:  {svc.config.local.calendar / (interview.event_ref or '')}")
+        out.print(f"  draft:  in {svc.config.local.maildir / 'Drafts'}; review it and press Send")
+    else:
+        out.print("  draft:  in your Gmail Drafts; review it and press Send")
+
+
+@contextmanager
+def _no_tick_running(svc: Services) -> Iterator[None]:
+    """Hold the tick lock, so a booking never interleaves with a daemon tick's own."""
+    try:
+        from automation.adapters.lock import TICK_LOCK_WAIT_SECONDS, PidLock, tick_lock_path
+    except ImportError:  # a build without the daemon: nothing else can be ticking
+        yield
+        return
+    lock = PidLock(tick_lock_path(svc.config.database)).acquire(TICK_LOCK_WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _interview(svc: Services, contact: Contact) -> Interview | None:
+    return svc.store.interview_for(contact.id or 0)
+
+
+@cli.command()
+@click.argument("email")
+@click.option("--option", type=click.IntRange(min=1), metavar="N",
+              help="Book offered slot N (1-based, as listed in the outreach).")
+@click.option("--at", "at", metavar="TIME", help=_AT_HELP)
+@click.option("--tz", "zone", metavar="ZONE", help="IANA time zone of --at.")
+@click.pass_obj
+def book(app: AppContext, email: str, option: int | None, at: str | None,
+         zone: str | None) -> None:
+    """Book the interview with EMAIL: a calendar event and a confirmation draft with the invite.
+
+    The time is checked against your availability and busy time first; if it is taken, the
+    next free slots are listed and nothing is created. Booking the same slot again changes
+    nothing.
+    """
+    svc = app.services()
+    contact = svc.store.require_contact(email)
+    if option is None and at is None:
+        raise click.UsageError("say which slot: --option N or --at \"YYYY-MM-DD HH:MM\"")
+    when = _when(svc, option, at, zone)
+    with _no_tick_running(svc):
+        before = _interview(svc, contact)
+        interview = booking.book(svc, contact, option=option, at=when)
+    if before == interview:
+        _report(svc, contact, interview, "Already booked (nothing changed):")
+        return
+    _report(svc, contact, interview, "Booked")
+
+
+@cli.command()
+@click.argument("email")
+@click.option("--reason", default="", help="Why (goes into the cancellation draft).")
+@click.option("--declined", is_flag=True, help="They declined: status becomes declined.")
+@click.pass_obj
+def cancel(app: AppContext, email: str, reason: str, declined: bool) -> None:
+    """Cancel the interview with EMAIL and draft the cancellation notice in the thread.
+
+    The event becomes STATUS:CANCELLED; the status goes back to replied (declined with
+    --declined).
+    """
+    svc = app.services()
+    contact = svc.store.require_contact(email)
+    with _no_tick_running(svc):
+        before = _interview(svc, contact)
+        interview = booking.cancel(svc, contact, reason=reason, declined=declined)
+    if before == interview:
+        out.print(f"The interview with {contact.email} was already cancelled; nothing changed.")
+        return
+    _report(svc, contact, interview, "Cancelled")
+
+
+@cli.command()
+@click.argument("email")
+@click.option("--option", type=click.IntRange(min=1), metavar="N",
+              help="Move to offered slot N (new slots are offered if the old ones expired).")
+@click.option("--at", "at", metavar="TIME", help=_AT_HELP)
+@click.option("--tz", "zone", metavar="ZONE", help="IANA time zone of --at.")
+@click.pass_obj
+def reschedule(app: AppContext, email: str, option: int | None, at: str | None,
+               zone: str | None) -> None:
+    """Move the interview with EMAIL: same event, new time, a new invite in the thread.
+
+    Without --option or --at, lists the slots held for the contact (offering new ones if the
+    old offer expired).
+    """
+    svc = app.services()
+    contact = svc.store.require_contact(email)
+    when = _when(svc, option, at, zone)
+    with _no_tick_running(svc):
+        before = _interview(svc, contact)
+        interview = booking.reschedule(svc, contact, option=option, at=when)
+    if before == interview:
+        _report(svc, contact, interview, "Already at that time (nothing changed):")
+        return
+    _report(svc, contact, interview, "Rescheduled")

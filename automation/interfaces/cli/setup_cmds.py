@@ -1,0 +1,230 @@
+"""Commands that set a workspace up and run the service: init, templates check, run."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from automation.adapters.local.maildir import ensure_maildir
+from automation.app.tick import TickReport, tick
+from automation.core.compose import (
+    TEMPLATE_NAMES,
+    Rendered,
+    default_templates_dir,
+    render,
+    template_env,
+)
+from automation.core.models import Contact, Slot
+from automation.errors import TemplateError, UserError
+from automation.interfaces.cli import AppContext, cli, err_console, out
+
+CONFIG_TEMPLATE = """\
+# Informational-interview automation: configuration.
+# Relative paths are relative to this file. Every key is optional unless marked required.
+
+[me]                                   # required: who the drafts come from
+name = "{name}"
+email = "{email}"
+timezone = "{timezone}"          # IANA name
+signature = "{name}"
+
+[backend]
+kind = "local"                         # "local" (Maildir + .ics folder) or "google"
+
+[local]
+maildir = "mail"                       # holds Drafts/, Sent/, INBOX/ (each a Maildir)
+calendar = "calendar"                  # one .ics file per event (khal/vdirsyncer layout)
+database = "automation.db"             # SQLite
+
+[availability]                         # when you take ten-minute calls, in your time zone
+days = ["mon", "tue", "wed", "thu", "fri"]
+hours = ["09:00-12:00", "14:00-17:00"]
+slot_minutes = 10
+buffer_minutes = 10                    # kept clear around every busy event
+min_notice_hours = 24
+horizon_days = 14
+offer_count = 3
+max_per_day = 2                        # interviews a day (booked + held)
+busy_ics = []                          # extra .ics files whose events count as busy
+
+[cadence]
+daily_outreach_cap = 10                # new outreach drafts a day
+hold_days = 3                          # offered slots stay reserved this long
+follow_up_after_business_days = 4
+max_follow_ups = 2
+no_response_after_days = 7
+thank_you_within_hours = 24
+check_in_every_days = 90
+
+[interview]
+location = "Phone call (I will call you)"
+reminder_minutes = 15
+# questions = ["How did you get to where you are now?", "..."]
+
+[templates]
+dir = "templates"
+
+# [google]                             # for kind = "google"; see README "Use with Gmail"
+# credentials = "credentials.json"
+# token = "token.json"
+# calendar_id = "primary"
+# busy_calendars = ["primary"]
+# quota_units_per_minute = 6000
+# meet = false
+
+# [daemon]
+# interval_seconds = 300
+# digest_at = "08:00"
+# digest_draft = false
+"""
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--name", default="Alex Rivera", show_default=True, help="Your name.")
+@click.option("--email", default="alex@example.org", show_default=True, help="Your address.")
+@click.option("--timezone", "zone", default="America/New_York", show_default=True,
+              help="Your IANA time zone.")
+def init(directory: Path, name: str, email: str, zone: str) -> None:
+    """Create a workspace in DIRECTORY: config, Maildir, calendar folder, templates.
+
+    Refuses to overwrite an existing automation.toml.
+    """
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UserError(f"unknown time zone {zone!r}; use an IANA name such as "
+                        "'America/New_York'") from exc
+    config = directory / "automation.toml"
+    if config.exists():
+        raise UserError(f"{config} already exists; edit it, or choose another directory")
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    config.write_text(CONFIG_TEMPLATE.format(name=name, email=email, timezone=zone),
+                      encoding="utf-8")
+    ensure_maildir(directory / "mail")
+    (directory / "calendar").mkdir(exist_ok=True)
+    templates = directory / "templates"
+    templates.mkdir(exist_ok=True)
+    for source in sorted(default_templates_dir().glob("*.j2")):
+        if not (templates / source.name).exists():
+            shutil.copyfile(source, templates / source.name)
+    out.print(f"Created {config}")
+    out.print(f"  mail:      {directory / 'mail'} (Drafts/, Sent/, INBOX/)")
+    out.print(f"  calendar:  {directory / 'calendar'}")
+    out.print(f"  templates: {templates} (edit them freely)")
+    out.print(f"Next: automation --config {config} import CONTACTS.csv")
+
+
+@cli.group()
+def templates() -> None:
+    """Work with the email templates."""
+
+
+def sample_contact() -> tuple[Contact, Contact]:
+    contact = Contact(id=1, email="jordan.okafor@example.com", name="Jordan Okafor",
+                      first_name="Jordan", last_name="Okafor", company="Food & Beverage Co",
+                      role="PR Manager", timezone="America/Chicago",
+                      notes="Met at the PRSA mixer", user_note="the advice on portfolios")
+    referrer = Contact(id=2, email="sam.lee@example.com", name="Sam Lee", first_name="Sam",
+                       company="Bright Comms")
+    return contact, referrer
+
+
+@templates.command("check")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Templates folder (default: [templates] dir of the config).")
+@click.pass_obj
+def templates_check(app: AppContext, directory: Path | None) -> None:
+    """Render every template against a sample contact; exit 1 if any fails."""
+    from automation.config import Me
+
+    config = app.config() if directory is None or app.config_path.exists() else None
+    if directory is None:
+        directory = config.templates_dir  # type: ignore[union-attr]
+    me = config.me if config else Me("Alex Rivera", "alex@example.org",
+                                     ZoneInfo("America/New_York"))
+    failures = 0
+    for name, rendered, error in check_templates(directory, me):
+        if rendered is None:
+            failures += 1
+            out.print(f"[red]FAIL[/] {error}")
+            continue
+        words = len(rendered.body.split())
+        out.print(f"[green]ok[/]   {name}: \"{rendered.subject}\" ({words} words)")
+    if failures:
+        raise click.exceptions.Exit(1)
+
+
+def check_templates(directory: Path, me) -> list[tuple[str, Rendered | None, TemplateError | None]]:
+    """Render every template in ``directory`` (or shipped) against a sample contact:
+    ``(name, rendered, None)`` or ``(name, None, error)`` each (also used by ``doctor``)."""
+    from datetime import datetime
+
+    from automation.app.booking import sample_interview
+    from automation.app.outreach import template_variables
+
+    env = template_env(directory)
+    contact, referrer = sample_contact()
+    start = datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    slots = [Slot(start + timedelta(days=d), start + timedelta(days=d, minutes=10))
+             for d in range(3)]
+    results: list[tuple[str, Rendered | None, TemplateError | None]] = []
+    for name in TEMPLATE_NAMES:
+        if not (directory / name).exists() and not (default_templates_dir() / name).exists():
+            continue
+        variables = template_variables(me, contact, slots=slots, referrer=referrer)
+        variables.setdefault("interview", sample_interview(start))
+        try:
+            results.append((name, render(env, name, variables), None))
+        except TemplateError as exc:
+            results.append((name, None, exc))
+    return results
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one pass and exit (the daemon repeats it).")
+@click.option("--dry-run", is_flag=True, help="Print what would be drafted; write nothing.")
+@click.pass_obj
+def run(app: AppContext, once: bool, dry_run: bool) -> None:
+    """Run the service: sync mail, decide, draft. Nothing is ever sent."""
+    if not once:
+        raise click.UsageError("run needs --once; use `automation daemon` to keep running")
+    svc = app.services()
+    report = run_tick(app, svc, dry_run=dry_run)
+    print_report(report, svc)
+
+
+def run_tick(app: AppContext, svc, *, dry_run: bool) -> TickReport:
+    """One tick under the single-instance lock when the daemon module provides one."""
+    try:
+        from automation.interfaces.daemon import tick_guarded
+    except ImportError:
+        return tick(svc, dry_run=dry_run)
+    return tick_guarded(svc, dry_run=dry_run)
+
+
+def print_report(report: TickReport, svc) -> None:
+    verb = "Would draft" if report.dry_run else "Drafted"
+    for email, subject, slots in report.outreach.drafted:
+        out.print(f"{verb} outreach to {email}: \"{subject}\" ({len(slots)} slots offered)")
+    for email, reason in report.outreach.flagged:
+        out.print(f"[yellow]Needs attention[/] {email}: {reason}")
+    for line in report.events:
+        out.print(line, markup=False)  # lines quote replies: "[...]" is text, not markup
+    if report.outreach.capped:
+        out.print(f"{report.outreach.capped} new contact(s) wait for tomorrow "
+                  f"(daily_outreach_cap = {svc.config.cadence.daily_outreach_cap})")
+    for problem in report.problems:
+        err_console.print(f"[yellow]warning:[/] {problem}")
+    if not report.changed:
+        out.print("Nothing to do: everything is up to date.")
+    elif report.dry_run:
+        out.print("Dry run: nothing was written.")
+    elif (report.outreach.drafted or report.pipeline["drafted"] or report.pipeline["booked"]) \
+            and svc.config.backend == "local":
+        out.print(f"Drafts are in {svc.config.local.maildir / 'Drafts'}")
