@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
 from automation.core import pipeline as core
+from automation.core.businessdays import country_for_zone
 from automation.core.models import Contact, Status
 from automation.errors import BackendError, UserError
 
@@ -57,6 +58,7 @@ def contact_state(store: Store, contact: Contact, default_zone: ZoneInfo) -> cor
             (outbound if m.kind == "follow_up" else exchange if m.kind == "check_in"
              else []).append(at)
     interview = store.interview_for(cid)
+    zone = contact.zone or default_zone
     return core.ContactState(
         email=contact.email, status=contact.status, zone=contact.zone or default_zone,
         needs_attention=contact.needs_attention, snoozed_until=contact.snoozed_until,
@@ -67,6 +69,7 @@ def contact_state(store: Store, contact: Contact, default_zone: ZoneInfo) -> cor
         interview_end=interview.end if interview and interview.status == "confirmed" else None,
         thank_you_drafted=any(m.direction == "draft" and m.kind == "thank_you" for m in rows),
         has_note=bool(contact.user_note),
+        country=country_for_zone(zone.key) or country_for_zone(default_zone.key),
     )
 
 

@@ -62,7 +62,7 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
         # Still-held slots are offered again; expired ones are replaced by fresh, held ones.
         slots = svc.store.holds_for(cid, now)
         if not slots:
-            slots = holds = offer(svc, avail, cid, now)
+            slots = holds = offer(svc, avail, contact, now)
             avail.held.extend((cid, s.interval) for s in holds)
     try:
         message, thread_id = compose(svc, contact, action.kind, slots, now)

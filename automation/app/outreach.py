@@ -13,6 +13,7 @@ from automation.app.drafting import DraftRequest, draft_once, intent_key
 from automation.app.services import Services
 from automation.config import Me
 from automation.core.compose import build_message, new_message_id, render, slot_views
+from automation.core.contacthours import ContactHours
 from automation.core.models import Contact, Interval, Slot, Status
 from automation.core.slots import find_slots
 from automation.errors import TemplateError
@@ -41,10 +42,34 @@ def read_availability(svc: Services, now: datetime) -> FreeBusy:
                         problems=list(problems))
 
 
-def offer(svc: Services, avail: FreeBusy, contact_id: int, now: datetime) -> list[Slot]:
-    """Up to ``offer_count`` slots for this contact, never overlapping another's holds."""
+def contact_hours(svc: Services, contact: Contact) -> ContactHours:
+    """The contact's working hours and holidays (``[availability] contact_hours``)."""
+    return ContactHours.for_contact(svc.config.availability, contact.zone)
+
+
+def offer(svc: Services, avail: FreeBusy, contact: Contact, now: datetime) -> list[Slot]:
+    """Up to ``offer_count`` slots for this contact: inside the user's availability and the
+    contact's working hours on their business days, never overlapping another's holds."""
     return find_slots(svc.config.availability, now, avail.busy, held=avail.held,
-                      booked=avail.booked, exclude_holder=contact_id)
+                      booked=avail.booked, exclude_holder=contact.id or 0,
+                      contact=contact_hours(svc, contact))
+
+
+def shortfall(svc: Services, avail: FreeBusy, contact: Contact, now: datetime,
+              found: int) -> str:
+    """Why only ``found`` (< ``offer_count``) slots could be offered, in words the user can
+    act on: the two people's hours barely overlap, or the user's calendar is full."""
+    config = svc.config.availability
+    hours = contact_hours(svc, contact)
+    mine = find_slots(config, now, avail.busy, held=avail.held, booked=avail.booked,
+                      exclude_holder=contact.id or 0)
+    offered = f"only {found} slot(s)" if found else "no slots"
+    if len(mine) > found:
+        return (f"{offered} in the next {config.horizon_days} days inside both your hours and "
+                f"theirs ({hours.describe()}); widen [availability] hours or contact_hours, "
+                "or offer a time by hand")
+    return (f"{offered} free in the next {config.horizon_days} days; widen [availability] "
+            "or free some calendar time")
 
 
 def template_variables(me: Me, contact: Contact, *, slots: Sequence[Slot] = (),
@@ -93,6 +118,7 @@ def local_day_start(now: datetime, svc: Services) -> datetime:
 class OutreachResult:
     drafted: list[tuple[str, str, list[Slot]]] = field(default_factory=list)  # email, subject
     flagged: list[tuple[str, str]] = field(default_factory=list)
+    short: list[tuple[str, str]] = field(default_factory=list)  # email, why fewer slots
     capped: int = 0
 
 
@@ -108,18 +134,19 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
     cap = svc.config.cadence.daily_outreach_cap
     remaining = cap - store.count_drafts_since("outreach", local_day_start(now, svc))
     for contact in store.list_contacts(Status.NEW):
-        if contact.needs_attention and not contact.needs_attention.startswith(("template",
-                                                                               "no free")):
+        if contact.needs_attention and not contact.needs_attention.startswith(
+                ("template", "no free", "no slots")):
             continue  # flagged for a reason only the user can clear
         if remaining <= 0:
             result.capped += 1
             continue
-        slots = offer(svc, avail, contact.id or 0, now)
+        slots = offer(svc, avail, contact, now)
         if not slots:
-            reason = (f"no free slots in the next {svc.config.availability.horizon_days} days;"
-                      " widen [availability] or free some calendar time")
-            _flag(svc, contact, reason, now, result, dry_run)
+            _flag(svc, contact, shortfall(svc, avail, contact, now, 0), now, result, dry_run)
             continue
+        if len(slots) < svc.config.availability.offer_count:
+            result.short.append((contact.email, shortfall(svc, avail, contact, now,
+                                                          len(slots))))
         try:
             message = compose_outreach(svc, contact, slots, now)
         except TemplateError as exc:

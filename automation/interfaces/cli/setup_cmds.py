@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from rich.markup import escape
 
 from automation.adapters.local.maildir import ensure_maildir
 from automation.app.tick import TickReport, tick
@@ -49,6 +50,8 @@ min_notice_hours = 24
 horizon_days = 14
 offer_count = 3
 max_per_day = 2                        # interviews a day (booked + held)
+contact_hours = ["08:30-18:00"]        # offers also fit the contact's day, in THEIR zone
+contact_days = ["mon", "tue", "wed", "thu", "fri"]  # their public holidays are skipped too
 busy_ics = []                          # extra .ics files whose events count as busy
 
 [cadence]
@@ -212,6 +215,8 @@ def print_report(report: TickReport, svc) -> None:
     verb = "Would draft" if report.dry_run else "Drafted"
     for email, subject, slots in report.outreach.drafted:
         out.print(f"{verb} outreach to {email}: \"{subject}\" ({len(slots)} slots offered)")
+    for email, reason in report.outreach.short:
+        out.print(f"[yellow]Fewer slots[/] for {email}: {escape(reason)}")
     for email, reason in report.outreach.flagged:
         out.print(f"[yellow]Needs attention[/] {email}: {reason}")
     for line in report.events:
