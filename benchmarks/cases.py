@@ -16,8 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from benchmarks.harness import Row, Run, measure, repeat_process, run_process
-from benchmarks.workloads import NOW, NY, big_workspace, linkedin_csv, recurring_busy_ics, \
-    write_config
+from benchmarks.workloads import (
+    NOW,
+    NY,
+    big_workspace,
+    linkedin_csv,
+    recurring_busy_ics,
+    write_config,
+)
 
 BIN = Path(sys.executable).parent
 AUTOMATION = str(BIN / "automation")
