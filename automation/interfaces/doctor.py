@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from automation.adapters.clock import Clock, system_clock
+from automation.app.templates import check_templates
 from automation.config import Config, load_config
 from automation.core.models import Interval
 from automation.errors import BackendError, ConfigError, UserError
@@ -51,8 +52,6 @@ def run_checks(config_path: Path, clock: Clock = system_clock) -> list[Check]:
 
 
 def template_checks(config: Config) -> list[Check]:
-    from automation.interfaces.cli.setup_cmds import check_templates
-
     results = check_templates(config.templates_dir, config.me)
     failed = [Check("templates", False, str(error),
                     "edit the template, then `automation templates check`")
