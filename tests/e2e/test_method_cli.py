@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from tests.conftest import Workspace, write_csv
+from tests.support.workspace import Workspace, write_csv
 
 MONDAY = "2026-12-07T08:30:00-05:00"
 NY = ZoneInfo("America/New_York")
