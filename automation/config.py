@@ -37,6 +37,10 @@ class Me:
     email: str
     timezone: ZoneInfo
     signature: str = ""
+    #: What the user is exploring, broadly ("public health") and specifically ("how health
+    #: agencies talk with the public"): the outreach says both.
+    exploring: str = ""
+    exploring_specifically: str = ""
 
     @property
     def zone_name(self) -> str:
@@ -262,6 +266,8 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         email=email.lower(),
         timezone=tz,
         signature=r.get("me", "signature", str, ""),
+        exploring=r.get("me", "exploring", str, ""),
+        exploring_specifically=r.get("me", "exploring_specifically", str, ""),
     )
     backend = r.get("backend", "kind", str, "local",
                     lambda v: None if v in ("local", "google") else "must be \"local\" or \"google\"")

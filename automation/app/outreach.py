@@ -84,10 +84,11 @@ def template_variables(me: Me, contact: Contact, *, slots: Sequence[Slot] = (),
         "email": contact.email, "name": contact.display_name, "first_name": first,
         "last_name": contact.last_name, "company": contact.company, "role": contact.role,
         "notes": contact.notes, "timezone": zone.key, "location": contact.location,
-        "note": contact.user_note,
+        "note": contact.user_note, "connection": sentence(contact.connection),
     }
     me_view = {"name": me.name, "first_name": me.name.split()[0] if me.name else "",
-               "email": me.email, "signature": me.signature or me.name, "timezone": me.zone_name}
+               "email": me.email, "signature": me.signature or me.name, "timezone": me.zone_name,
+               "exploring": me.exploring, "exploring_specifically": me.exploring_specifically}
     referrer_view = None
     if referrer is not None:
         referrer_view = {"name": referrer.display_name, "email": referrer.email,
@@ -95,6 +96,16 @@ def template_variables(me: Me, contact: Contact, *, slots: Sequence[Slot] = (),
                          "company": referrer.company}
     return {"me": me_view, "contact": contact_view, "referrer": referrer_view,
             "slots": slot_views(list(slots), zone), **extra}
+
+
+def sentence(text: str) -> str:
+    """A fragment as a sentence: "we met at the PRSA mixer" → "We met at the PRSA mixer."
+    (only the first letter is raised, so "PRSA" stays as written); "" stays ""."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?…" else text + "."
 
 
 def compose_outreach(svc: Services, contact: Contact, slots: list[Slot],

@@ -135,6 +135,8 @@ class Contact:
     referred_by: int | None = None
     thread_id: str | None = None
     user_note: str = ""
+    #: How the user knows of them ("we met at the PRSA mixer"): the outreach opens with it.
+    connection: str = ""
     id: int | None = None
     created_at: datetime | None = None
     status_changed_at: datetime | None = None
@@ -174,6 +176,7 @@ class ContactRecord:
     notes: str = ""
     phone: str = ""
     location: str = ""
+    connection: str = ""
     extra_emails: tuple[str, ...] = ()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from tests.support.workspace import Workspace, write_csv
+from tests.support.workspace import REPO, Workspace, write_csv
 
 MONDAY = "2026-12-07T08:30:00-05:00"
 NY = ZoneInfo("America/New_York")
@@ -35,3 +35,39 @@ def test_no_overlap_at_all_flags_the_contact_with_the_reason(workspace: Workspac
     reason = workspace.contact("kenji@example.jp")["needs_attention"]
     assert reason.startswith("no slots in the next 14 days inside both your hours and theirs")
     assert "Asia/Tokyo, JP public holidays skipped" in reason
+
+
+def test_note_connection_opens_the_outreach(workspace: Workspace) -> None:
+    rows = ["Ann,Bee,ann@example.com,Acme,Engineer,America/Chicago,"]
+    workspace.ok("import", str(write_csv(workspace.root / "c.csv", rows)), now=MONDAY)
+    result = workspace.ok("note", "ann@example.com", "--connection",
+                          "I read your piece on  open data", now=MONDAY)
+    assert "Connection for ann@example.com: I read your piece on open data" in result.out
+    assert workspace.ok("show", "ann@example.com", "--json").json()["connection"] == \
+        "I read your piece on open data"
+    workspace.ok("run", "--once", now=MONDAY)
+    [draft] = workspace.drafts()
+    assert draft.get_content().split("\n\n")[1].startswith("I read your piece on open data.")
+    assert workspace.run("note", "ann@example.com").code == 2  # neither TEXT nor --connection
+
+
+def test_every_demo_outreach_keeps_the_method(workspace: Workspace) -> None:
+    """The five example contacts: opened with how we met, at most 75 words of prose, a
+    question, no job words, three slots inside 08:30-18:00 in the contact's zone."""
+    from automation.core.wordcount import measure
+
+    workspace.ok("import", str(REPO / "config" / "example_contacts.csv"), now=MONDAY)
+    workspace.ok("run", "--once", now=MONDAY)
+    drafts = workspace.drafts()
+    assert len(drafts) == 5
+    for draft in drafts:
+        body = draft.get_content()
+        found = measure(body)
+        assert found.words <= 75 and found.questions and not found.job_words, body
+    for contact in workspace.contacts():
+        zone = ZoneInfo(contact["timezone"]) if contact["timezone"] else NY
+        starts = [datetime.fromisoformat(s) for s in contact["offered_slots"]]
+        assert len(starts) == 3
+        for start in starts:
+            assert time(8, 30) <= start.astimezone(zone).time() <= time(17, 50)
+        assert len({s.astimezone(NY).time() for s in starts}) == 3, contact["email"]

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from automation.adapters.local.maildir import ensure_maildir
 from automation.app.services import Services
-from automation.app.templates import check_templates, sample_me
+from automation.app.templates import measure_templates, sample_me
 from automation.app.tick import TickReport, tick_guarded
 from automation.core.compose import default_templates_dir
 from automation.errors import UserError
@@ -26,6 +26,8 @@ name = "{name}"
 email = "{email}"
 timezone = "{timezone}"          # IANA name
 signature = "{name}"
+exploring = "public health"            # what you explore, broadly: the outreach says it
+exploring_specifically = "how health organisations talk with the public"  # and specifically
 
 [backend]
 kind = "local"                         # "local" (Maildir + .ics folder) or "google"
@@ -127,19 +129,26 @@ def templates() -> None:
               help="Templates folder (default: [templates] dir of the config).")
 @click.pass_obj
 def templates_check(app: AppContext, directory: Path | None) -> None:
-    """Render every template against a sample contact; exit 1 if any fails."""
+    """Render every template against a sample contact; exit 1 if any fails.
+
+    Prints the words of prose of each (the slot list and the sign-off not counted) and the
+    method's warnings: over 75 words (outreach) or 50 (follow-up), job words in the outreach,
+    an outreach that asks no question or is more about you than about them.
+    """
     config = app.config() if directory is None or app.config_path.exists() else None
     if directory is None:
         directory = app.config().templates_dir
     me = config.me if config else sample_me()
     failures = 0
-    for name, rendered, error in check_templates(directory, me):
-        if rendered is None:
+    for check in measure_templates(directory, me):
+        if check.rendered is None:
             failures += 1
-            out.print(f"[red]FAIL[/] {error}")
+            out.print(f"[red]FAIL[/] {check.error}")
             continue
-        words = len(rendered.body.split())
-        out.print(f"[green]ok[/]   {name}: \"{rendered.subject}\" ({words} words)")
+        out.print(f"[green]ok[/]   {check.name}: \"{escape(check.rendered.subject)}\" "
+                  f"({check.words} words of prose)")
+        for warning in check.warnings:
+            out.print(f"[yellow]warn[/] {check.name}: {escape(warning)}")
     if failures:
         raise click.exceptions.Exit(1)
 
