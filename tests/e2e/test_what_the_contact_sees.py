@@ -17,9 +17,9 @@ from icalendar import Calendar
 from automation.app.digest import send_digest
 from automation.bootstrap import open_services
 from automation.config import TIARA_QUESTIONS, load_config
-from tests.conftest import Workspace, write_csv
-from tests.crashkit import kind_of
 from tests.e2e.test_pipeline_cli import MONDAY, Clock, Story, at
+from tests.support.crashkit import kind_of
+from tests.support.workspace import Workspace, write_csv
 
 DANA = "dana.lee@example.net"
 PRIYA = "priya.raman@example.com"
