@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -114,13 +115,15 @@ def status_data(svc: Services) -> dict[str, Any]:
         last = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in last.items()}
     from automation.adapters.lock import daemon_status
     from automation.app.health import failing, template_failures
+    from automation.app.reports import UNMATCHED_SHOWN, unmatched
     from automation.interfaces.cli.pipeline_cmds import referral_yield
 
     return {"counts": {s.value: counts.get(s.value, 0) for s in Status},
             "total": sum(counts.values()), "needs_attention": attention, "last_tick": last,
             "daemon": daemon_status(svc.config.database),
             "failing": failing(svc.store) + template_failures(svc.store),
-            "referrals": referral_yield(svc)}
+            "referrals": referral_yield(svc),
+            "unmatched": unmatched(svc.store, since=svc.clock() - UNMATCHED_SHOWN)}
 
 
 @cli.command()
@@ -150,6 +153,10 @@ def status(app: AppContext, as_json: bool) -> None:
     if ref["interviews"]:
         out.print(f"Referrals: {ref['referrals']} from {ref['interviews']} interview(s), "
                   f"{ref['per_interview']} per interview (target {ref['target']})")
+    for item in data["unmatched"]:
+        subject, sender = item["subject"] or "(no subject)", item["from"] or "(no sender)"
+        out.print(f"[yellow]Unmatched {item['kind']}:[/] {escape(subject)} from "
+                  f"{escape(sender)} ({item['at'][:16]})")
     _print_health(data)
 
 
