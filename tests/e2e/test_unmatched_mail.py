@@ -13,8 +13,8 @@ from pathlib import Path
 from automation.app.digest import digest_lines
 from automation.bootstrap import open_services
 from automation.config import load_config
-from tests import play
-from tests.conftest import Workspace
+from tests.support import play
+from tests.support.workspace import Workspace
 
 MAIL = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
 NOW = "2026-12-08T09:00:00-05:00"
