@@ -63,12 +63,13 @@ def shortfall(svc: Services, avail: FreeBusy, contact: Contact, now: datetime,
     hours = contact_hours(svc, contact)
     mine = find_slots(config, now, avail.busy, held=avail.held, booked=avail.booked,
                       exclude_holder=contact.id or 0)
-    offered = f"only {found} slot(s)" if found else "no slots"
     if len(mine) > found:
+        offered = f"only {found} slot(s)" if found else "no slots"
         return (f"{offered} in the next {config.horizon_days} days inside both your hours and "
                 f"theirs ({hours.describe()}); widen [availability] hours or contact_hours, "
                 "or offer a time by hand")
-    return (f"{offered} free in the next {config.horizon_days} days; widen [availability] "
+    offered = f"only {found} free slot(s)" if found else "no free slots"
+    return (f"{offered} in the next {config.horizon_days} days; widen [availability] "
             "or free some calendar time")
 
 
