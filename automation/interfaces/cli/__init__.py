@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from automation.adapters.clock import system_clock
 from automation.app.services import Services
@@ -43,7 +44,7 @@ class AppContext:
         if self._config is None:
             self._config = load_config(self.config_path)
             for warning in self._config.warnings:
-                err_console.print(f"[yellow]warning:[/] {warning} ({self.config_path})")
+                err_console.print(f"[yellow]warning:[/] {escape(f'{warning} ({self.config_path})')}")
         return self._config
 
     def services(self) -> Services:
@@ -123,21 +124,21 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except UserError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(1)
     except BackendError as exc:
         hint = "" if not exc.retryable else " (the next run will try again)"
-        err_console.print(f"[bold red]error:[/] {exc}{hint}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc) + hint)}")
         sys.exit(1)
     except Error as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: say so plainly, trace on request
         if verbose:
             traceback.print_exc()
-        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+        err_console.print(f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')} "
                           "(run with --verbose for the traceback)")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
