@@ -30,6 +30,7 @@ test: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/ruff check automation tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
