@@ -21,7 +21,7 @@ from automation.app import booking
 from automation.bootstrap import open_services
 from automation.config import load_config
 from automation.errors import BackendError
-from tests.conftest import REPO, Workspace, write_csv
+from tests.support.workspace import REPO, Workspace, write_csv
 
 MONDAY = "2026-12-07T08:30:00-05:00"
 LATER = "2026-12-07T09:00:00-05:00"

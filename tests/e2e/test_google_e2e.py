@@ -25,11 +25,11 @@ from automation.adapters.store import Store
 from automation.app.observe import CURSOR
 from automation.config import load_config
 from automation.core.models import ContactRecord, Status
-from tests.conftest import Workspace
 from tests.e2e import test_pipeline_cli as pipeline
 from tests.e2e.test_pipeline_cli import PRIYA, Story, at, fixture_reply, parse
-from tests.fakegoogle import FakeGoogle, mime
-from tests.googlekit import write_token
+from tests.support.fakegoogle import FakeGoogle, mime
+from tests.support.googlekit import write_token
+from tests.support.workspace import Workspace
 
 SEND_SCOPE = "https://www.googleapis.com/auth/gmail" + ".send"
 

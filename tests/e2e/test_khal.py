@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Workspace, write_csv
+from tests.support.workspace import Workspace, write_csv
 
 MONDAY_BEFORE = "2026-10-26T08:00:00-04:00"
 KHAL = Path(sys.executable).with_name("khal")

@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.conftest import REPO, Workspace, write_csv
+from tests.support.workspace import REPO, Workspace, write_csv
 
 MONDAY = "2026-12-07T08:30:00-05:00"
 NY = ZoneInfo("America/New_York")

@@ -36,8 +36,8 @@ from automation.core.compose import build_message, new_message_id, reply_subject
 from automation.core.models import ContactRecord, Slot, Status
 from automation.core.replies import classify
 from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
-from tests import play
-from tests.conftest import Workspace, write_csv
+from tests.support import play
+from tests.support.workspace import Workspace, write_csv
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
@@ -214,7 +214,7 @@ def test_corpus_end_to_end(memory_services: tuple[Services, Clock], case: dict) 
     problems = outcome_problems(svc, case)
     if problems and verdict.kind != case["kind"]:
         pytest.xfail(f"the classifier reads {case['file']} as {verdict.kind} "
-                     f"(tests/unit/test_replies.py tracks it): {problems}")
+                     f"(tests/core/test_replies.py tracks it): {problems}")
     assert problems == []
     again = tick(svc)
     assert not again.changed, again.events  # idempotent: a second tick changes nothing

@@ -24,7 +24,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Protocol
 
-from tests import play
+from tests.support import play
 
 CONTACT_RE = re.compile(r"^c(\d{3})@")
 USER = "alex@example.org"
@@ -279,7 +279,7 @@ class MovableNow:
 
 
 class GoogleWorld:
-    """Gmail and Google Calendar on the loopback fake (``tests.fakegoogle.FakeGoogle``)."""
+    """Gmail and Google Calendar on the loopback fake (``tests.support.fakegoogle.FakeGoogle``)."""
 
     def __init__(self, fake, now: MovableNow) -> None:  # fake: FakeGoogle
         self.fake = fake
