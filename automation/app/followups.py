@@ -9,7 +9,7 @@ state and ``now``; this module carries the decision out. Every draft goes throug
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from automation.app.booking import interview_location, interview_view
@@ -60,8 +60,13 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
     holds: list[Slot] = []
     slots: list[Slot] = []
     if action.kind == "follow_up":
-        # Still-held slots are offered again; expired ones are replaced by fresh, held ones.
+        # Still-held slots are offered again; expired ones are replaced by fresh, held ones,
+        # and so are holds that outlived their slots (hold_days longer than the wait): a
+        # follow-up never offers a time that has passed or is too close to prepare for.
         slots = svc.store.holds_for(cid, now)
+        earliest = now + timedelta(hours=svc.config.availability.min_notice_hours)
+        if any(s.start < earliest for s in slots):
+            slots = []
         if not slots:
             slots = holds = offer(svc, avail, cid, now)
             avail.held.extend((cid, s.interval) for s in holds)
