@@ -76,7 +76,7 @@ def send_digest(svc: Services, now: datetime, day: date, *, log_it: bool = True)
             sender_name=me.name, sender=me.email, to_name=me.name, to=me.email,
             subject=f"Your informational-interview digest for {day.isoformat()}",
             body="\n".join(f"- {line}" for line in lines), now=now,
-            message_id=new_message_id("digest", 0, me.email))
+            message_id=new_message_id(me.email))
         # The user is not a contact: the journal handles contact_id None (no status change).
         request = DraftRequest(contact_id=None, kind="digest", message=message,  # type: ignore[arg-type]
                                cause="daily digest")

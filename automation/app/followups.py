@@ -111,6 +111,6 @@ def compose(svc: Services, contact: Contact, kind: str, slots: list[Slot],
     message = build_message(
         sender_name=me.name, sender=me.email, to_name=contact.display_name, to=contact.email,
         subject=ctx.subject if ctx.in_reply_to else rendered.subject, body=rendered.body,
-        now=now, message_id=new_message_id(kind, contact.id or 0, me.email),
+        now=now, message_id=new_message_id(me.email),
         in_reply_to=ctx.in_reply_to, references=ctx.references)
     return message, ctx.thread_id

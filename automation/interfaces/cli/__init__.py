@@ -21,6 +21,7 @@ from automation.interfaces.cli import (  # noqa: F401
     daemon_cmds,
     google_cmds,
     pipeline_cmds,
+    prep_cmds,
     setup_cmds,
 )
 from automation.interfaces.cli.root import AppContext, cli, configure_logging, err_console, out
