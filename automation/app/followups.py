@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+from automation.app.booking import interview_location, interview_view
 from automation.app.drafting import DraftRequest, draft_once, intent_key
 from automation.app.effects import Changes, contact_state, describe, record_actions
 from automation.app.outreach import FreeBusy, offer, template_variables
@@ -101,8 +102,6 @@ def compose(svc: Services, contact: Contact, kind: str, slots: list[Slot],
     extra = {}
     interview = store.interview_for(contact.id or 0)
     if interview is not None:
-        from automation.app.booking import interview_location, interview_view
-
         extra["interview"] = interview_view(Slot(interview.start, interview.end),
                                             contact.zone or me.timezone,
                                             interview_location(svc, contact))
@@ -112,6 +111,6 @@ def compose(svc: Services, contact: Contact, kind: str, slots: list[Slot],
     message = build_message(
         sender_name=me.name, sender=me.email, to_name=contact.display_name, to=contact.email,
         subject=ctx.subject if ctx.in_reply_to else rendered.subject, body=rendered.body,
-        now=now, message_id=new_message_id(kind, contact.id or 0, me.email),
+        now=now, message_id=new_message_id(me.email),
         in_reply_to=ctx.in_reply_to, references=ctx.references)
     return message, ctx.thread_id

@@ -16,7 +16,7 @@ from automation.app import queries
 from automation.app.contacts import import_contacts
 from automation.core.importers import FORMATS
 from automation.core.models import Status
-from automation.interfaces.cli import AppContext, cli, err_console, out
+from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
 
 @cli.command("import")
@@ -112,6 +112,10 @@ def status(app: AppContext, as_json: bool) -> None:
     if ref["interviews"]:
         out.print(f"Referrals: {ref['referrals']} from {ref['interviews']} interview(s), "
                   f"{ref['per_interview']} per interview (target {ref['target']})")
+    for item in data["unmatched"]:
+        subject, sender = item["subject"] or "(no subject)", item["from"] or "(no sender)"
+        out.print(f"[yellow]Unmatched {item['kind']}:[/] {escape(subject)} from "
+                  f"{escape(sender)} ({item['at'][:16]})")
     _print_health(data)
 
 

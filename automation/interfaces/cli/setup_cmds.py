@@ -14,7 +14,7 @@ from automation.app.templates import check_templates, sample_me
 from automation.app.tick import TickReport, tick_guarded
 from automation.core.compose import default_templates_dir
 from automation.errors import UserError
-from automation.interfaces.cli import AppContext, cli, err_console, out
+from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
 CONFIG_TEMPLATE = """\
 # Informational-interview automation: configuration.
@@ -57,7 +57,9 @@ check_in_every_days = 90
 [interview]
 location = "Phone call (I will call you)"
 reminder_minutes = 15
-# questions = ["How did you get to where you are now?", "..."]
+
+[prep]                                 # your private prep sheet: `automation prep EMAIL`
+# questions = ["Trends: What trends are you seeing in your field?", "..."]  # default: TIARA
 
 [templates]
 dir = "templates"
