@@ -80,13 +80,15 @@ def drafts(svc: Services, email: str | None = None,
     if email is not None:
         found = [m for m in found if email in str(m["To"])]
     if kind is not None:
-        found = [m for m in found if kind_of(m) == kind]
+        found = [m for m in found if kind_of(svc, m) == kind]
     return found
 
 
-def kind_of(message: EmailMessage) -> str:
-    """outreach, follow_up, confirmation, ...: the first word of our Message-IDs."""
-    return str(message["Message-ID"]).strip("<").split("-", 1)[0]
+def kind_of(svc: Services, message: EmailMessage) -> str:
+    """outreach, follow_up, confirmation, ...: as the database records it (our Message-IDs
+    are opaque, and no header of ours says it)."""
+    row = svc.store.message_by_id(str(message["Message-ID"]))
+    return row.kind if row is not None else "?"
 
 
 def send(svc: Services, message: EmailMessage) -> MailItem:
