@@ -15,7 +15,7 @@ from automation.app.templates import measure_templates, sample_me
 from automation.app.tick import TickReport, tick_guarded
 from automation.core.compose import default_templates_dir
 from automation.errors import UserError
-from automation.interfaces.cli import AppContext, cli, err_console, out
+from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
 CONFIG_TEMPLATE = """\
 # Informational-interview automation: configuration.
@@ -114,11 +114,11 @@ def init(directory: Path, name: str, email: str, zone: str) -> None:
     for source in sorted(default_templates_dir().glob("*.j2")):
         if not (templates / source.name).exists():
             shutil.copyfile(source, templates / source.name)
-    out.print(f"Created {config}")
-    out.print(f"  mail:      {directory / 'mail'} (Drafts/, Sent/, INBOX/)")
-    out.print(f"  calendar:  {directory / 'calendar'}")
-    out.print(f"  templates: {templates} (edit them freely)")
-    out.print(f"Next: automation --config {config} import CONTACTS.csv")
+    for line in (f"Created {config}", f"  mail:      {directory / 'mail'} (Drafts/, Sent/, INBOX/)",
+                 f"  calendar:  {directory / 'calendar'}",
+                 f"  templates: {templates} (edit them freely)",
+                 f"Next: automation --config {config} import CONTACTS.csv"):
+        out.print(line, markup=False)  # paths are the user's text, not markup
 
 
 @cli.group()
@@ -145,12 +145,12 @@ def templates_check(app: AppContext, directory: Path | None) -> None:
     for check in measure_templates(directory, me):
         if check.rendered is None:
             failures += 1
-            out.print(f"[red]FAIL[/] {check.error}")
+            out.print(f"[red]FAIL[/] {escape(str(check.error))}")
             continue
-        out.print(f"[green]ok[/]   {check.name}: \"{escape(check.rendered.subject)}\" "
+        out.print(f"[green]ok[/]   {escape(check.name)}: \"{escape(check.rendered.subject)}\" "
                   f"({check.words} words of prose)")
         for warning in check.warnings:
-            out.print(f"[yellow]warn[/] {check.name}: {escape(warning)}")
+            out.print(f"[yellow]warn[/] {escape(check.name)}: {escape(warning)}")
     if failures:
         raise click.exceptions.Exit(1)
 
@@ -170,22 +170,23 @@ def run(app: AppContext, once: bool, dry_run: bool) -> None:
 def print_report(report: TickReport, svc: Services) -> None:
     verb = "Would draft" if report.dry_run else "Drafted"
     for email, subject, slots in report.outreach.drafted:
-        out.print(f"{verb} outreach to {email}: \"{subject}\" ({len(slots)} slots offered)")
+        out.print(f"{verb} outreach to {email}: \"{subject}\" ({len(slots)} slots offered)",
+                  markup=False)
     for email, reason in report.outreach.short:
-        out.print(f"[yellow]Fewer slots[/] for {email}: {escape(reason)}")
+        out.print(f"[yellow]Fewer slots[/] for {escape(f'{email}: {reason}')}")
     for email, reason in report.outreach.flagged:
-        out.print(f"[yellow]Needs attention[/] {email}: {reason}")
+        out.print(f"[yellow]Needs attention[/] {escape(f'{email}: {reason}')}")
     for line in report.events:
         out.print(line, markup=False)  # lines quote replies: "[...]" is text, not markup
     if report.outreach.capped:
         out.print(f"{report.outreach.capped} new contact(s) wait for tomorrow "
                   f"(daily_outreach_cap = {svc.config.cadence.daily_outreach_cap})")
     for problem in report.problems:
-        err_console.print(f"[yellow]warning:[/] {problem}")
+        err_console.print(f"[yellow]warning:[/] {escape(problem)}")
     if not report.changed:
         out.print("Nothing to do: everything is up to date.")
     elif report.dry_run:
         out.print("Dry run: nothing was written.")
     elif (report.outreach.drafted or report.pipeline["drafted"] or report.pipeline["booked"]) \
             and svc.config.backend == "local":
-        out.print(f"Drafts are in {svc.config.local.maildir / 'Drafts'}")
+        out.print(f"Drafts are in {svc.config.local.maildir / 'Drafts'}", markup=False)
