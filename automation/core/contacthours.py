@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from automation.core.businessdays import WEEKDAYS, BusinessCalendar, country_for_zone
 from automation.core.models import Availability
+from automation.core.slots import local_instant
 
 DEFAULT_CONTACT_HOURS = ((time(8, 30), time(18, 0)),)
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -27,8 +28,6 @@ __all__ = ["DEFAULT_CONTACT_HOURS", "ContactHours"]
 
 @lru_cache(maxsize=4096)
 def _boundary(day: date, clock: time, zone: ZoneInfo) -> datetime:
-    from automation.core.slots import local_instant  # slots imports this module's type only
-
     return local_instant(day, clock, zone).astimezone(UTC)
 
 

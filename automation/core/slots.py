@@ -33,12 +33,18 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from automation.core.models import Availability, Interval, Slot, require_aware
 
-if TYPE_CHECKING:
-    from automation.core.contacthours import ContactHours
+
+class ContactHours(Protocol):
+    """The contact's side of an offer (``core.contacthours.ContactHours`` implements it)."""
+
+    def fits(self, start: datetime, end: datetime) -> bool:
+        """Whether a slot ``[start, end)`` suits the contact."""
+        ...
+
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = _EPOCH.replace(tzinfo=None)
