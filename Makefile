@@ -32,6 +32,7 @@ check: $(STAMP)
 	$(BIN)/ruff check automation tests benchmarks
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m benchmarks
 
 clean:

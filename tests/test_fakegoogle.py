@@ -408,10 +408,42 @@ def test_per_minute_quota_answers_429():
         with pytest.raises(HttpError) as limited:
             create_draft(gmail, outreach())
         assert limited.value.resp.status == 429
-        assert limited.value.error_details[0]["reason"] == "rateLimitExceeded"
+        # As at Google: legacy errors[].reason and an ErrorInfo in details, which
+        # googleapiclient's error_details prefers.
+        body = json.loads(limited.value.content)["error"]
+        assert body["errors"][0]["reason"] == "rateLimitExceeded"
+        assert body["status"] == "RESOURCE_EXHAUSTED"
+        assert limited.value.error_details[0]["reason"] == "RATE_LIMIT_EXCEEDED"
         now[0] = 61.0
         create_draft(gmail, outreach())
         assert len(fake.drafts()) == 2
+
+
+def test_per_minute_quota_can_answer_403_user_rate_limit():
+    now = [0.0]
+    with FakeGoogle(quota_per_minute=15, clock=lambda: now[0], quota_overrun_status=403) as fake:
+        gmail = fake.build("gmail")
+        create_draft(gmail, outreach())
+        with pytest.raises(HttpError) as limited:
+            create_draft(gmail, outreach())
+        assert limited.value.resp.status == 403
+        body = json.loads(limited.value.content)["error"]
+        assert body["errors"][0]["reason"] == "userRateLimitExceeded"
+        assert body["details"][0]["reason"] == "RATE_LIMIT_EXCEEDED"
+
+
+def test_token_endpoint_faults_come_from_the_plan(fake):
+    import requests
+
+    fake.inject(503, method_contains="oauth2.token")
+    answer = requests.post(fake.token_uri, data={"grant_type": "refresh_token"}, timeout=10)
+    assert answer.status_code == 503 and answer.json()["error"] == "temporarily_unavailable"
+    fake.inject(429, method_contains="oauth2.token")
+    answer = requests.post(fake.token_uri, data={"grant_type": "refresh_token"}, timeout=10)
+    assert answer.status_code == 429 and answer.json()["error"] == "temporarily_unavailable"
+    fake.inject(500, method_contains="oauth2.token")
+    answer = requests.post(fake.token_uri, data={"grant_type": "refresh_token"}, timeout=10)
+    assert answer.status_code == 500 and answer.json()["error"] == "server_error"
 
 
 # ---- faults ----------------------------------------------------------------------------------

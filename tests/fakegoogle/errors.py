@@ -20,6 +20,16 @@ _STATUS_NAMES = {
 }
 
 
+#: ErrorInfo.reason that Google sends beside a legacy reason (the quota ones are documented at
+#: https://cloud.google.com/apis/design/errors#error_info: RATE_LIMIT_EXCEEDED).
+_ERROR_INFO = {
+    "rateLimitExceeded": "RATE_LIMIT_EXCEEDED",
+    "userRateLimitExceeded": "RATE_LIMIT_EXCEEDED",
+    "insufficientPermissions": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+    "accessNotConfigured": "SERVICE_DISABLED",
+}
+
+
 class ApiError(Exception):
     """An error the fake answers with, shaped like Google's v1 error body.
 
@@ -46,12 +56,25 @@ class ApiError(Exception):
         self.extra = extra or {}
 
     def body(self) -> dict[str, Any]:
+        # Google's v1 error envelope carries the legacy ``errors[]`` *and* the AIP-193 fields
+        # together: "status" (the google.rpc.Code name) and "details" with an ErrorInfo whose
+        # "reason" is UPPER_SNAKE_CASE (https://cloud.google.com/apis/design/errors#error_info,
+        # https://google.aip.dev/193: "Error responses must include an ErrorInfo ... reason").
+        # googleapiclient's HttpError.error_details then holds ``details``, not ``errors``.
         error: dict[str, Any] = {
             "code": self.status,
             "message": self.message,
             "errors": [{"message": self.message, "domain": self.domain, "reason": self.reason}],
             "status": _STATUS_NAMES.get(self.status, "UNKNOWN"),
         }
+        info = _ERROR_INFO.get(self.reason)
+        if info is not None:
+            error["details"] = [{
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": info,
+                "domain": "googleapis.com",
+                "metadata": {"service": "gmail.googleapis.com", "quota_limit_value": "250"},
+            }]
         error.update(self.extra)
         return {"error": error}
 

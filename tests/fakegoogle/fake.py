@@ -57,6 +57,7 @@ class FakeGoogle:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] | None = None,
         calendar_timezone: str = "UTC",
+        quota_overrun_status: int = 429,
     ) -> None:
         self.email = email
         self.hang_seconds = hang_seconds
@@ -64,7 +65,8 @@ class FakeGoogle:
         self.lock = threading.RLock()
         self.discovery = Discovery()
         self.tokens = TokenStore()
-        self.quota = QuotaMeter(clock, quota_per_minute, calendar_per_minute)
+        self.quota = QuotaMeter(clock, quota_per_minute, calendar_per_minute,
+                                quota_overrun_status)
         self.faults = FaultPlan()
         self.mailbox = Mailbox(email, self.now, strict_threading)
         self.calendar = CalendarStore(email, self.now, calendar_timezone)

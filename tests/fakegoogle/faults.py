@@ -86,9 +86,15 @@ class FaultPlan:
         self._random = None
         self._slow.clear()
 
-    def pick(self, method_id: str) -> Fault | None:
-        """The fault this call suffers, if any (consumes one queued injection)."""
+    def pick(self, method_id: str, *, named_only: bool = False) -> Fault | None:
+        """The fault this call suffers, if any (consumes one queued injection).
+
+        ``named_only``: only faults whose ``method_contains`` names this call (the token
+        endpoint is hit only by faults aimed at it, e.g. ``method_contains="oauth2.token"``).
+        """
         for queued in self._queued:
+            if named_only and not queued.method_contains:
+                continue
             if queued.method_contains in method_id:
                 queued.times -= 1
                 if queued.times <= 0:
@@ -96,6 +102,8 @@ class FaultPlan:
                 self.served.append((method_id, queued.fault.status))
                 return queued.fault
         chance = self._random
+        if named_only and (chance is None or not chance.method_contains):
+            return None
         if chance and chance.method_contains in method_id and chance.rng.random() < chance.rate:
             status = chance.rng.choice(chance.statuses)
             self.served.append((method_id, status))

@@ -48,8 +48,10 @@ class QuotaMeter:
         clock: Callable[[], float],
         gmail_per_minute: int | None = None,
         calendar_per_minute: int | None = None,
+        overrun_status: int = 429,
     ) -> None:
         self.clock = clock
+        self.overrun_status = overrun_status
         self.limits = {"gmail": gmail_per_minute, "calendar": calendar_per_minute}
         self.by_method: Counter[str] = Counter()
         self._recent: dict[str, deque[tuple[float, int]]] = {"gmail": deque(), "calendar": deque()}
@@ -72,6 +74,12 @@ class QuotaMeter:
         while recent and recent[0][0] <= now - WINDOW_SECONDS:
             recent.popleft()
         if limit is not None and sum(u for _, u in recent) + units > limit:
+            # developers.google.com/gmail/api/reference/quota: "Per user rate limit | ... |
+            # userRateLimitExceeded" (a 403), while the errors guide lists "429 - Too Many
+            # Requests" too (developers.google.com/gmail/api/guides/handle-errors): both occur.
+            if self.overrun_status == 403:
+                raise ApiError(403, "userRateLimitExceeded", "User Rate Limit Exceeded",
+                               domain="usageLimits")
             raise ApiError(
                 429,
                 "rateLimitExceeded",

@@ -68,6 +68,18 @@ class Dispatcher:
         form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
         with self.fake.lock:
             self.fake.calls.append(("oauth2.token", {"grant_type": form.get("grant_type")}))
+            fault = self.fake.faults.pick("oauth2.token", named_only=True)
+            if fault is not None and not fault.is_transport:
+                # Google's token endpoint has bad moments too: google-auth treats 500, 503,
+                # 504, 408 and 429 (transport.DEFAULT_RETRYABLE_STATUS_CODES) and the RFC 6749
+                # errors "server_error"/"temporarily_unavailable" as RefreshError(retryable=True)
+                # (google/oauth2/_client.py, _can_retry).
+                assert isinstance(fault.status, int)
+                error = "temporarily_unavailable" if fault.status in (429, 503) else "server_error"
+                return json_reply(fault.status, {"error": error,
+                                                 "error_description": "Backend Error"})
+            if fault is not None:
+                return self._fault_reply(fault)
             status, payload = self.fake.tokens.token_endpoint(form)
         return json_reply(status, payload, {"Cache-Control": "no-store"})
 

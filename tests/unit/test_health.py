@@ -16,11 +16,12 @@ from automation.adapters.store import Store
 from automation.app import health
 from automation.app.digest import DIGEST_CURSOR, digest_due, send_digest
 from automation.app.services import Services
+from automation.app.tick import tick_guarded
 from automation.bootstrap import open_services
 from automation.config import load_config
 from automation.errors import AuthError, BackendError, ConfigError, TemplateError
 from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
-from automation.interfaces.daemon import MAX_BACKOFF_SECONDS, backoff_seconds, tick_guarded
+from automation.interfaces.daemon import MAX_BACKOFF_SECONDS, backoff_seconds
 
 NY = ZoneInfo("America/New_York")
 MORNING = datetime(2026, 12, 7, 8, 30, tzinfo=NY)
