@@ -65,15 +65,25 @@ def _suggested_referral(store: Store, contact: Contact) -> dict[str, str] | None
     return None
 
 
+def reason_head(reason: str) -> str:
+    """The part of a needs_attention reason before the quoted text ("reply needs you (names
+    options [2, 3])" of "reply needs you (names options [2, 3]): Hi! ...")."""
+    return reason.split(": ", 1)[0]
+
+
 def attention_item(store: Store, contact: Contact, zone: ZoneInfo) -> dict[str, Any]:
     """One flagged contact on Today: who, why, the reply's first lines, the offered slots
     (numbered as in the outreach) and the person they suggested, if any."""
     reason = contact.needs_attention or ""
+    reply = _latest_reply(store, contact)
     return {
         "email": contact.email, "name": contact.display_name, "company": contact.company,
         "status": str(contact.status), "reason": reason,
-        "is_reply": reason.startswith("reply") or "reply" in reason.split(":")[0],
-        "reply": _latest_reply(store, contact),
+        # The flag repeats the reply's first line after its colon; shown beside the reply,
+        # the part before it says why.
+        "why": reason_head(reason) if reply else reason,
+        "is_reply": "reply" in reason_head(reason),
+        "reply": reply,
         "offered": [slot_view(s, zone, i) for i, s in
                     enumerate(store.offered_slots(contact.id or 0), 1)],
         "referral": _suggested_referral(store, contact),
@@ -173,7 +183,7 @@ def next_step(config: Config, store: Store, contact: Contact, now: datetime
     """``(what, when)``: the contact's next step and its ISO date (None when it has none)."""
     status, zone = contact.status, config.me.timezone
     if contact.needs_attention:
-        return "needs you: " + contact.needs_attention, None
+        return "needs you: " + reason_head(contact.needs_attention), None
     if status in TERMINAL:
         return "", None
     policy = core.Policy.from_cadence(config.cadence)

@@ -95,7 +95,7 @@ def cli(ctx: click.Context, config_option: str | None, verbose: bool,
 
 def _register() -> None:
     # Each module adds its commands to ``cli``; importing them is the registration.
-    from automation.interfaces.cli import contacts_cmds, setup_cmds  # noqa: F401
+    from automation.interfaces.cli import contacts_cmds, setup_cmds, web_cmds  # noqa: F401
 
     for optional in ("booking_cmds", "pipeline_cmds", "google_cmds", "daemon_cmds"):
         try:

@@ -55,7 +55,8 @@ def init(app: Flask) -> None:
         data = agenda.board(svc.config, svc.store, svc.clock(),
                             company=request.args.get("company", "").strip(),
                             tag=request.args.get("tag", "").strip())
-        return render_template("pipeline.html", page="pipeline", data=data, notice=_notice())
+        return render_template("pipeline.html", page="pipeline", data=data, notice=_notice(),
+                               wide=True)
 
     @app.get("/contacts/<email>")
     def contact(email: str) -> str:
