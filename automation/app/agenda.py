@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from automation.app.effects import contact_state
 from automation.app.health import failing, template_failures
 from automation.app.ports import Store
+from automation.app.prep import prep_sheet
+from automation.app.services import Services
 from automation.config import Config
 from automation.core import pipeline as core
 from automation.core.compose import slot_label
@@ -91,16 +93,6 @@ def attention_item(store: Store, contact: Contact, zone: ZoneInfo) -> dict[str, 
     }
 
 
-def prep_sheet(config: Config, store: Store, contact: Contact) -> dict[str, Any]:
-    """What the user reads before the call, never shown to the contact: their role, company,
-    how you are connected (their Notes), who referred you, your own note, the questions."""
-    referrer = store.get_contact(contact.referred_by) if contact.referred_by else None
-    return {"role": contact.role, "company": contact.company, "connection": contact.notes,
-            "referred_by": referrer.display_name if referrer else None,
-            "referred_by_email": referrer.email if referrer else None,
-            "note": contact.user_note, "questions": list(config.interview.questions)}
-
-
 def _drafts(config: Config, store: Store, now: datetime, zone: ZoneInfo
             ) -> list[dict[str, Any]]:
     items = []
@@ -120,8 +112,8 @@ def _drafts(config: Config, store: Store, now: datetime, zone: ZoneInfo
     return items
 
 
-def _interviews(config: Config, store: Store, now: datetime, zone: ZoneInfo
-                ) -> list[dict[str, Any]]:
+def _interviews(svc: Services, now: datetime, zone: ZoneInfo) -> list[dict[str, Any]]:
+    store = svc.store
     local = now.astimezone(zone)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     week_end = day_start + timedelta(days=7 - day_start.weekday())
@@ -136,7 +128,7 @@ def _interviews(config: Config, store: Store, now: datetime, zone: ZoneInfo
                       "slot": slot_view(slot, zone),
                       "their_time": slot_label(slot, contact.zone) if contact.zone else None,
                       "attendee_status": interview.attendee_status,
-                      "prep": prep_sheet(config, store, contact)})
+                      "prep": prep_sheet(svc, contact.email).as_json()})
     return items
 
 
@@ -161,19 +153,19 @@ def _keep_in_touch(config: Config, store: Store, now: datetime, zone: ZoneInfo,
     return sorted(items, key=lambda i: i["due_at"])
 
 
-def today(config: Config, store: Store, now: datetime) -> dict[str, Any]:
+def today(svc: Services, now: datetime) -> dict[str, Any]:
     """What needs the user, most urgent first: ``attention`` (flagged contacts, replies
     first, oldest flag first), ``drafts`` (waiting in Drafts: how long, when their slots
     lapse), ``interviews`` (today's and the rest of this week's, each with its ``prep``
-    sheet), ``keep_in_touch`` (thank-yous and check-ins due within a week) and ``failing``
+    sheet, ``app.prep``), ``keep_in_touch`` (thank-yous and check-ins due within a week) and ``failing``
     (each with its fix)."""
-    zone = config.me.timezone
+    config, store, zone = svc.config, svc.store, svc.config.me.timezone
     attention = [attention_item(store, c, zone) for c in store.flagged_contacts()]
     attention.sort(key=lambda i: (not i["is_reply"], (i["reply"] or {}).get("at") or ""))
     keep = store.contacts_in([str(s) for s in _KEEP_IN_TOUCH])
     return {"now": now.isoformat(), "attention": attention,
             "drafts": _drafts(config, store, now, zone),
-            "interviews": _interviews(config, store, now, zone),
+            "interviews": _interviews(svc, now, zone),
             "keep_in_touch": _keep_in_touch(config, store, now, zone, keep),
             "failing": failing(store) + template_failures(store)}
 

@@ -21,10 +21,10 @@ import pytest
 from automation.adapters.google.auth import SCOPES
 from automation.adapters.google.http import Pacer
 from automation.errors import BackendError
-from tests.conftest import Result, Workspace
 from tests.e2e.test_google_auth_cli import free_port, use_google, wait_for_url
-from tests.fakegoogle import FakeGoogle
-from tests.googlekit import open_on_fake, write_client_secrets, write_token
+from tests.support.fakegoogle import FakeGoogle
+from tests.support.googlekit import open_on_fake, write_client_secrets, write_token
+from tests.support.workspace import Result, Workspace
 
 READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 

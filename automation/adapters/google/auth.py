@@ -4,8 +4,8 @@ The service asks for exactly four scopes:
 
 - ``gmail.compose`` creates and deletes drafts (it cannot read threads or history). Google
   describes it as "Manage drafts and send emails": the scope *can* send. That the service never
-  sends is a promise of this code — it never calls ``drafts.send`` or ``messages.send``, and
-  the tests prove it against a fake that counts every send attempt — not of the scope;
+  sends is a promise of this code — it never calls a send method of the Gmail API, and the
+  tests prove it against a fake that counts every send attempt — not of the scope;
 - ``gmail.readonly`` reads history, messages and drafts (sent detection, replies);
 - ``calendar.events`` inserts and patches the interview events (Google sends the invites);
 - ``calendar.events.freebusy`` reads busy time.

@@ -112,6 +112,10 @@ def status(app: AppContext, as_json: bool) -> None:
     if ref["interviews"]:
         out.print(f"Referrals: {ref['referrals']} from {ref['interviews']} interview(s), "
                   f"{ref['per_interview']} per interview (target {ref['target']})")
+    for item in data["unmatched"]:
+        subject, sender = item["subject"] or "(no subject)", item["from"] or "(no sender)"
+        out.print(f"[yellow]Unmatched {item['kind']}:[/] {escape(subject)} from "
+                  f"{escape(sender)} ({item['at'][:16]})")
     _print_health(data)
 
 

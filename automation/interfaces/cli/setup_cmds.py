@@ -57,7 +57,9 @@ check_in_every_days = 90
 [interview]
 location = "Phone call (I will call you)"
 reminder_minutes = 15
-# questions = ["How did you get to where you are now?", "..."]
+
+[prep]                                 # your private prep sheet: `automation prep EMAIL`
+# questions = ["Trends: What trends are you seeing in your field?", "..."]  # default: TIARA
 
 [templates]
 dir = "templates"

@@ -10,6 +10,7 @@ from flask import Flask, Response, current_app, render_template, request
 
 from automation.app import agenda, queries
 from automation.app.insights import insights as insights_model
+from automation.app.prep import prep_sheet
 from automation.core.compose import slot_label
 from automation.core.importers import FORMATS
 from automation.core.models import Slot, Status
@@ -45,7 +46,7 @@ def init(app: Flask) -> None:
     @app.get("/")
     def today() -> str:
         svc = context.services()
-        data = agenda.today(svc.config, svc.store, svc.clock())
+        data = agenda.today(svc, svc.clock())
         return render_template("today.html", page="today", data=data, notice=_notice(),
                                zone=svc.config.me.zone_name)
 
@@ -66,7 +67,7 @@ def init(app: Flask) -> None:
         person = svc.store.require_contact(email)
         return render_template(
             "contact.html", page="pipeline", c=story, notice=_notice(),
-            prep=agenda.prep_sheet(svc.config, svc.store, person),
+            prep=prep_sheet(svc, email).as_json(),
             holds=[agenda.slot_view(s, svc.config.me.timezone, i) for i, s in
                    enumerate(svc.store.holds_for(person.id or 0, now), 1)],
             zone=svc.config.me.zone_name)

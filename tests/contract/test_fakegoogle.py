@@ -21,7 +21,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from tests.fakegoogle import FakeGoogle
+from tests.support.fakegoogle import FakeGoogle
 
 GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
 READONLY = "https://www.googleapis.com/auth/gmail.readonly"

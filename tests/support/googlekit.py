@@ -15,8 +15,8 @@ from automation.adapters.google.gcal import GoogleCalendar, event_id
 from automation.adapters.google.gmail import GmailMailbox
 from automation.adapters.google.http import Pacer
 from automation.config import Config, parse_config
-from tests.fakegoogle import DEFAULT_SCOPES, FakeGoogle
-from tests.fakegoogle.fake import CLIENT_ID, CLIENT_SECRET
+from tests.support.fakegoogle import DEFAULT_SCOPES, FakeGoogle
+from tests.support.fakegoogle.fake import CLIENT_ID, CLIENT_SECRET
 
 
 def write_token(fake: FakeGoogle, path: Path, scopes=DEFAULT_SCOPES) -> str:

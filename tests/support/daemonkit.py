@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.support.workspace import REPO
 
 
 def cli_env(now: str | None, **extra: str) -> dict[str, str]:
