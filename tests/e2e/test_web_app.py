@@ -21,7 +21,7 @@ from automation.interfaces.web.security import (
     password_hash,
     set_password,
 )
-from tests.conftest import REPO, Workspace
+from tests.support.workspace import REPO, Workspace
 
 MONDAY = "2026-12-07T08:30:00-05:00"
 PASSWORD = "correct horse battery"

@@ -21,7 +21,7 @@ from icalendar import Calendar
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from tests.webkit import (
+from tests.support.webkit import (
     DESKTOP,
     PHONE,
     WebServer,
@@ -32,7 +32,7 @@ from tests.webkit import (
     set_width,
     wait_for,
 )
-from tests.webscenario import AFTER_REPLY, PRIYA, Story, flagged_reply
+from tests.support.webscenario import AFTER_REPLY, PRIYA, Story, flagged_reply
 
 PAGES = {"today": "/", "pipeline": "/pipeline", "contact": f"/contacts/{PRIYA}",
          "import": "/import", "insights": "/insights", "health": "/health"}

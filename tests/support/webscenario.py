@@ -20,9 +20,9 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from tests import play
+from tests.support import play
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 MONDAY = "2026-12-07T08:30:00-05:00"
 AFTER_REPLY = "2026-12-07T10:05:00-05:00"
 PRIYA = "priya.raman@example.com"
