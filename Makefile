@@ -7,14 +7,10 @@ DEMO := var/demo
 # A fixed, documented demo date (a Monday morning in the user's zone) so the demo is repeatable.
 DEMO_NOW ?= 2026-12-07T08:30:00-05:00
 
-<<<<<<< HEAD
 # axe-core (npm) for the dashboard's accessibility check in the browser tests.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run test check bench clean venv
-=======
 .PHONY: run test test-fast check bench clean venv
->>>>>>> main
 
 venv: $(STAMP)
 
@@ -37,17 +33,16 @@ run: $(STAMP)
 test: $(STAMP) $(AXE)
 	$(BIN)/pytest
 
-<<<<<<< HEAD
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
-=======
+
 # The pure core and the use cases over in-memory adapters: seconds, for the edit-test loop.
 test-fast: $(STAMP)
 	$(BIN)/pytest -q tests/core tests/app
->>>>>>> main
 
 check: $(STAMP)
 	$(BIN)/ruff check automation tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'

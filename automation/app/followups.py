@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+from automation.app.booking import interview_location, interview_view
 from automation.app.drafting import DraftRequest, draft_once, intent_key
 from automation.app.effects import Changes, contact_state, describe, record_actions
 from automation.app.outreach import FreeBusy, offer, template_variables
@@ -101,8 +102,6 @@ def compose(svc: Services, contact: Contact, kind: str, slots: list[Slot],
     extra = {}
     interview = store.interview_for(contact.id or 0)
     if interview is not None:
-        from automation.app.booking import interview_location, interview_view
-
         extra["interview"] = interview_view(Slot(interview.start, interview.end),
                                             contact.zone or me.timezone,
                                             interview_location(svc, contact))

@@ -13,7 +13,7 @@ from automation.core.compose import slot_label
 from automation.core.models import Contact, Interview, Slot
 from automation.core.slots import parse_at
 from automation.errors import UserError
-from automation.interfaces.cli import AppContext, cli, out
+from automation.interfaces.cli.root import AppContext, cli, out
 
 _AT_HELP = ("Book this start time instead, \"YYYY-MM-DD HH:MM\" in --tz (default: your "
             "[me] timezone).")

@@ -16,7 +16,7 @@ from automation.app import queries
 from automation.app.contacts import import_contacts
 from automation.core.importers import FORMATS
 from automation.core.models import Status
-from automation.interfaces.cli import AppContext, cli, err_console, out
+from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
 
 @cli.command("import")

@@ -13,7 +13,7 @@ from rich.table import Table
 from automation.app import manual, queries
 from automation.core.compose import slot_label
 from automation.core.models import Slot, Status
-from automation.interfaces.cli import AppContext, cli, out
+from automation.interfaces.cli.root import AppContext, cli, out
 
 
 @cli.command()

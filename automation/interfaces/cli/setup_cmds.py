@@ -14,7 +14,7 @@ from automation.app.templates import check_templates, sample_me
 from automation.app.tick import TickReport, tick_guarded
 from automation.core.compose import default_templates_dir
 from automation.errors import UserError
-from automation.interfaces.cli import AppContext, cli, err_console, out
+from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
 CONFIG_TEMPLATE = """\
 # Informational-interview automation: configuration.

@@ -7,7 +7,7 @@ import sys
 import click
 
 from automation.errors import UserError
-from automation.interfaces.cli import AppContext, cli, out
+from automation.interfaces.cli.root import AppContext, cli, out
 
 
 def _read_password() -> str:
