@@ -11,6 +11,7 @@ import sys
 import traceback
 
 import click
+from rich.markup import escape
 
 from automation.errors import BackendError, Error, UserError
 
@@ -46,21 +47,21 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except UserError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(1)
     except BackendError as exc:
         hint = "" if not exc.retryable else " (the next run will try again)"
-        err_console.print(f"[bold red]error:[/] {exc}{hint}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc) + hint)}")
         sys.exit(1)
     except Error as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: say so plainly, trace on request
         if verbose:
             traceback.print_exc()
-        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+        err_console.print(f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')} "
                           "(run with --verbose for the traceback)")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -63,10 +63,12 @@ def _report(config: Config, contact: Contact, interview: Interview, verb: str) -
     line = f"{verb} {contact.display_name} <{contact.email}>: {mine}"
     if theirs and theirs != mine:
         line += f" (their time: {theirs})"
-    out.print(line)
+    out.print(line, markup=False)  # names and paths are the user's text, not markup
     if config.backend == "local":
-        out.print(f"  event:  {config.local.calendar / (interview.event_ref or '')}")
-        out.print(f"  draft:  in {config.local.maildir / 'Drafts'}; review it and press Send")
+        out.print(f"  event:  {config.local.calendar / (interview.event_ref or '')}",
+                  markup=False)
+        out.print(f"  draft:  in {config.local.maildir / 'Drafts'}; review it and press Send",
+                  markup=False)
     else:
         out.print("  draft:  in your Gmail Drafts; review it and press Send")
 

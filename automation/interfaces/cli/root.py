@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from automation.adapters import logsafe
 from automation.adapters.clock import system_clock
@@ -38,7 +39,7 @@ class AppContext:
         if self._config is None:
             self._config = load_config(self.config_path)
             for warning in self._config.warnings:
-                err_console.print(f"[yellow]warning:[/] {warning} ({self.config_path})")
+                err_console.print(f"[yellow]warning:[/] {escape(f'{warning} ({self.config_path})')}")
         return self._config
 
     def services(self) -> Services:
