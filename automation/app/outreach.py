@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from automation.app.drafting import DraftRequest, draft_once, intent_key
+from automation.app.ports import Store
 from automation.app.services import Services
 from automation.config import Me
 from automation.core.compose import build_message, new_message_id, render, slot_views
 from automation.core.contacthours import ContactHours
-from automation.core.models import Contact, Interval, Slot, Status
+from automation.core.models import Availability, Contact, Interval, Slot, Status
 from automation.core.slots import find_slots
 from automation.errors import TemplateError
 
@@ -42,34 +44,35 @@ def read_availability(svc: Services, now: datetime) -> FreeBusy:
                         problems=list(problems))
 
 
-def contact_hours(svc: Services, contact: Contact) -> ContactHours:
+def contact_hours(availability: Availability, contact: Contact) -> ContactHours:
     """The contact's working hours and holidays (``[availability] contact_hours``)."""
-    return ContactHours.for_contact(svc.config.availability, contact.zone)
+    return ContactHours.for_contact(availability, contact.zone)
 
 
-def offer(svc: Services, avail: FreeBusy, contact: Contact, now: datetime) -> list[Slot]:
+def offer(availability: Availability, avail: FreeBusy, contact: Contact,
+          now: datetime) -> list[Slot]:
     """Up to ``offer_count`` slots for this contact: inside the user's availability and the
     contact's working hours on their business days, never overlapping another's holds."""
-    return find_slots(svc.config.availability, now, avail.busy, held=avail.held,
+    return find_slots(availability, now, avail.busy, held=avail.held,
                       booked=avail.booked, exclude_holder=contact.id or 0,
-                      contact=contact_hours(svc, contact))
+                      contact=contact_hours(availability, contact))
 
 
-def shortfall(svc: Services, avail: FreeBusy, contact: Contact, now: datetime,
+def shortfall(availability: Availability, avail: FreeBusy, contact: Contact, now: datetime,
               found: int) -> str:
     """Why only ``found`` (< ``offer_count``) slots could be offered, in words the user can
     act on: the two people's hours barely overlap, or the user's calendar is full."""
-    config = svc.config.availability
-    hours = contact_hours(svc, contact)
-    mine = find_slots(config, now, avail.busy, held=avail.held, booked=avail.booked,
+    hours = contact_hours(availability, contact)
+    mine = find_slots(availability, now, avail.busy, held=avail.held, booked=avail.booked,
                       exclude_holder=contact.id or 0)
+    days = availability.horizon_days
     if len(mine) > found:
         offered = f"only {found} slot(s)" if found else "no slots"
-        return (f"{offered} in the next {config.horizon_days} days inside both your hours and "
+        return (f"{offered} in the next {days} days inside both your hours and "
                 f"theirs ({hours.describe()}); widen [availability] hours or contact_hours, "
                 "or offer a time by hand")
     offered = f"only {found} free slot(s)" if found else "no free slots"
-    return (f"{offered} in the next {config.horizon_days} days; widen [availability] "
+    return (f"{offered} in the next {days} days; widen [availability] "
             "or free some calendar time")
 
 
@@ -121,8 +124,8 @@ def compose_outreach(svc: Services, contact: Contact, slots: list[Slot],
                          now=now, message_id=new_message_id(me.email))
 
 
-def local_day_start(now: datetime, svc: Services) -> datetime:
-    zone = svc.config.me.timezone
+def local_day_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """Midnight of ``now``'s day in ``zone`` (the daily cap counts local days)."""
     return datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
 
 
@@ -144,7 +147,7 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
     result = OutreachResult()
     store = svc.store
     cap = svc.config.cadence.daily_outreach_cap
-    remaining = cap - store.count_drafts_since("outreach", local_day_start(now, svc))
+    remaining = cap - store.count_drafts_since("outreach", local_day_start(now, svc.config.me.timezone))
     for contact in store.list_contacts(Status.NEW):
         if contact.needs_attention and not contact.needs_attention.startswith(
                 ("template", "no free", "no slots")):
@@ -152,17 +155,19 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
         if remaining <= 0:
             result.capped += 1
             continue
-        slots = offer(svc, avail, contact, now)
+        availability = svc.config.availability
+        slots = offer(availability, avail, contact, now)
         if not slots:
-            _flag(svc, contact, shortfall(svc, avail, contact, now, 0), now, result, dry_run)
+            _flag(store, contact, shortfall(availability, avail, contact, now, 0), now, result,
+                  dry_run)
             continue
         if len(slots) < svc.config.availability.offer_count:
-            result.short.append((contact.email, shortfall(svc, avail, contact, now,
+            result.short.append((contact.email, shortfall(availability, avail, contact, now,
                                                           len(slots))))
         try:
             message = compose_outreach(svc, contact, slots, now)
         except TemplateError as exc:
-            _flag(svc, contact, f"template error: {exc}", now, result, dry_run)
+            _flag(store, contact, f"template error: {exc}", now, result, dry_run)
             continue
         avail.held.extend((contact.id or 0, s.interval) for s in slots)
         result.drafted.append((contact.email, str(message["Subject"]), slots))
@@ -174,15 +179,15 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
         request = DraftRequest(contact_id=contact.id or 0, kind="outreach", message=message,
                                new_status=Status.DRAFTED, cause="outreach drafted",
                                holds=slots, detail={"slots": [s.start.isoformat() for s in slots]})
-        draft_once(svc, request, intent_key(svc, contact.id or 0, "outreach"))
+        draft_once(svc, request, intent_key(store, contact.id or 0, "outreach"))
     return result
 
 
-def _flag(svc: Services, contact: Contact, reason: str, now: datetime,
+def _flag(store: Store, contact: Contact, reason: str, now: datetime,
           result: OutreachResult, dry_run: bool) -> None:
     """Flag the contact; a flag it already carries is no change (the tick stays quiet)."""
     if contact.needs_attention == reason:
         return
     result.flagged.append((contact.email, reason))
     if not dry_run:
-        svc.store.flag(contact.id or 0, reason, now)
+        store.flag(contact.id or 0, reason, now)
