@@ -27,7 +27,7 @@ from email.parser import BytesParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from automation.app.drafting import DraftRequest, draft_once
+from automation.app.drafting import DraftRequest, draft_once, withdraw_unsent
 from automation.app.outreach import template_variables
 from automation.app.ports import EventSpec
 from automation.app.services import Services
@@ -46,13 +46,18 @@ CANCELLATION_TEMPLATE = "cancellation.txt.j2"
 ALTERNATIVES = 3
 
 
-def interview_uid(contact: Contact) -> str:
+def interview_uid(contact: Contact, generation: int = 0) -> str:
     """The UID of the contact's interview: stable across updates, unique across workspaces.
 
-    32 hex digits; hex is a subset of base32hex, so it is also a valid Google event id.
+    ``generation`` counts the bookings cancelled before this one: Google never lets the id of
+    a deleted event be used again, so a booking after a cancel gets its own id — derived, not
+    random, so an insert repeated after a crash still answers 409 (done). 32 hex digits; hex is
+    a subset of base32hex, so it is also a valid Google event id.
     """
     created = contact.created_at.isoformat() if contact.created_at else ""
     seed = f"informational-interview|{contact.id}|{contact.email}|{created}"
+    if generation:
+        seed += f"|{generation}"
     return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
@@ -77,12 +82,13 @@ def describe(svc: Services, contact: Contact) -> str:
     return "\n".join(lines)
 
 
-def event_spec(svc: Services, contact: Contact, slot: Slot, sequence: int) -> EventSpec:
-    """The interview event for ``slot`` (the organizer's zone, confirmed)."""
+def event_spec(svc: Services, contact: Contact, slot: Slot, sequence: int,
+               uid: str | None = None) -> EventSpec:
+    """The interview event ``uid`` (default: the first generation's) for ``slot``."""
     me = svc.config.me
     company = f" ({contact.company})" if contact.company else ""
     return EventSpec(
-        uid=interview_uid(contact), start=slot.start.astimezone(me.timezone),
+        uid=uid or interview_uid(contact), start=slot.start.astimezone(me.timezone),
         end=slot.end.astimezone(me.timezone),
         summary=f"Informational interview: {contact.display_name}{company}",
         description=describe(svc, contact), location=interview_location(svc, contact),
@@ -324,8 +330,8 @@ def book(svc: Services, contact: Contact, *, option: int | None = None,
                         f"`automation reschedule {contact.email} --option N | --at TIME`")
     now = svc.clock()
     _check_free(svc, contact, slot, now, offered=option is not None)
-    sequence = current.sequence + 1 if current is not None else 0
-    spec = event_spec(svc, contact, slot, sequence)
+    cancelled = sum(1 for i in svc.store.interviews("cancelled") if i.contact_id == contact.id)
+    spec = event_spec(svc, contact, slot, 0, uid=interview_uid(contact, cancelled))
     return _commit(svc, contact, spec, action="book", method="REQUEST", kind="confirmation",
                    view=_view_for(svc, contact, slot, spec), new_status=Status.SCHEDULED,
                    cause=cause, interview_status="confirmed")
@@ -363,12 +369,28 @@ def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
                              f"{contact.email}: {_numbered(offers, zone)}; move the interview "
                              f"with `automation reschedule {contact.email} --option N`",
                              alternatives=offers) from None
-    spec = event_spec(svc, contact, slot, current.sequence + 1)
+    spec = event_spec(svc, contact, slot, _next_sequence(svc, current), uid=current.uid)
     previous = slot_label(Slot(current.start, current.end), contact.zone or zone)
-    view = _view_for(svc, contact, slot, spec, rescheduled=True, previous_label=previous)
+    # The unsent confirmation goes first; "moved from" only to someone who heard of the time
+    # (a confirmation sent, or Google's own invitation).
+    told = withdraw_unsent(svc, contact.id or 0, ("confirmation",),
+                           f"the interview moved to {slot_label(slot, zone)}")
+    told = told or svc.calendar.sends_invites
+    view = _view_for(svc, contact, slot, spec, rescheduled=told,
+                     previous_label=previous if told else "")
     return _commit(svc, contact, spec, action="reschedule", method="REQUEST",
                    kind="confirmation", view=view, new_status=Status.SCHEDULED,
                    cause=f"rescheduled from {previous}", interview_status="confirmed")
+
+
+def _next_sequence(svc: Services, current: Interview,
+                   stored: EventSpec | None | bool = False) -> int:
+    """SEQUENCE of an update: one more than the larger of ours and the event's (a calendar
+    client or a CalDAV server may have raised the one in the file, RFC 5546 §2.1.4)."""
+    if stored is False:
+        stored = svc.calendar.get_event(current.uid)
+    theirs = stored.sequence if isinstance(stored, EventSpec) else -1
+    return max(current.sequence, theirs) + 1
 
 
 def _numbered(slots: list[Slot], zone: ZoneInfo) -> str:
@@ -382,7 +404,9 @@ def _make_offers(svc: Services, contact: Contact, now: datetime) -> list[Slot]:
                        exclude_holder=contact.id)
     if slots:
         expires = now + timedelta(days=svc.config.cadence.hold_days)
-        tag = f"reschedule:{interview_uid(contact)}:{int(now.timestamp())}"
+        current = svc.store.interview_for(contact.id or 0)
+        tag = f"reschedule:{current.uid if current else interview_uid(contact)}:" \
+              f"{int(now.timestamp())}"
         svc.store.add_holds(contact.id or 0, slots, expires, tag)
     return slots
 
@@ -399,9 +423,10 @@ def cancel(svc: Services, contact: Contact, *, reason: str = "",
     if current is None:
         raise UserError(f"{contact.email} has no scheduled interview to cancel")
     slot = Slot(current.start, current.end)
+    withdraw_unsent(svc, contact.id or 0, ("confirmation",), "the interview was cancelled")
     stored = svc.calendar.get_event(current.uid)
-    base = stored or event_spec(svc, contact, slot, current.sequence)
-    spec = replace(base, status="CANCELLED", sequence=current.sequence + 1)
+    base = stored or event_spec(svc, contact, slot, current.sequence, uid=current.uid)
+    spec = replace(base, status="CANCELLED", sequence=_next_sequence(svc, current, stored))
     view = _view_for(svc, contact, slot, spec, declined=declined, reason=reason)
     cause = ("declined" if declined else "cancelled") + (f": {reason}" if reason else "")
     return _commit(svc, contact, spec, action="cancel", method="CANCEL", kind="cancellation",

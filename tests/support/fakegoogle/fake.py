@@ -58,6 +58,8 @@ class FakeGoogle:
         now: Callable[[], datetime] | None = None,
         calendar_timezone: str = "UTC",
         quota_overrun_status: int = 429,
+        patch_deleted_403: bool = False,
+        deleted_event_stubs: bool = False,
     ) -> None:
         self.email = email
         self.hang_seconds = hang_seconds
@@ -69,7 +71,9 @@ class FakeGoogle:
                                 quota_overrun_status)
         self.faults = FaultPlan()
         self.mailbox = Mailbox(email, self.now, strict_threading)
-        self.calendar = CalendarStore(email, self.now, calendar_timezone)
+        self.calendar = CalendarStore(email, self.now, calendar_timezone,
+                                      patch_deleted_403=patch_deleted_403,
+                                      deleted_stubs=deleted_event_stubs)
         self.handlers = {**GmailApi(self.mailbox).handlers(), **self.calendar.handlers()}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.validation_errors: list[str] = []

@@ -114,8 +114,12 @@ class Mailbox:
 
     # ---- threading --------------------------------------------------------------------
     def _subject_matches(self, thread_id: str, msg: EmailMessage) -> bool:
-        first = self.messages[self.threads[thread_id][0]]
-        return mime.base_subject(first.header("Subject")) == mime.base_subject(msg["Subject"])
+        """"The Subject headers must match" (threads guide): the subject of the thread's
+        latest message that is not a draft — the one a reply answers."""
+        ids = self.threads[thread_id]
+        latest = next((self.messages[m] for m in reversed(ids)
+                       if "DRAFT" not in self.messages[m].label_ids), self.messages[ids[0]])
+        return mime.base_subject(latest.header("Subject")) == mime.base_subject(msg["Subject"])
 
     def _references_thread(self, thread_id: str, msg: EmailMessage) -> bool:
         wanted = set(mime.message_ids(str(msg["In-Reply-To"] or "")))
