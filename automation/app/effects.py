@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from automation.app.booking import book  # the booking module owns events and invites
 from automation.app.ports import DraftRef, Mailbox, Store
 from automation.app.services import Services
 from automation.core import pipeline as core
@@ -172,8 +173,6 @@ def run_bookings(svc: Services, keys: list[str], changes: Changes) -> None:
         if contact.status != Status.REPLIED:  # booked before a crash, or the user moved on
             store.finish_intent(key, now, {"skipped": str(contact.status)})
             continue
-        from automation.app.booking import book  # the booking module owns events and invites
-
         try:
             interview = book(svc, contact, option=p["option"], cause=p["cause"],
                              at=datetime.fromisoformat(p["at"]) if p["at"] else None)

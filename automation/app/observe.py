@@ -27,6 +27,7 @@ from automation.app.effects import (
     withdraw_drafts,
 )
 from automation.app.ports import DraftRef, MailItem, Store, Watch
+from automation.app.reports import by_report, record_unmatched
 from automation.app.services import Services
 from automation.core import pipeline as core
 from automation.core.models import Contact, MessageRow, Status
@@ -99,21 +100,18 @@ def match_inbound(svc: Services, item: MailItem) -> tuple[Contact | None, str]:
         return store.get_contact(row.contact_id or 0), "headers"
     if contact := _after_outreach(_by_thread(store, item.thread_id)):
         return contact, "thread"
-    if _looks_like_bounce(msg):
-        verdict = classify(msg, now=svc.clock(), tz=svc.config.me.timezone)
-        for address in verdict.failed_addresses:
+    verdict = classify(msg, now=svc.clock(), tz=svc.config.me.timezone)
+    if verdict.kind == Kind.BOUNCE or verdict.delayed_addresses:
+        for address in (*verdict.failed_addresses, *verdict.delayed_addresses):
             if contact := _after_outreach(store.find_contact(address)):
                 return contact, "failed_address"
+        contact, how = by_report(store, msg, svc.clock())
+        if contact := _after_outreach(contact):
+            return contact, how
     for address in _addresses(msg, "From"):
         if contact := _after_outreach(store.find_contact(address)):
             return contact, "sender"
     return None, ""
-
-
-def _looks_like_bounce(msg: EmailMessage) -> bool:
-    sender = _header(msg, "From").lower()
-    return (msg.get_content_type() == "multipart/report" or bool(_header(msg, "X-Failed-Recipients"))
-            or bool(re.search(r"mailer-daemon|postmaster|mail delivery", sender)))
 
 
 def _ref(row: MessageRow) -> DraftRef:
@@ -254,6 +252,8 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
     if contact is None or svc.config.me.email in _addresses(msg, "From"):
         if not changes.dry_run:
             with store.transaction():
+                if contact is None:
+                    record_unmatched(svc, item, now)
                 store.mark_seen(item.key, now)
         return []
     zone = contact.zone or svc.config.me.timezone
@@ -266,6 +266,8 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
         mine = {contact.email, *contact.aliases}
         hit = [a for a in verdict.failed_addresses if a in mine]
         failed = hit[0] if hit else ("" if not verdict.failed_addresses else None)
+        if failed is None and how == "returned_message_id":
+            failed = ""  # our message to them came back, though a forward target is named
     at = message_time(msg, item.received_at, now)
     reply = core.Reply(verdict.kind, at, summary=verdict.text, reason=verdict.reason, pick=pick,
                        snooze_until=verdict.snooze_until, redirect_to=verdict.redirect_to,

@@ -13,6 +13,7 @@ from typing import Any
 
 from automation.app.health import failing, template_failures
 from automation.app.ports import Locks, Store
+from automation.app.reports import UNMATCHED_SHOWN, unmatched
 from automation.core.models import Contact, Status
 
 #: Introductions to ask each interviewee for (DESIGN.md: "the names of up to five more people").
@@ -66,7 +67,9 @@ def pipeline_status(store: Store, locks: Locks, now: datetime) -> dict[str, Any]
     """What ``status --json`` prints: ``counts`` (every status name, zeros included, in
     pipeline order), ``total``, ``needs_attention`` (email and reason of each flagged contact),
     ``last_tick`` (its times as ISO strings, or None), ``daemon`` (running, pid), ``failing``
-    (what fails now, each with its fix) and ``referrals`` (``referral_yield``)."""
+    (what fails now, each with its fix), ``referrals`` (``referral_yield``) and ``unmatched``
+    (bounces and auto-replies of the last two weeks that matched no contact: at, kind, subject,
+    from, reason; newest first)."""
     counts = store.status_counts()
     attention = [{"email": c.email, "reason": c.needs_attention}
                  for c in store.list_contacts() if c.needs_attention]
@@ -77,7 +80,8 @@ def pipeline_status(store: Store, locks: Locks, now: datetime) -> dict[str, Any]
             "total": sum(counts.values()), "needs_attention": attention, "last_tick": last,
             "daemon": locks.daemon_status(),
             "failing": failing(store) + template_failures(store),
-            "referrals": referral_yield(store, now)}
+            "referrals": referral_yield(store, now),
+            "unmatched": unmatched(store, since=now - UNMATCHED_SHOWN)}
 
 
 def contact_story(store: Store, email: str, now: datetime) -> dict[str, Any]:

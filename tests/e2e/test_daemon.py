@@ -297,7 +297,8 @@ def test_the_daemon_and_tick_locks_hold_the_pid_and_free_on_exit(tmp_path: Path)
 
 
 def digest_drafts(ws: Workspace) -> list:
-    return [d for d in ws.drafts() if str(d["Message-ID"]).startswith("<digest-")]
+    return [d for d in ws.drafts() if str(d["Subject"]).startswith(
+        "Your informational-interview digest")]
 
 
 def test_daily_digest_in_the_log_and_as_one_draft(workspace: Workspace,

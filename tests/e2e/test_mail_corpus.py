@@ -102,7 +102,7 @@ def run_case(svc: Services, clock: Clock, case: dict[str, Any]) -> int:
         ContactRecord(email=case["contact"], line=1, name="Pat Doe", first_name="Pat",
                       timezone=case.get("zone", NY.key)), clock())
     cid = contact.id or 0
-    outreach_id = case.get("outreach_id") or new_message_id("outreach", cid, me.email)
+    outreach_id = case.get("outreach_id") or new_message_id(me.email)
     message = build_message(sender_name=me.name, sender=me.email, to_name="Pat Doe",
                             to=case["contact"], subject="Ten minutes to learn about your work?",
                             body="Hi Pat\n", now=clock(), message_id=outreach_id)

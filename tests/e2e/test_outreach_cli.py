@@ -38,7 +38,7 @@ def test_import_then_tick_drafts_one_proper_message_per_contact(workspace: Works
     drafts = workspace.drafts()
     assert len(drafts) == 5
     ids = [d["Message-ID"] for d in drafts]
-    assert len(set(ids)) == 5 and all(i.startswith("<outreach-") for i in ids)
+    assert len(set(ids)) == 5 and all(i.endswith("@example.org>") for i in ids)
     by_to = {d["To"].addresses[0].addr_spec: d for d in drafts}
     priya = by_to["priya.raman@example.com"]
     assert priya["From"].addresses[0].addr_spec == "alex@example.org"

@@ -12,7 +12,7 @@ from automation.app.services import Services
 from automation.core.compose import slot_label
 from automation.core.models import Contact, Interview, Slot
 from automation.errors import UserError
-from automation.interfaces.cli import AppContext, cli, out
+from automation.interfaces.cli.root import AppContext, cli, out
 
 _AT_HELP = ("Book this start time instead, \"YYYY-MM-DD HH:MM\" in --tz (default: your "
             "[me] timezone).")
@@ -60,10 +60,12 @@ def _report(svc: Services, contact: Contact, interview: Interview, verb: str) ->
     line = f"{verb} {contact.display_name} <{contact.email}>: {mine}"
     if theirs and theirs != mine:
         line += f" (their time: {theirs})"
-    out.print(line)
+    out.print(line, markup=False)  # names and paths are the user's text, not markup
     if svc.config.backend == "local":
-        out.print(f"  event:  {svc.config.local.calendar / (interview.event_ref or '')}")
-        out.print(f"  draft:  in {svc.config.local.maildir / 'Drafts'}; review it and press Send")
+        out.print(f"  event:  {svc.config.local.calendar / (interview.event_ref or '')}",
+                  markup=False)
+        out.print(f"  draft:  in {svc.config.local.maildir / 'Drafts'}; review it and press Send",
+                  markup=False)
     else:
         out.print("  draft:  in your Gmail Drafts; review it and press Send")
 
