@@ -21,7 +21,6 @@ from typing import Any
 from automation.app.effects import (
     Changes,
     contact_state,
-    describe,
     record_actions,
     run_bookings,
     withdraw_drafts,
@@ -225,8 +224,7 @@ def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
     decision = core.on_sent(state, core.DraftSent(kind, draft.message_id or "" if draft
                                                   else mid or "", at), now)
     if changes.dry_run:
-        for action in decision.actions:
-            changes.add(*describe(contact, action))
+        changes.preview(contact, decision.actions)
         return draft.id if draft else None
     with store.transaction():
         store.add_message(contact_id=contact.id, kind=kind, direction="sent", state="sent",
@@ -241,7 +239,7 @@ def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
             if fixed and not mine & set(_addresses(msg, "To", "Cc")):
                 # The user corrected the address before sending: replies come from there.
                 store.add_alias(contact.id or 0, fixed[0])
-        record_actions(svc, contact, decision, now, changes, item_key=item.key)
+        record_actions(svc.store, contact, decision, now, changes, item_key=item.key)
         store.mark_seen(item.key, now)
     return draft.id if draft else None
 
@@ -275,8 +273,7 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
     state = contact_state(store, contact, svc.config.me.timezone)
     decision = core.on_reply(state, reply, now)
     if changes.dry_run:
-        for action in decision.actions:
-            changes.add(*describe(contact, action))
+        changes.preview(contact, decision.actions)
         return []
     withdraw_drafts(svc, decision.actions)
     detail: dict[str, Any] = {"key": item.key, "from": _header(msg, "From"), "matched_by": how,
@@ -296,7 +293,7 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
                           classification=str(verdict.kind), detail=detail)
         store.add_event(contact.id or 0, now, "inbound", cause=f"{verdict.kind}: "
                         f"{core.summary(verdict.text) or verdict.reason}", detail=detail)
-        books = record_actions(svc, contact, decision, now, changes, item_key=item.key)
+        books = record_actions(svc.store, contact, decision, now, changes, item_key=item.key)
         store.mark_seen(item.key, now)
     return books
 
@@ -350,12 +347,11 @@ def _discarded(svc: Services, row: MessageRow, changes: Changes) -> None:
     state = contact_state(store, contact, svc.config.me.timezone)
     decision = core.on_draft_gone(state, core.DraftGone(row.kind, row.message_id or "", now), now)
     if changes.dry_run:
-        for action in decision.actions:
-            changes.add(*describe(contact, action))
+        changes.preview(contact, decision.actions)
         return
     with store.transaction():
         store.update_message(row.id, state="discarded",
                              detail={**row.detail, "discarded_at": now.isoformat()})
         if row.kind != "outreach":  # the only offer: kept for the user to sort out
             store.drop_holds(row.message_id or "")
-        record_actions(svc, contact, decision, now, changes)
+        record_actions(svc.store, contact, decision, now, changes)
