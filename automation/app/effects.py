@@ -57,7 +57,8 @@ def contact_state(store: Store, contact: Contact, default_zone: ZoneInfo) -> cor
                     if m.direction == "draft" and m.state == "drafted")
     outbound = [m.sent_at for m in rows if m.direction == "sent"
                 and m.kind in ("outreach", "follow_up")]
-    exchange = [m.sent_at for m in rows if m.direction == "sent"
+    # A call, a coffee or a LinkedIn message the user logged is an exchange like an email.
+    exchange = [m.sent_at for m in rows if m.direction in ("sent", "logged")
                 or m.direction == "inbound" and m.classification in REAL_INBOUND]
     for m in rows:  # a deleted follow-up or check-in counts as skipped from when it went
         if m.direction == "draft" and m.state == "discarded" and "discarded_at" in m.detail:

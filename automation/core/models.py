@@ -181,6 +181,15 @@ class ContactRecord:
 
 
 @dataclass(frozen=True)
+class UserUpdate:
+    """Something the user has been doing ("finished the data course"), for check-ins."""
+
+    id: int
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class SkippedRow:
     """An input row that could not be imported, with a reason a user can act on."""
 

@@ -59,8 +59,8 @@ def allowed(old: Status, new: Status) -> bool:
 class Policy:
     """The ``[cadence]`` keys the pipeline reads."""
 
-    follow_up_after_business_days: int = 4
-    max_follow_ups: int = 2
+    follow_up_after_business_days: int = 7
+    max_follow_ups: int = 1
     no_response_after_days: int = 7
     thank_you_within_hours: int = 24
     check_in_every_days: int = 90

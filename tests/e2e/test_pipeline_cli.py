@@ -281,6 +281,10 @@ class Story:
 
 @pytest.fixture
 def story(workspace: Workspace) -> Story:
+    """These stories were written for a 4-business-day, two-follow-up cadence: the config
+    sets those keys and keeps them (the defaults are now the method's 7 and 1)."""
+    workspace.set_config("cadence", "follow_up_after_business_days", "4")
+    workspace.set_config("cadence", "max_follow_ups", "2")
     return Story(workspace)
 
 
@@ -307,7 +311,7 @@ def test_from_import_to_nurturing(story: Story) -> None:
     confirmation = story.draft("priya.raman@example.com", "confirmation")
     assert confirmation["In-Reply-To"] == reply["Message-ID"]
     assert outreach in str(confirmation["References"])
-    assert str(confirmation["Subject"]).startswith("Re: A question about your path")
+    assert str(confirmation["Subject"]).startswith("Re: Ten minutes")  # the reply's subject
     story.quiet(at(7, 16, 6))  # idempotent
 
     story.send("priya.raman@example.com", "confirmation", at(7, 16, 30))
@@ -322,7 +326,7 @@ def test_from_import_to_nurturing(story: Story) -> None:
     body = thanks.get_content()
     assert "the advice on portfolios" in body and "up to five" in body
     assert "mention your name" in body
-    assert str(thanks["Subject"]).startswith("Re: A question about your path")
+    assert str(thanks["Subject"]).startswith("Re: Ten minutes")  # the reply's subject
     assert thanks["In-Reply-To"] is not None and outreach in str(thanks["References"])
 
     story.send("priya.raman@example.com", "thank_you", end + timedelta(hours=2))
@@ -341,6 +345,8 @@ def test_from_import_to_nurturing(story: Story) -> None:
     # Check-ins every 90 days after the last exchange (the thank-you).
     sent_thanks = end + timedelta(hours=2)
     story.quiet(sent_thanks + timedelta(days=89))
+    story.ws.ok("update", "I finished the epidemiology course",
+                now=(sent_thanks + timedelta(days=89)).isoformat())
     assert "Drafted check-in to priya.raman@example.com" in \
         story.run(sent_thanks + timedelta(days=90, minutes=1))
 

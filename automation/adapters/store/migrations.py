@@ -80,4 +80,14 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
     ("0002_contact_connection", (
         """ALTER TABLE contacts ADD COLUMN connection TEXT NOT NULL DEFAULT ''""",
     )),
+    # Employers the user ranked (LAMP): their contacts get their outreach first.
+    ("0003_employers", (
+        """CREATE TABLE employers (
+        key TEXT PRIMARY KEY, name TEXT NOT NULL, rank INTEGER, updated_at INTEGER NOT NULL
+    )""",
+    )),
+    # What the user has been doing: a check-in carries the latest one not yet shared.
+    ("0004_updates", (
+        """CREATE TABLE updates (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, text TEXT NOT NULL)""",
+    )),
 ]
