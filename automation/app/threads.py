@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from automation.app.ports import Store
 from automation.core.compose import reply_subject
+from automation.core.mailsafe import message_id as valid_id
 from automation.core.models import MessageRow
 
 #: Enough ancestry for any client to thread; keeps the header short in long exchanges.
@@ -43,7 +44,8 @@ def reply_context(store: Store, contact_id: int, fallback_subject: str = "") -> 
     messages = thread_messages(store, contact_id)
     outreach = next((m for m in store.messages_for(contact_id) if m.kind == "outreach"), None)
     subject = outreach.subject if outreach else (messages[0].subject if messages else "")
-    ids = tuple(dict.fromkeys(m.message_id for m in messages if m.message_id))
+    # Only valid ids go into a header (a row stored before ids were validated may hold junk).
+    ids = tuple(dict.fromkeys(m.message_id for m in messages if valid_id(m.message_id)))
     thread_id = next((m.thread_id for m in reversed(messages) if m.thread_id), None)
     if thread_id is None:
         thread_id = store.get_contact(contact_id).thread_id
