@@ -7,7 +7,7 @@ DEMO := var/demo
 # A fixed, documented demo date (a Monday morning in the user's zone) so the demo is repeatable.
 DEMO_NOW ?= 2026-12-07T08:30:00-05:00
 
-.PHONY: run test check bench clean venv
+.PHONY: run test test-fast check bench clean venv
 
 venv: $(STAMP)
 
@@ -28,10 +28,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest
 
+# The pure core and the use cases over in-memory adapters: seconds, for the edit-test loop.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q tests/core tests/app
+
 check: $(STAMP)
 	$(BIN)/ruff check automation tests benchmarks
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m benchmarks
 
 clean:

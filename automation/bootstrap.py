@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from automation.adapters.clock import Clock, system_clock
+from automation.adapters.lock import FileLocks
 from automation.adapters.store import Store
 from automation.app.ports import Calendar, Mailbox
 from automation.app.services import Services
@@ -46,6 +47,14 @@ class _LazyPort:
         return getattr(self._backends.get(self._index), name)
 
 
+def compose_services(config: Config, store: Store, mailbox: Mailbox, calendar: Calendar,
+                     clock: Clock) -> Services:
+    """Wire opened parts into the Services a use case receives (locks beside the database)."""
+    return Services(config=config, store=store, mailbox=mailbox, calendar=calendar,
+                    clock=clock, templates=template_env(config.templates_dir),
+                    locks=FileLocks(config.database))
+
+
 def open_services(config: Config, clock: Clock = system_clock, *,
                   mailbox: Mailbox | None = None, calendar: Calendar | None = None,
                   lazy: bool = False) -> Services:
@@ -67,5 +76,4 @@ def open_services(config: Config, clock: Clock = system_clock, *,
     except BaseException:
         store.close()
         raise
-    return Services(config=config, store=store, mailbox=mailbox, calendar=calendar,
-                    clock=clock, templates=template_env(config.templates_dir))
+    return compose_services(config, store, mailbox, calendar, clock)

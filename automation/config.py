@@ -23,12 +23,16 @@ ENV_CONFIG = "AUTOMATION_CONFIG"
 DEFAULT_CONFIG = Path("config/automation.toml")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-DEFAULT_QUESTIONS = (
-    "How did you get to where you are now?",
-    "What steps would you take if you were in my place?",
-    "What would you have done differently?",
-    "Who else should I talk to?",
+#: The prep sheet's questions by default: TIARA (Trends, Insights, Advice, Resources,
+#: Assignments), the informational-interview set of Steve Dalton's "The 2-Hour Job Search".
+TIARA_QUESTIONS = (
+    "Trends: What trends are you seeing in your field right now?",
+    "Insights: What has surprised you most about your work?",
+    "Advice: What can I do now to be a strong candidate in this field one day?",
+    "Resources: What resources (people, groups, reading) should I look into?",
+    "Assignments: Which projects or assignments did the most for your career?",
 )
+DEFAULT_QUESTIONS = TIARA_QUESTIONS
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ class Cadence:
 @dataclass(frozen=True)
 class InterviewConfig:
     location: str = "Phone call (I will call you)"
+    #: The prep sheet's questions (``[prep] questions``): private, never in what the contact
+    #: sees.
     questions: tuple[str, ...] = DEFAULT_QUESTIONS
     reminder_minutes: int = 15
 
@@ -202,7 +208,7 @@ class _Reader:
 
 KNOWN_SECTIONS = (
     "me", "backend", "local", "google", "availability", "cadence", "templates", "interview",
-    "daemon",
+    "daemon", "prep",
 )
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -244,6 +250,16 @@ def _parse_days(r: _Reader, days: list[Any]) -> tuple[int, ...]:
             continue
         result.append(DAY_NAMES.index(name))
     return tuple(sorted(set(result)))
+
+
+def _questions(r: _Reader) -> tuple[str, ...]:
+    """The prep sheet's questions: ``[prep] questions``, else the older ``[interview]
+    questions`` (existing config files keep their list), else the TIARA set."""
+    older = r.get("interview", "questions", list, None)
+    chosen = r.get("prep", "questions", list, older)
+    if chosen is None:
+        return DEFAULT_QUESTIONS
+    return tuple(" ".join(str(q).split()) for q in chosen if str(q).strip())
 
 
 def parse_config(raw: dict[str, Any], path: Path) -> Config:
@@ -309,8 +325,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
     })
     interview = InterviewConfig(
         location=r.get("interview", "location", str, InterviewConfig.location),
-        questions=tuple(str(q) for q in r.get("interview", "questions", list,
-                                              list(DEFAULT_QUESTIONS))),
+        questions=_questions(r),
         reminder_minutes=r.get("interview", "reminder_minutes", int, 15, _non_negative),
     )
     digest = r.get("daemon", "digest_at", str, "08:00",

@@ -17,7 +17,10 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from automation.errors import AlreadyRunning
 
@@ -136,7 +139,7 @@ def is_locked(path: Path) -> bool:
         os.close(fd)
 
 
-def daemon_status(database: Path) -> dict[str, object]:
+def daemon_status(database: Path) -> dict[str, Any]:
     """``{"running": bool, "pid": int | None}`` for ``status`` (no lock is taken).
 
     Running means the pid in the lock file is alive *and* the lock is held, so neither a
@@ -146,3 +149,23 @@ def daemon_status(database: Path) -> dict[str, object]:
     pid = read_pid(path)
     running = pid_alive(pid) and is_locked(path)
     return {"running": running, "pid": pid if running else None}
+
+
+class FileLocks:
+    """The ``Locks`` port (app/ports.py) over the lock files beside ``database``."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+
+    @contextmanager
+    def tick(self, wait: float | None = None) -> Iterator[None]:
+        # The default is read at call time, so a test may shorten it.
+        lock = PidLock(tick_lock_path(self.database)).acquire(
+            TICK_LOCK_WAIT_SECONDS if wait is None else wait)
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def daemon_status(self) -> dict[str, Any]:
+        return daemon_status(self.database)

@@ -66,25 +66,33 @@ def interview_location(svc: Services, contact: Contact) -> str:
     return location
 
 
+def event_title(svc: Services, contact: Contact, minutes: int) -> str:
+    """The event's title, neutral so it reads right on both calendars."""
+    return f"{minutes}-minute call: {svc.config.me.name} & {contact.display_name}"
+
+
 def describe(svc: Services, contact: Contact) -> str:
-    """The event DESCRIPTION: who, the questions to ask, and the contact's notes."""
-    who = ", ".join(p for p in (contact.role, contact.company) if p)
-    lines = [f"Informational interview with {contact.display_name}"
-             + (f" ({who})" if who else "") + ".", "", "Questions to ask:"]
-    lines += [f"- {q}" for q in svc.config.interview.questions]
-    if contact.notes:
-        lines += ["", f"Notes: {contact.notes}"]
-    return "\n".join(lines)
+    """The event DESCRIPTION, which the contact sees: the purpose, how you'll talk, who you are.
+
+    Nothing private: notes, tags and the questions to ask live in the prep sheet
+    (``app.prep``), never here.
+    """
+    me = svc.config.me
+    at = f" at {contact.company}" if contact.company else ""
+    return "\n".join([
+        f"A short informational conversation: I'd love to hear about your work{at}.",
+        f"How we'll talk: {interview_location(svc, contact)}",
+        f"{me.name} <{me.email}>",
+    ])
 
 
 def event_spec(svc: Services, contact: Contact, slot: Slot, sequence: int) -> EventSpec:
     """The interview event for ``slot`` (the organizer's zone, confirmed)."""
     me = svc.config.me
-    company = f" ({contact.company})" if contact.company else ""
+    minutes = int((slot.end - slot.start).total_seconds() // 60)
     return EventSpec(
         uid=interview_uid(contact), start=slot.start.astimezone(me.timezone),
-        end=slot.end.astimezone(me.timezone),
-        summary=f"Informational interview: {contact.display_name}{company}",
+        end=slot.end.astimezone(me.timezone), summary=event_title(svc, contact, minutes),
         description=describe(svc, contact), location=interview_location(svc, contact),
         organizer_name=me.name, organizer_email=me.email, attendee_name=contact.display_name,
         attendee_email=contact.email, sequence=sequence, status="CONFIRMED",
@@ -119,7 +127,7 @@ def _compose(svc: Services, contact: Contact, spec: EventSpec, method: str, kind
     message = build_message(
         sender_name=me.name, sender=me.email, to_name=contact.display_name, to=contact.email,
         subject=ctx.subject if ctx.in_reply_to else rendered.subject, body=rendered.body,
-        now=now, message_id=new_message_id(kind, contact.id or 0, me.email),
+        now=now, message_id=new_message_id(me.email),
         in_reply_to=ctx.in_reply_to, references=ctx.references)
     if not svc.calendar.sends_invites:  # Google sends the invitation itself
         attach_invite(message, invite_ics(spec, now, method), method)
@@ -400,7 +408,11 @@ def cancel(svc: Services, contact: Contact, *, reason: str = "",
         raise UserError(f"{contact.email} has no scheduled interview to cancel")
     slot = Slot(current.start, current.end)
     stored = svc.calendar.get_event(current.uid)
-    base = stored or event_spec(svc, contact, slot, current.sequence)
+    fresh = event_spec(svc, contact, slot, current.sequence)
+    # An event booked before the invitation was made private may still carry notes and
+    # questions: the cancellation shows only what the contact may read.
+    base = replace(stored, summary=fresh.summary, description=fresh.description) \
+        if stored is not None else fresh
     spec = replace(base, status="CANCELLED", sequence=current.sequence + 1)
     view = _view_for(svc, contact, slot, spec, declined=declined, reason=reason)
     cause = ("declined" if declined else "cancelled") + (f": {reason}" if reason else "")

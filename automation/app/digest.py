@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from automation.app.drafting import DraftRequest, draft_once
 from automation.app.health import failing, template_failures
+from automation.app.reports import unmatched
 from automation.app.services import Services
 from automation.core.compose import build_message, new_message_id
 from automation.core.models import Status
@@ -51,6 +52,9 @@ def digest_lines(svc: Services, now: datetime) -> list[str]:
             who = store.get_contact(interview.contact_id)
             when = interview.start.astimezone(zone).strftime("%H:%M")
             lines.append(f"interview today at {when} with {who.display_name} <{who.email}>")
+    for item in unmatched(store, since=now - timedelta(days=1)):
+        lines.append(f"unmatched {item['kind']} from {item['from'] or '(no sender)'}: "
+                     f"{item['subject'] or '(no subject)'}")
     for item in failing(store) + template_failures(store):
         lines.append(f"failing: {item['error']} (fix: {item['fix']})")
     summary = ", ".join(f"{s.value} {counts[s.value]}" for s in Status if counts.get(s.value))
@@ -76,7 +80,7 @@ def send_digest(svc: Services, now: datetime, day: date, *, log_it: bool = True)
             sender_name=me.name, sender=me.email, to_name=me.name, to=me.email,
             subject=f"Your informational-interview digest for {day.isoformat()}",
             body="\n".join(f"- {line}" for line in lines), now=now,
-            message_id=new_message_id("digest", 0, me.email))
+            message_id=new_message_id(me.email))
         # The user is not a contact: the journal handles contact_id None (no status change).
         request = DraftRequest(contact_id=None, kind="digest", message=message,  # type: ignore[arg-type]
                                cause="daily digest")

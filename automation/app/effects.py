@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from automation.app.ports import DraftRef, Store
+from automation.app.ports import DraftRef, Mailbox, Store
 from automation.app.services import Services
 from automation.core import pipeline as core
 from automation.core.models import Contact, Status
@@ -92,14 +92,33 @@ def describe(contact: Contact, action: core.Action) -> tuple[str, str]:
     return "released", f"{who}: offered slots released"
 
 
+def delete_draft(store: Store, mailbox: Mailbox, message_id: str) -> None:
+    """Remove the draft ``message_id`` from the mailbox (the mailbox half of a withdrawal;
+    call it before the transaction that records it). A draft already gone is fine; a failing
+    mailbox raises BackendError and nothing is recorded."""
+    row = store.message_by_id(message_id)
+    mailbox.delete_draft(DraftRef(row.draft_id if row and row.draft_id else "", message_id,
+                                  row.thread_id if row else None))
+
+
+def record_withdrawal(store: Store, contact_id: int, message_id: str, kind: str, cause: str,
+                      now: datetime) -> None:
+    """The store half of a withdrawal (call inside a transaction): the draft's row becomes
+    ``withdrawn``, the slots it offered are forgotten, and the timeline says why."""
+    row = store.message_by_id(message_id)
+    if row is not None:
+        store.update_message(row.id, state="withdrawn",
+                             detail={**row.detail, "withdrawn_at": now.isoformat()})
+    store.drop_holds(message_id)
+    store.add_event(contact_id, now, "withdrawn", cause=cause,
+                    detail={"message_id": message_id, "kind": kind})
+
+
 def withdraw_drafts(svc: Services, actions: tuple[core.Action, ...]) -> None:
     """Remove the drafts a decision withdraws (idempotent: a draft already gone is fine)."""
     for action in actions:
         if isinstance(action, core.Withdraw):
-            row = svc.store.message_by_id(action.message_id)
-            svc.mailbox.delete_draft(DraftRef(row.draft_id if row and row.draft_id else "",
-                                              action.message_id,
-                                              row.thread_id if row else None))
+            delete_draft(svc.store, svc.mailbox, action.message_id)
 
 
 def record_actions(svc: Services, contact: Contact, decision: core.Decision, now: datetime,
@@ -120,13 +139,7 @@ def record_actions(svc: Services, contact: Contact, decision: core.Decision, now
         elif isinstance(action, core.Snooze):
             store.update_contact(cid, now, snoozed_until=action.until)
         elif isinstance(action, core.Withdraw):
-            row = store.message_by_id(action.message_id)
-            if row is not None:
-                store.update_message(row.id, state="withdrawn",
-                                     detail={**row.detail, "withdrawn_at": now.isoformat()})
-            store.drop_holds(action.message_id)
-            store.add_event(cid, now, "withdrawn", cause=action.cause,
-                            detail={"message_id": action.message_id, "kind": action.kind})
+            record_withdrawal(store, cid, action.message_id, action.kind, action.cause, now)
         elif isinstance(action, core.Book):
             key = f"book:{cid}:{item_key}"
             store.begin_intent(key, "book", cid, {"option": action.option, "cause": action.cause,

@@ -9,7 +9,7 @@ state and ``now``; this module carries the decision out. Every draft goes throug
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from automation.app.drafting import DraftRequest, draft_once, intent_key
@@ -59,8 +59,13 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
     holds: list[Slot] = []
     slots: list[Slot] = []
     if action.kind == "follow_up":
-        # Still-held slots are offered again; expired ones are replaced by fresh, held ones.
+        # Still-held slots are offered again; expired ones are replaced by fresh, held ones,
+        # and so are holds that outlived their slots (hold_days longer than the wait): a
+        # follow-up never offers a time that has passed or is too close to prepare for.
         slots = svc.store.holds_for(cid, now)
+        earliest = now + timedelta(hours=svc.config.availability.min_notice_hours)
+        if any(s.start < earliest for s in slots):
+            slots = []
         if not slots:
             slots = holds = offer(svc, avail, cid, now)
             avail.held.extend((cid, s.interval) for s in holds)
@@ -107,6 +112,6 @@ def compose(svc: Services, contact: Contact, kind: str, slots: list[Slot],
     message = build_message(
         sender_name=me.name, sender=me.email, to_name=contact.display_name, to=contact.email,
         subject=ctx.subject if ctx.in_reply_to else rendered.subject, body=rendered.body,
-        now=now, message_id=new_message_id(kind, contact.id or 0, me.email),
+        now=now, message_id=new_message_id(me.email),
         in_reply_to=ctx.in_reply_to, references=ctx.references)
     return message, ctx.thread_id

@@ -12,7 +12,6 @@ in it and carried out just after (and on the next tick if a crash came in betwee
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 from datetime import datetime
 from email.message import EmailMessage
@@ -29,6 +28,7 @@ from automation.app.effects import (
 )
 from automation.app.gate import held_back
 from automation.app.ports import MailItem, Store, Watch
+from automation.app.reports import by_report, record_unmatched
 from automation.app.services import Services
 from automation.core import pipeline as core
 from automation.core.mailsafe import header_addresses, header_text, message_id, message_ids
@@ -104,21 +104,18 @@ def match_inbound(svc: Services, item: MailItem) -> tuple[Contact | None, str]:
         return store.get_contact(row.contact_id or 0), "headers"
     if contact := _after_outreach(_by_thread(store, item.thread_id)):
         return contact, "thread"
-    if _looks_like_bounce(msg):
-        verdict = classify(msg, now=svc.clock(), tz=svc.config.me.timezone)
-        for address in verdict.failed_addresses:
+    verdict = classify(msg, now=svc.clock(), tz=svc.config.me.timezone)
+    if verdict.kind == Kind.BOUNCE or verdict.delayed_addresses:
+        for address in (*verdict.failed_addresses, *verdict.delayed_addresses):
             if contact := _after_outreach(store.find_contact(address)):
                 return contact, "failed_address"
+        contact, how = by_report(store, msg, svc.clock())
+        if contact := _after_outreach(contact):
+            return contact, how
     for address in _addresses(msg, "From"):
         if contact := _after_outreach(store.find_contact(address)):
             return contact, "sender"
     return None, ""
-
-
-def _looks_like_bounce(msg: EmailMessage) -> bool:
-    sender = _header(msg, "From").lower()
-    return (msg.get_content_type() == "multipart/report" or bool(_header(msg, "X-Failed-Recipients"))
-            or bool(re.search(r"mailer-daemon|postmaster|mail delivery", sender)))
 
 
 def match_sent(svc: Services, msg: EmailMessage) -> MessageRow | None:
@@ -239,6 +236,8 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
     if contact is None or svc.config.me.email in _addresses(msg, "From"):
         if not changes.dry_run:
             with store.transaction():
+                if contact is None:
+                    record_unmatched(svc, item, now)
                 store.mark_seen(item.key, now)
         return []
     zone = contact.zone or svc.config.me.timezone
@@ -252,6 +251,8 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
         mine = {contact.email, *contact.aliases}
         hit = [a for a in verdict.failed_addresses if a in mine]
         failed = hit[0] if hit else ("" if not verdict.failed_addresses else None)
+        if failed is None and how == "returned_message_id":
+            failed = ""  # our message to them came back, though a forward target is named
     at = message_time(msg, item.received_at, now)
     reply = core.Reply(verdict.kind, at, summary=verdict.text, reason=verdict.reason, pick=pick,
                        snooze_until=verdict.snooze_until, redirect_to=verdict.redirect_to,

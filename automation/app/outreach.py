@@ -81,7 +81,7 @@ def compose_outreach(svc: Services, contact: Contact, slots: list[Slot],
     me = svc.config.me
     return build_message(sender_name=me.name, sender=me.email, to_name=contact.display_name,
                          to=contact.email, subject=rendered.subject, body=rendered.body,
-                         now=now, message_id=new_message_id("outreach", contact.id or 0, me.email))
+                         now=now, message_id=new_message_id(me.email))
 
 
 def local_day_start(now: datetime, svc: Services) -> datetime:

@@ -28,7 +28,8 @@ from automation.core.models import (
     TimelineEntry,
 )
 
-__all__ = ["Calendar", "DraftRef", "EventSpec", "MailItem", "Mailbox", "Store", "SyncResult", "Watch"]
+__all__ = ["Calendar", "DraftRef", "EventSpec", "Locks", "MailItem", "Mailbox", "Store",
+           "SyncResult", "Watch"]
 
 
 @dataclass(frozen=True)
@@ -304,3 +305,20 @@ class Store(ContactStore, CalendarStore, MessageStore, JournalStore, Protocol):
 
     def close(self) -> None:
         """Close the database."""
+
+
+class Locks(Protocol):
+    """Single-instance locks, so two ticks (or a tick and a booking) never interleave.
+
+    ``adapters/lock.py`` keeps them as ``flock`` files beside the database, which the kernel
+    releases when the holder dies.
+    """
+
+    def tick(self, wait: float | None = None) -> AbstractContextManager[Any]:
+        """Hold the tick lock for the ``with`` block, waiting up to ``wait`` seconds for a tick
+        in progress (None: the adapter's default); then raises AlreadyRunning
+        "already running (pid N)"."""
+
+    def daemon_status(self) -> dict[str, Any]:
+        """``{"running": bool, "pid": int | None}`` of the daemon; takes no lock, writes
+        nothing."""

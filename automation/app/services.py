@@ -5,13 +5,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 import jinja2
 
-from automation.app.ports import Calendar, Mailbox, Store
+from automation.app.ports import Calendar, Locks, Mailbox, Store
 from automation.config import Config
 from automation.core.models import Clock
+from automation.errors import AlreadyRunning
+
+
+class InProcessLocks:
+    """``Locks`` for use cases composed within one process (tests over the in-memory
+    adapters): a thread lock for ticks, and no daemon. ``bootstrap`` wires the file locks."""
+
+    def __init__(self) -> None:
+        self._tick = threading.Lock()
+
+    @contextmanager
+    def tick(self, wait: float | None = None) -> Iterator[None]:
+        if not self._tick.acquire(timeout=5.0 if wait is None else wait):
+            raise AlreadyRunning("already running (this process); wait for the tick to finish")
+        try:
+            yield
+        finally:
+            self._tick.release()
+
+    def daemon_status(self) -> dict[str, Any]:
+        return {"running": False, "pid": None}
 
 
 @dataclass
@@ -24,6 +49,7 @@ class Services:
     calendar: Calendar
     clock: Clock
     templates: jinja2.Environment
+    locks: Locks = field(default_factory=InProcessLocks)
 
     def close(self) -> None:
         self.store.close()

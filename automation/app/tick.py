@@ -6,15 +6,20 @@ interviewed, thank-yous, check-ins) → outreach to new contacts.
 
 Running ``tick`` twice in a row changes nothing the second time: every draft is keyed by an
 intent, every observed message by its key, and every decision reads the stored state.
+
+``tick_guarded`` is how every interface runs one (``run --once``, the daemon): under the
+single-instance tick lock, with its health recorded for ``status``.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from automation.app import health
 from automation.app.booking import complete_pending
 from automation.app.drafting import reconcile
 from automation.app.effects import Changes, pending_bookings, run_bookings
@@ -68,3 +73,44 @@ def tick(svc: Services, *, dry_run: bool = False) -> TickReport:
     report.pipeline.update(changes.counts)
     report.problems.extend(changes.problems)
     return report
+
+
+def recorded_tick(svc: Services) -> TickReport:
+    """Run ``tick`` and record its health; the caller holds the tick lock.
+
+    Returns the report; re-raises whatever the tick raised, after recording it as failed (an
+    Exception) or interrupted (anything else, e.g. the daemon's stop request).
+    """
+    store = svc.store
+    tick_id = store.start_tick(svc.clock())
+    try:
+        report = tick(svc)
+    except BaseException as exc:
+        error, fix = health.describe_failure(exc, data_dir=str(svc.config.data_dir))
+        outcome = "failed" if isinstance(exc, Exception) else "interrupted"
+        try:
+            store.end_tick(tick_id, svc.clock(), outcome, {}, error)
+            if outcome == "failed":
+                health.record_failure(store, "tick", error, fix, svc.clock())
+        except sqlite3.Error as db_exc:  # the database itself may be what failed
+            log.error("could not record the failed tick: %s", db_exc)
+        raise
+    now = svc.clock()
+    store.end_tick(tick_id, now, "ok", report.counts())
+    health.clear_failure(store, "tick")
+    health.set_warnings(store, report.problems, now)
+    return report
+
+
+def tick_guarded(svc: Services, *, dry_run: bool = False,
+                 wait: float | None = None) -> TickReport:
+    """One tick under the single-instance tick lock, with its health recorded.
+
+    Waits up to ``wait`` seconds (default: the lock's own, see ``Locks.tick``) for a tick in
+    progress, then raises AlreadyRunning "already running (pid N)". A dry run writes nothing:
+    it takes no lock and records nothing.
+    """
+    if dry_run:
+        return tick(svc, dry_run=True)
+    with svc.locks.tick(wait):
+        return recorded_tick(svc)

@@ -14,7 +14,7 @@ header are folded to spaces, and addresses are built with ``email.headerregistry
 from __future__ import annotations
 
 import re
-import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -130,10 +130,15 @@ def slot_views(slots: list[Slot], zone: ZoneInfo) -> list[SlotView]:
                      slot_label(s, zone)) for i, s in enumerate(slots)]
 
 
-def new_message_id(kind: str, contact_id: int, sender: str) -> str:
-    """A unique Message-ID naming its purpose, e.g. ``<outreach-7-3f9a1c2b8d@example.org>``."""
+def new_message_id(sender: str) -> str:
+    """An opaque, unique Message-ID at the sender's domain, as a mail client makes one.
+
+    e.g. ``<1b4e28ba-2fa1-41d2-883f-0016d3cca427@example.org>`` (Thunderbird's shape): it names
+    neither the kind of message nor the contact. What a message is lives in our database only,
+    keyed by this id (and by the draft id).
+    """
     domain = sender.rpartition("@")[2] or "localhost"
-    return f"<{kind}-{contact_id}-{secrets.token_hex(6)}@{domain}>"
+    return f"<{uuid.uuid4()}@{domain}>"
 
 
 def address(name: str, email: str) -> Address:
@@ -155,7 +160,6 @@ def build_message(*, sender_name: str, sender: str, to_name: str, to: str, subje
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = " ".join(dict.fromkeys((*references, in_reply_to)))
-    msg["X-Automation-Kind"] = message_id.strip("<>").split("-", 1)[0]
     msg.set_content(body, charset="utf-8")
     return msg
 

@@ -28,7 +28,8 @@ from automation.core.models import EventSpec, require_aware
 
 log = logging.getLogger(__name__)
 
-PRODID = "-//interview-automation//Informational interviews//EN"
+# A product id as every calendar client writes one; it names no automation (the contact sees it).
+PRODID = "-//Informational interviews//Calendar 1.0//EN"
 METHODS = ("REQUEST", "CANCEL")
 #: Marks an event that asked for a video-conference link (no standard property exists).
 MEET_PROPERTY = "X-AUTOMATION-MEET"

@@ -27,8 +27,9 @@ from automation.core.mailsafe import header_addresses, header_text
 MAX_SCAN_CHARS = 256 * 1024
 MAX_SCAN_PARTS = 50
 
-_DAEMON_LOCAL = re.compile(r"^(?:mailer-daemon|postmaster|microsoftexchange[0-9a-f]*|"
-                           r"mail-daemon|mdaemon)$", re.IGNORECASE)
+_DAEMON_LOCAL = re.compile(r"^(?:mailer[-_.]?daemon|post[-_.]?master|microsoftexchange[0-9a-f]*|"
+                           r"mail[-_.]?daemon|mdaemon|mail\.delivery\.system)$", re.IGNORECASE)
+_DAEMON_NAME = re.compile(r"mailer[-_ ]?daemon|mail delivery (?:subsystem|system)", re.IGNORECASE)
 # Providers whose delivery reports come from a sibling domain of the user's address.
 _PROVIDER_DOMAINS = {
     "gmail.com": {"googlemail.com", "google.com"},
@@ -49,16 +50,37 @@ def delivery_report(message: Message) -> str:
     """Why ``message`` is a delivery report from a mail system, or '' if it is not one."""
     if message.get_content_type() == "multipart/report" and (
         str(message.get_param("report-type") or "").lower() == "delivery-status"
+        or _has_status_part(message)
     ):
         return "delivery-status report"
+    sender = header_text(message, "From")
     senders = header_addresses(message, "From")
-    daemon = any(_DAEMON_LOCAL.match(s.partition("@")[0]) for s in senders[:1])
-    # A report travels with a null return path; a present, non-empty one is a person's mail.
-    # Copies kept without a Return-Path (some sync tools drop it) still count.
-    path = header_text(message, "Return-Path").strip()
-    if daemon and path in ("", "<>"):
-        return f"sent by {senders[0]}"
+    if senders:
+        daemon = all(_is_daemon(s) for s in senders)
+    else:  # "From: <>" or "From: MAILER-DAEMON <>": a mail system with no address at all
+        daemon = not sender.strip("<> ") or bool(_DAEMON_NAME.search(sender))
+    # A report travels with a null return path (or the daemon's own); a person's address
+    # there is a person's mail. Copies kept without a Return-Path (some sync tools drop it)
+    # still count.
+    paths = header_addresses(message, "Return-Path")
+    path_ok = all(_is_daemon(p) for p in paths)
+    if daemon and path_ok:
+        return f"sent by {senders[0] if senders else 'the mail system'}"
+    if header_text(message, "Return-Path").replace(" ", "") == "<>":
+        return "sent with a null return path"  # only reports and notices travel so (RFC 5321)
     return ""
+
+
+def _is_daemon(address: str) -> bool:
+    local = address.partition("@")[0] if "@" in address else address
+    return bool(_DAEMON_LOCAL.match(local))
+
+
+def _has_status_part(message: Message) -> bool:
+    payload = message.get_payload()
+    return isinstance(payload, list) and any(
+        isinstance(p, Message) and p.get_content_type() == "message/delivery-status"
+        for p in payload[:MAX_SCAN_PARTS])
 
 
 def verify_bounce(message: Message, *, our_ids: Iterable[str], failed: Iterable[str],
@@ -87,29 +109,16 @@ def _same_site(a: str, b: str) -> bool:
 
 
 def _mentions(message: Message, ids: list[str]) -> bool:
-    """Does the report hold one of ``ids``: in its own threading headers, a returned
-    message's headers, or the returned text? Bounded in parts and characters."""
+    """Does the report hold one of ``ids``: in its own threading headers, or anywhere in the
+    returned headers or text? The message is already bounded in size and depth (mailsafe)."""
     seen = header_text(message, "In-Reply-To") + " " + header_text(message, "References")
-    budget = MAX_SCAN_CHARS
-    for count, part in enumerate(message.walk()):
-        if count > MAX_SCAN_PARTS or budget <= 0:
-            break
-        if part is not message and part.get_content_type() == "message/rfc822":
-            inner = part.get_payload()
-            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-                seen += " " + header_text(inner[0], "Message-ID")
-        elif part.get_content_maintype() == "text":
-            text = _text(part)[:budget]
-            budget -= len(text)
-            seen += " " + text
-    return any(i in seen for i in ids)
-
-
-def _text(part: Message) -> str:
     try:
-        payload = part.get_payload(decode=True)
-    except Exception:
-        return ""
-    if isinstance(payload, bytes):
-        return payload[:MAX_SCAN_CHARS].decode("ascii", errors="replace")
-    return ""
+        seen += message.as_bytes()[:MAX_SCAN_CHARS * 8].decode("ascii", errors="replace")
+    except Exception:  # a message the generator cannot write back: the parts' text still tells
+        for count, part in enumerate(message.walk()):
+            if count > MAX_SCAN_PARTS:
+                break
+            payload = part.get_payload()
+            if isinstance(payload, str):
+                seen += " " + payload[:MAX_SCAN_CHARS]
+    return any(i in seen for i in ids)

@@ -26,6 +26,7 @@ from dateparser.search import search_dates
 from flufl.bounce import all_failures
 from mailparser_reply import EmailMessage as QuotedBody
 
+from automation.core import bounces
 from automation.core.mailsafe import (
     MAX_NEW_TEXT_CHARS,
     MAX_SCANNED_CHARS,
@@ -68,6 +69,7 @@ class Classification:
     failed_addresses: tuple[str, ...] = ()
     redirect_to: tuple[str, str] | None = None
     reason: str = ""
+    delayed_addresses: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,7 +257,8 @@ def new_text(msg: EmailMessage) -> str:
 
 # On-premises Exchange sends NDRs as "MicrosoftExchange<hex>@domain", not postmaster@.
 _DAEMON = re.compile(
-    r"^(?:mailer-daemon|postmaster|microsoftexchange[0-9a-f]*)@|mail delivery (?:subsystem|system)",
+    r"^(?:mailer-daemon|postmaster|microsoftexchange[0-9a-f]*)(?:@|$)"
+    r"|mail delivery (?:subsystem|system)",
     re.IGNORECASE,
 )
 # Subjects no person writes: the delivery systems' own words (en/de/fr/es).
@@ -281,6 +284,22 @@ def _bounce_signal(msg: Message) -> str:
     subject = _header(msg, "Subject")
     if _BOUNCE_SUBJECT.search(subject):
         return f"subject {subject[:40]!r}"
+    return _prose_signal(msg)
+
+
+def _prose_signal(msg: Message) -> str:
+    """A report in prose only: failure words from a mail system or with a returned message."""
+    text = bounces.report_text(msg)
+    words = bounces.failure_prose(text)
+    if not words:
+        return ""
+    senders = [a for _, a in _addresses(msg, "From", "Sender")]
+    automatic = _header(msg, "Auto-Submitted").lower() not in ("", "no")
+    if automatic or any(bounces.system_sender(a) for a in senders) or (
+        msg.get_content_type() == "multipart/report" or bounces.returned_message_ids(msg, text)
+    ):
+        # "is not a valid user here" from an MTA is a bounce even with Auto-Submitted set.
+        return f"report says {words!r}"
     return ""
 
 
@@ -487,8 +506,9 @@ def classify(msg: EmailMessage, *, now: datetime, tz: ZoneInfo) -> Classificatio
         mine = {a for _, a in _addresses(msg, "To")}
         if temporary and not permanent:
             # "Delivery delayed" notices come from the same daemons, but the mail may still
-            # arrive: treat them as noise, never as a bad address.
-            return Classification(Kind.AUTO_REPLY, text, reason=f"{why}: delivery delayed only")
+            # arrive: recorded, never taken for a bad address.
+            return Classification(Kind.AUTO_REPLY, text, reason=f"delivery delayed ({why})",
+                                  delayed_addresses=tuple(sorted(temporary - mine)))
         failed = tuple(sorted(permanent - mine))
         return Classification(Kind.BOUNCE, text, failed_addresses=failed, reason=why)
     why = _auto_signal(msg)

@@ -1,7 +1,7 @@
 """The home-server daemon: ticks on a schedule, one instance, signals, backoff, digest.
 
-- ``tick_guarded`` runs one tick under the *tick* lock and records its health (start, end,
-  outcome, counts, error); ``run --once`` and the daemon both use it.
+- each tick runs under the *tick* lock with its health recorded (``app/tick.py``:
+  ``recorded_tick``; ``run --once`` uses ``tick_guarded``, the same under a waiting lock).
 - ``run_daemon`` holds the *daemon* lock for its lifetime and runs a tick every
   ``[daemon] interval_seconds`` (``--interval`` overrides) with the ``schedule`` library, plus
   the morning digest (``digest.py``).
@@ -21,8 +21,6 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -31,20 +29,14 @@ from types import FrameType
 import schedule
 
 from automation.adapters.clock import Clock, system_clock
-from automation.adapters.lock import (
-    TICK_LOCK_WAIT_SECONDS,
-    PidLock,
-    daemon_lock_path,
-    tick_lock_path,
-)
+from automation.adapters.lock import PidLock, daemon_lock_path
 from automation.adapters.store import Store
 from automation.app import health
 from automation.app.digest import digest_due, send_digest
 from automation.app.services import Services
-from automation.app.tick import TickReport, tick
-from automation.bootstrap import open_backends
+from automation.app.tick import recorded_tick
+from automation.bootstrap import compose_services, open_backends
 from automation.config import Config, load_config
-from automation.core.compose import template_env
 from automation.errors import AlreadyRunning, AuthError, BackendError, UserError
 
 log = logging.getLogger(__name__)
@@ -57,55 +49,6 @@ _IDLE_SLICE_SECONDS = 0.2
 
 class _StopNow(BaseException):
     """Raised in the main thread when a stop request outlives the grace period."""
-
-
-# -- one tick, guarded and recorded -----------------------------------------------------------
-
-@contextmanager
-def tick_lock(config: Config, wait: float) -> Iterator[PidLock]:
-    """Hold the tick lock (waiting up to ``wait`` seconds, else AlreadyRunning)."""
-    lock = PidLock(tick_lock_path(config.database)).acquire(wait)
-    try:
-        yield lock
-    finally:
-        lock.release()
-
-
-def recorded_tick(svc: Services) -> TickReport:
-    """Run ``tick`` and record its health; the caller holds the tick lock. Re-raises failures."""
-    store = svc.store
-    tick_id = store.start_tick(svc.clock())
-    try:
-        report = tick(svc)
-    except BaseException as exc:
-        error, fix = health.describe_failure(exc, data_dir=str(svc.config.data_dir))
-        outcome = "failed" if isinstance(exc, Exception) else "interrupted"
-        try:
-            store.end_tick(tick_id, svc.clock(), outcome, {}, error)
-            if outcome == "failed":
-                health.record_failure(store, "tick", error, fix, svc.clock())
-        except sqlite3.Error as db_exc:  # the database itself may be what failed
-            log.error("could not record the failed tick: %s", db_exc)
-        raise
-    now = svc.clock()
-    store.end_tick(tick_id, now, "ok", report.counts())
-    health.clear_failure(store, "tick")
-    health.set_warnings(store, report.problems, now)
-    return report
-
-
-def tick_guarded(svc: Services, *, dry_run: bool = False,
-                 wait: float | None = None) -> TickReport:
-    """One tick under the single-instance tick lock, with its health recorded.
-
-    Waits up to ``wait`` seconds (default ``TICK_LOCK_WAIT_SECONDS``) for a tick in progress,
-    then raises AlreadyRunning "already running (pid N)". A dry run writes nothing: it takes
-    no lock and records nothing.
-    """
-    if dry_run:
-        return tick(svc, dry_run=True)
-    with tick_lock(svc.config, TICK_LOCK_WAIT_SECONDS if wait is None else wait):
-        return recorded_tick(svc)
 
 
 # -- the daemon ----------------------------------------------------------------------------------
@@ -140,9 +83,7 @@ def backoff_seconds(interval: float, failures: int) -> float:
 def _services(state: DaemonState) -> Services:
     if state.svc is None:
         mailbox, calendar = open_backends(state.config)
-        state.svc = Services(config=state.config, store=state.store, mailbox=mailbox,
-                             calendar=calendar, clock=state.clock,
-                             templates=template_env(state.config.templates_dir))
+        state.svc = compose_services(state.config, state.store, mailbox, calendar, state.clock)
     return state.svc
 
 
@@ -158,7 +99,7 @@ def step(state: DaemonState) -> None:
     recorded = False  # whether recorded_tick ran (it records its own failure)
     try:
         svc = _services(state)
-        with tick_lock(state.config, 0):
+        with svc.locks.tick(0):
             recorded = True
             report = recorded_tick(svc)
             _maybe_digest(state, svc)
@@ -218,7 +159,7 @@ def digest_step(state: DaemonState) -> None:
     if state.stop or state.svc is None or digest_due(state.svc, state.clock()) is None:
         return
     try:
-        with tick_lock(state.config, 0):
+        with state.svc.locks.tick(0):
             _maybe_digest(state, state.svc)
     except AlreadyRunning:
         return
@@ -242,8 +183,7 @@ def reload(state: DaemonState) -> bool:
     for warning in new.warnings:
         log.warning("%s (%s)", warning, state.config_path)
     state.config = new
-    state.svc = Services(config=new, store=state.store, mailbox=mailbox, calendar=calendar,
-                         clock=state.clock, templates=template_env(new.templates_dir))
+    state.svc = compose_services(new, state.store, mailbox, calendar, state.clock)
     state.next_try = 0.0  # a reload is the user's "try again now"
     health.clear_failure(state.store, "reload")
     log.info("reloaded configuration and templates from %s", state.config_path)

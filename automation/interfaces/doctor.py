@@ -2,7 +2,8 @@
 
 Each check returns ``Check`` rows (data, not printing): the configuration, the templates, then
 the backend — for Google the OAuth client file, the token (readable only by you, refreshable,
-every scope granted, nothing that can send mail) and one cheap call to each API; for the local
+every scope granted and no more than those; ``gmail.compose`` can send, the service never
+does) and one cheap call to each API; for the local
 backend the Maildir folders, the calendar folder and the busy_ics files.
 """
 
@@ -16,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from automation.adapters.clock import Clock, system_clock
+from automation.app.templates import check_templates
 from automation.config import Config, load_config
 from automation.core.models import Interval
 from automation.errors import BackendError, ConfigError, UserError
@@ -50,8 +52,6 @@ def run_checks(config_path: Path, clock: Clock = system_clock) -> list[Check]:
 
 
 def template_checks(config: Config) -> list[Check]:
-    from automation.interfaces.cli.setup_cmds import check_templates
-
     results = check_templates(config.templates_dir, config.me)
     failed = [Check("templates", False, str(error),
                     "edit the template, then `automation templates check`")
@@ -133,7 +133,8 @@ def token_check(config: Config) -> Check:
                      "remove the app's access at https://myaccount.google.com/permissions, "
                      "then run `automation auth`")
     return Check("token", True, f"{path} (mode 600, the {len(google_auth.SCOPES)} scopes "
-                 "needed and no more)")
+                 "needed and no more; gmail.compose could send mail, but the service never "
+                 "calls a send method)")
 
 
 def api_checks(config: Config, clock: Clock) -> list[Check]:

@@ -22,8 +22,8 @@ from automation.adapters.local.vdir import VdirCalendar
 from automation.adapters.memory import MemoryCalendar
 from automation.app.ports import Calendar, EventSpec
 from automation.core.models import Interval
-from tests.fakegoogle import FakeGoogle
-from tests.googlekit import answer_invite, open_on_fake
+from tests.support.fakegoogle import FakeGoogle
+from tests.support.googlekit import answer_invite, open_on_fake
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 10, 26, 9, 0, tzinfo=NY)

@@ -25,8 +25,8 @@ from automation.bootstrap import open_services
 from automation.core.compose import build_message
 from automation.core.models import ContactRecord, Interval, Status
 from automation.errors import AuthError, BackendError
-from tests.fakegoogle import FakeGoogle
-from tests.googlekit import google_config, open_on_fake, write_token
+from tests.support.fakegoogle import FakeGoogle
+from tests.support.googlekit import google_config, open_on_fake, write_token
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
 ADA = "ada@example.org"

@@ -21,9 +21,9 @@ from automation.adapters.local.maildir import MaildirMailbox
 from automation.adapters.memory import MemoryMailbox
 from automation.app.ports import DraftRef, Mailbox, MailItem, SyncResult, Watch
 from automation.core.compose import build_message
-from tests import play
-from tests.fakegoogle import FakeGoogle
-from tests.googlekit import open_on_fake
+from tests.support import play
+from tests.support.fakegoogle import FakeGoogle
+from tests.support.googlekit import open_on_fake
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=NY)

@@ -21,7 +21,8 @@ from automation.app import booking
 from automation.bootstrap import open_services
 from automation.config import load_config
 from automation.errors import BackendError
-from tests.conftest import REPO, Workspace, write_csv
+from tests.support.crashkit import kind_of
+from tests.support.workspace import REPO, Workspace, write_csv
 
 MONDAY = "2026-12-07T08:30:00-05:00"
 LATER = "2026-12-07T09:00:00-05:00"
@@ -49,7 +50,7 @@ def only_event(data: bytes):
 
 
 def drafts_of(ws: Workspace, kind: str, to: str = PRIYA) -> list[EmailMessage]:
-    return [d for d in ws.drafts() if d["X-Automation-Kind"] == kind
+    return [d for d in ws.drafts() if kind_of(d) == kind
             and d["To"].addresses[0].addr_spec == to]
 
 
@@ -86,8 +87,7 @@ def test_book_offered_slot_writes_event_and_invite_in_the_thread(workspace: Work
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["America/New_York"]
     assert event.start == start_of(offered[1]) and event.start.tzinfo.key == "America/New_York"
     assert event.end - event.start == timedelta(minutes=10)
-    assert str(event["SUMMARY"]) == \
-        "Informational interview: Priya Raman (County Health Department)"
+    assert str(event["SUMMARY"]) == "10-minute call: Alex Rivera & Priya Raman"
     assert str(event["ORGANIZER"]) == "mailto:alex@example.org"
     assert event["ORGANIZER"].params["CN"] == "Alex Rivera"
     attendee = event["ATTENDEE"]
@@ -96,14 +96,16 @@ def test_book_offered_slot_writes_event_and_invite_in_the_thread(workspace: Work
                                              "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}.items()
     assert str(event["LOCATION"]) == "Phone call (I will call you)"
     description = str(event["DESCRIPTION"])
-    assert all(q in description for q in DEFAULT_QUESTIONS)
-    assert "Spoke at the public-health career night" in description
+    assert "How we'll talk: Phone call (I will call you)" in description
+    assert "Alex Rivera <alex@example.org>" in description
+    assert not any(q in description for q in DEFAULT_QUESTIONS)
+    assert "Spoke at the public-health career night" not in description
     assert event.walk("VALARM")[0]["TRIGGER"].dt == timedelta(minutes=-15)
     assert int(event["SEQUENCE"]) == 0 and str(event["STATUS"]) == "CONFIRMED"
     assert event["DTSTAMP"].dt == parse_now(LATER)
 
     (draft,) = drafts_of(workspace, "confirmation")
-    assert draft["Message-ID"].startswith("<confirmation-")
+    assert "confirmation" not in draft["Message-ID"]
     assert draft["In-Reply-To"] == outreach["Message-ID"]
     assert outreach["Message-ID"] in draft["References"]
     assert draft["Subject"] == f"Re: {outreach['Subject']}"

@@ -1,6 +1,6 @@
 """Crash safety, proved: SIGKILL at random points of real ticks, then restart, to quiescence.
 
-A 200-contact workload (``tests/crashkit.py``) runs round after round: the user sends drafts,
+A 200-contact workload (``tests/support/crashkit.py``) runs round after round: the user sends drafts,
 contacts pick a slot, decline or stay silent, and ``AUTOMATION_NOW`` advances three days a
 round. In each round ``automation run --once`` is started as a real process and killed with
 SIGKILL at a random moment (a seeded RNG picks either a random delay, or the k-th draft or
@@ -29,8 +29,7 @@ from pathlib import Path
 import googleapiclient.http
 import pytest
 
-from tests.conftest import Workspace
-from tests.crashkit import (
+from tests.support.crashkit import (
     USER,
     WORKLOAD_CONFIG,
     GoogleWorld,
@@ -42,9 +41,10 @@ from tests.crashkit import (
     slow_disk_env,
     statuses,
 )
-from tests.daemonkit import Proc, cli_env, contacts_csv
-from tests.fakegoogle import FakeGoogle
-from tests.googlekit import write_token
+from tests.support.daemonkit import Proc, cli_env, contacts_csv
+from tests.support.fakegoogle import FakeGoogle
+from tests.support.googlekit import write_token
+from tests.support.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 

@@ -25,8 +25,8 @@ from automation.adapters.lock import PidLock, daemon_lock_path, tick_lock_path
 from automation.adapters.store import Store
 from automation.app import health
 from automation.errors import AlreadyRunning
-from tests.conftest import REPO, Workspace
-from tests.daemonkit import Proc, cli_env, contacts_csv
+from tests.support.daemonkit import Proc, cli_env, contacts_csv
+from tests.support.workspace import REPO, Workspace
 
 MONDAY = "2026-12-07T08:30:00-05:00"
 EARLY = "2026-12-07T07:30:00-05:00"  # before the 08:00 digest
@@ -297,7 +297,8 @@ def test_the_daemon_and_tick_locks_hold_the_pid_and_free_on_exit(tmp_path: Path)
 
 
 def digest_drafts(ws: Workspace) -> list:
-    return [d for d in ws.drafts() if str(d["Message-ID"]).startswith("<digest-")]
+    return [d for d in ws.drafts() if str(d["Subject"]).startswith(
+        "Your informational-interview digest")]
 
 
 def test_daily_digest_in_the_log_and_as_one_draft(workspace: Workspace,
@@ -352,9 +353,9 @@ def test_a_long_tick_is_cut_short_after_the_grace_period_and_finished_by_the_nex
     anyway (the journal makes that safe); a second SIGTERM stops it at once. The next run
     finishes the work, and nothing is doubled."""
     from automation.interfaces.daemon import STOP_GRACE_SECONDS
-    from tests.crashkit import WORKLOAD_CONFIG
-    from tests.fakegoogle import FakeGoogle
-    from tests.googlekit import write_token
+    from tests.support.crashkit import WORKLOAD_CONFIG
+    from tests.support.fakegoogle import FakeGoogle
+    from tests.support.googlekit import write_token
 
     for (section, key), value in WORKLOAD_CONFIG.items():
         workspace.set_config(section, key, value)
@@ -388,8 +389,8 @@ def test_a_long_tick_is_cut_short_after_the_grace_period_and_finished_by_the_nex
 
 def test_a_revoked_token_keeps_the_daemon_up_and_says_how_to_fix_it(
         workspace: Workspace, procs: list[Proc]) -> None:
-    from tests.fakegoogle import FakeGoogle
-    from tests.googlekit import write_token
+    from tests.support.fakegoogle import FakeGoogle
+    from tests.support.googlekit import write_token
 
     seed(workspace, 2)
     with FakeGoogle(email="alex@example.org") as fake:

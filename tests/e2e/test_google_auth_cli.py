@@ -21,9 +21,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from automation.adapters.google.auth import SCOPES
-from tests.conftest import Result, Workspace
-from tests.fakegoogle import FakeGoogle
-from tests.googlekit import write_client_secrets, write_token
+from tests.support.fakegoogle import FakeGoogle
+from tests.support.googlekit import write_client_secrets, write_token
+from tests.support.workspace import Result, Workspace
 
 
 @pytest.fixture

@@ -23,13 +23,13 @@ import pytest
 from automation.adapters.google.gcal import event_id
 from automation.adapters.store import Store
 from automation.app.observe import CURSOR
-from automation.config import load_config
+from automation.config import TIARA_QUESTIONS, load_config
 from automation.core.models import ContactRecord, Status
-from tests.conftest import Workspace
 from tests.e2e import test_pipeline_cli as pipeline
 from tests.e2e.test_pipeline_cli import PRIYA, Story, at, fixture_reply, parse
-from tests.fakegoogle import FakeGoogle, mime
-from tests.googlekit import write_token
+from tests.support.fakegoogle import FakeGoogle, mime
+from tests.support.googlekit import write_token
+from tests.support.workspace import Workspace
 
 SEND_SCOPE = "https://www.googleapis.com/auth/gmail" + ".send"
 
@@ -146,7 +146,8 @@ def test_gmail_and_calendar_from_outreach_to_thanks(story: GmailStory, fake: Fak
     assert [(i["email"], i["kind"], i["send_updates"]) for i in fake.invitations] == [
         (email, "invite", "all")]
     assert datetime.fromisoformat(event["start"]["dateTime"]) == start
-    assert "How did you get to where you are now?" in event["description"]
+    assert event["summary"] == "10-minute call: Alex Rivera & Priya Raman"
+    assert not any(q in event["description"] for q in TIARA_QUESTIONS)  # private: prep sheet
     assert event["reminders"]["overrides"] == [{"method": "popup", "minutes": 15}]
 
     (confirmation,) = fake.drafts()  # in the same Gmail thread, no invite attached

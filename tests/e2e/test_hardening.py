@@ -27,12 +27,12 @@ from automation.adapters import logsafe
 from automation.adapters.lock import daemon_lock_path, tick_lock_path
 from automation.adapters.store import Store
 from automation.interfaces.cli import configure_logging
-from tests import play
-from tests.conftest import REPO, Workspace, write_csv
-from tests.crashkit import WORKLOAD_CONFIG, MovableNow
-from tests.fakegoogle import FakeGoogle
-from tests.fakegoogle.fake import CLIENT_SECRET
-from tests.googlekit import write_token
+from tests.support import play
+from tests.support.crashkit import WORKLOAD_CONFIG, MovableNow
+from tests.support.fakegoogle import FakeGoogle
+from tests.support.fakegoogle.fake import CLIENT_SECRET
+from tests.support.googlekit import write_token
+from tests.support.workspace import REPO, Workspace, write_csv
 
 MONDAY = "2026-12-07T08:30:00-05:00"
 TUESDAY = "2026-12-08T09:00:00-05:00"

@@ -19,8 +19,8 @@ import pytest
 from automation.adapters.local.maildir import MaildirMailbox
 from automation.adapters.store import Store
 from automation.app.ports import Watch
-from tests import play
-from tests.conftest import REPO, Workspace
+from tests.support import play
+from tests.support.workspace import REPO, Workspace
 
 MONDAY = "2026-12-07T08:30:00-05:00"
 TUESDAY = "2026-12-08T09:00:00-05:00"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Workspace, write_csv
+from tests.support.workspace import Workspace, write_csv
 
 MONDAY_BEFORE = "2026-10-26T08:00:00-04:00"
 KHAL = Path(sys.executable).with_name("khal")
@@ -71,8 +71,8 @@ def test_khal_shows_interviews_at_local_time_across_the_us_dst_change(
     assert len(list((workspace.root / "calendar").glob("*.ics"))) == 2
     local = khal_list(workspace, tmp_path, "America/New_York", "2026-10-29", "2026-11-04")
     assert local == [
-        "2026-10-30 10:00 2026-10-30 10:10 Informational interview: Fran Friday (Fri Co)",
-        "2026-11-02 10:00 2026-11-02 10:10 Informational interview: Mo Monday (Mon Co)",
+        "2026-10-30 10:00 2026-10-30 10:10 10-minute call: Alex Rivera & Fran Friday",
+        "2026-11-02 10:00 2026-11-02 10:10 10-minute call: Alex Rivera & Mo Monday",
     ]
     # The same wall time is a different UTC hour on each side of the change.
     utc = khal_list(workspace, tmp_path, "UTC", "2026-10-29", "2026-11-04")
@@ -105,8 +105,8 @@ def test_khal_sees_a_rescheduled_event_once_and_a_cancelled_one_as_cancelled(
     workspace.ok("cancel", "mo@example.com", now=MONDAY_BEFORE)
     lines = khal_list(workspace, tmp_path, "America/New_York", "2026-10-29", "2026-11-05")
     fran = [line for line in lines if "Fran" in line]
-    assert fran == ["2026-11-03 14:00 2026-11-03 14:10 Informational interview: Fran Friday "
-                    "(Fri Co)"]
+    assert fran == ["2026-11-03 14:00 2026-11-03 14:10 10-minute call: Alex Rivera & "
+                    "Fran Friday"]
     mo = [line for line in lines if "Mo Monday" in line]
-    assert mo == ["CANCELLED 2026-11-02 10:00 2026-11-02 10:10 Informational interview: "
-                  "Mo Monday (Mon Co)"]
+    assert mo == ["CANCELLED 2026-11-02 10:00 2026-11-02 10:10 10-minute call: Alex Rivera & "
+                  "Mo Monday"]

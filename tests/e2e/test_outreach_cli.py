@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.conftest import REPO, Workspace, write_csv
+from tests.support.workspace import REPO, Workspace, write_csv
 
 MONDAY = "2026-12-07T08:30:00-05:00"
 NY = ZoneInfo("America/New_York")
@@ -38,7 +38,7 @@ def test_import_then_tick_drafts_one_proper_message_per_contact(workspace: Works
     drafts = workspace.drafts()
     assert len(drafts) == 5
     ids = [d["Message-ID"] for d in drafts]
-    assert len(set(ids)) == 5 and all(i.startswith("<outreach-") for i in ids)
+    assert len(set(ids)) == 5 and all(i.endswith("@example.org>") for i in ids)
     by_to = {d["To"].addresses[0].addr_spec: d for d in drafts}
     priya = by_to["priya.raman@example.com"]
     assert priya["From"].addresses[0].addr_spec == "alex@example.org"

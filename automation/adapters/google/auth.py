@@ -1,8 +1,11 @@
 """OAuth for the Google backend: the installed-app flow, the token file, refresh, scopes.
 
-The service asks for exactly four scopes and none that can send mail on its own:
+The service asks for exactly four scopes:
 
-- ``gmail.compose`` creates and deletes drafts (it cannot read threads or history);
+- ``gmail.compose`` creates and deletes drafts (it cannot read threads or history). Google
+  describes it as "Manage drafts and send emails": the scope *can* send. That the service never
+  sends is a promise of this code — it never calls a send method of the Gmail API, and the
+  tests prove it against a fake that counts every send attempt — not of the scope;
 - ``gmail.readonly`` reads history, messages and drafts (sent detection, replies);
 - ``calendar.events`` inserts and patches the interview events (Google sends the invites);
 - ``calendar.events.freebusy`` reads busy time.
@@ -21,7 +24,8 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -151,10 +155,26 @@ def refresh(credentials: Credentials, token_path: Path) -> None:
     try:
         credentials.refresh(Request())
     except RefreshError as exc:
-        raise auth_error(exc, token_path) from exc
+        raise refresh_error(exc, token_path) from exc
     except TransportError as exc:
         raise BackendError(f"cannot reach Google's token endpoint: {exc}") from exc
     save_token(credentials, token_path)
+
+
+def refresh_error(exc: GoogleAuthError, token_path: Path) -> BackendError:
+    """A failed refresh: a retryable BackendError when Google's token endpoint only had a bad
+    moment, else the AuthError that says how to authorize again.
+
+    google-auth marks 5xx/408/429 answers and the RFC 6749 errors ``server_error`` and
+    ``temporarily_unavailable`` as ``RefreshError(retryable=True)`` (``google.oauth2._client.
+    _can_retry``), after retrying them itself: the saved authorization is still good.
+    """
+    if getattr(exc, "retryable", False):
+        what = str(exc.args[0] if exc.args else exc)[:120]
+        return BackendError(f"Google's token endpoint is unavailable for now ({what}); "
+                            "the saved authorization is fine and the next pass tries again "
+                            "(nothing to re-authorize)", retryable=True)
+    return auth_error(exc, token_path)
 
 
 def auth_error(exc: GoogleAuthError, token_path: Path) -> AuthError:
@@ -202,6 +222,45 @@ def load_credentials(google: GoogleConfig, *, refresh_now: bool = True) -> Crede
 
 # -- the installed-app flow ------------------------------------------------------------------
 
+#: What each scope is for, in the words the consent screen's checkboxes stand for.
+SCOPE_USES = {
+    _AUTH + "gmail.compose": "create and withdraw the drafts",
+    _AUTH + "gmail.readonly": "notice what you sent and the replies",
+    _AUTH + "calendar.events": "create the interview events with their invitations",
+    _AUTH + "calendar.events.freebusy": "read your busy time to offer free slots",
+}
+
+
+def partial_consent_message(missing: list[str]) -> str:
+    """The fix when Google's granular consent left some boxes unticked."""
+    names = "; ".join(f"{s.removeprefix(_AUTH)} (to {SCOPE_USES.get(s, 'work')})"
+                      for s in missing)
+    return (f"Google granted only some of the permissions: missing {names}. Nothing was "
+            "saved. Run `automation auth` again and tick every box on Google's consent screen "
+            "(or \"Select all\")")
+
+
+@contextmanager
+def _relaxed_scope_check() -> Iterator[None]:
+    """Let oauthlib accept a token with fewer scopes than asked, for the flow only.
+
+    With granular consent the user may untick boxes; oauthlib then raises a builtin
+    ``Warning("Scope has changed from ... to ...")`` unless ``OAUTHLIB_RELAX_TOKEN_SCOPE`` is
+    set (oauthlib 0.7.0: "OAuth2 clients will not raise a Warning on scope change if the
+    environment variable OAUTHLIB_RELAX_TOKEN_SCOPE is set"). The granted scopes are then
+    checked here, with a message that names what is missing.
+    """
+    before = os.environ.get("OAUTHLIB_RELAX_TOKEN_SCOPE")
+    os.environ["OAUTHLIB_RELAX_TOKEN_SCOPE"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("OAUTHLIB_RELAX_TOKEN_SCOPE", None)
+        else:
+            os.environ["OAUTHLIB_RELAX_TOKEN_SCOPE"] = before
+
+
 def client_config(path: Path) -> dict[str, Any]:
     """Read and check ``credentials.json`` (a Desktop-app OAuth client)."""
     if not path.exists():
@@ -236,12 +295,13 @@ def authorize(google: GoogleConfig, *, port: int = DEFAULT_PORT,
     prompt = ("Then open this URL in the laptop's browser and allow every permission:\n\n"
               "    {url}\n\nWaiting for Google to redirect to http://localhost:" f"{port}/ ...")
     try:
-        credentials = flow.run_local_server(
-            host="localhost", port=port, open_browser=False,
-            authorization_prompt_message=prompt, timeout_seconds=timeout_seconds,
-            success_message="Authorized. You can close this tab and return to the terminal.",
-            prompt="consent",  # always return a refresh token, even on a second authorization
-        )
+        with _relaxed_scope_check():
+            credentials = flow.run_local_server(
+                host="localhost", port=port, open_browser=False,
+                authorization_prompt_message=prompt, timeout_seconds=timeout_seconds,
+                success_message="Authorized. You can close this tab and return to the terminal.",
+                prompt="consent",  # always return a refresh token, even on a second authorization
+            )
     except OSError as exc:
         raise UserError(f"cannot listen on localhost:{port} ({exc}); pick a free port with "
                         "`automation auth --port N` and use it in the ssh -L line") from exc
@@ -255,8 +315,6 @@ def authorize(google: GoogleConfig, *, port: int = DEFAULT_PORT,
         raise
     missing = missing_scopes(credentials)
     if missing:
-        names = ", ".join(s.removeprefix(_AUTH) for s in missing)
-        raise UserError(f"the permission(s) {names} were not granted; run `automation auth` "
-                        "again and leave every box ticked")
+        raise UserError(partial_consent_message(missing))
     save_token(credentials, google.token)
     return credentials

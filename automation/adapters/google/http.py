@@ -37,7 +37,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
-from automation.adapters.google.auth import auth_error, save_token
+from automation.adapters.google.auth import refresh_error, save_token
 from automation.errors import AuthError, BackendError
 
 log = logging.getLogger(__name__)
@@ -118,36 +118,69 @@ class GoogleApiError(BackendError):
         self.reason = reason
 
 
-def _reason(exc: HttpError) -> str:
+#: Quota reasons, normalised (see ``_norm``): the v1 ``errors[].reason`` names and the
+#: ``ErrorInfo.reason`` of ``details`` (Google's error model, cloud.google.com/apis/design/errors).
+QUOTA_REASONS = frozenset({"ratelimitexceeded", "userratelimitexceeded", "resourceexhausted",
+                           "quotaexceeded", "dailylimitexceeded"})
+
+
+def _norm(reason: object) -> str:
+    """``RATE_LIMIT_EXCEEDED`` and ``rateLimitExceeded`` alike: lower case, no underscores."""
+    return str(reason or "").replace("_", "").lower()
+
+
+def _reasons(exc: HttpError) -> tuple[str, set[str]]:
+    """(the reason to show, every normalised reason) of a Google error body.
+
+    Real Google errors carry ``errors[].reason`` *and* ``details`` (``ErrorInfo.reason``, e.g.
+    ``RATE_LIMIT_EXCEEDED``) and ``status`` (``RESOURCE_EXHAUSTED``); googleapiclient's
+    ``error_details`` prefers ``details``, so both are read here, from the body itself.
+    """
+    names: list[str] = []
     try:
-        details = exc.error_details
-        if isinstance(details, list) and details and isinstance(details[0], dict):
-            return str(details[0].get("reason", ""))
-        body = json.loads(exc.content.decode("utf-8", "replace"))
-        return str(body["error"]["errors"][0]["reason"])
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-        return ""
+        error = json.loads(exc.content.decode("utf-8", "replace"))["error"]
+        names += [e.get("reason", "") for e in error.get("errors") or [] if isinstance(e, dict)]
+        names += [d.get("reason", "") for d in error.get("details") or [] if isinstance(d, dict)]
+        names.append(str(error.get("status") or ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass
+    details = getattr(exc, "error_details", None)
+    if isinstance(details, list):
+        names += [d.get("reason", "") for d in details if isinstance(d, dict)]
+    names = [str(n) for n in names if n]
+    return (names[0] if names else ""), {_norm(n) for n in names}
+
+
+def _reason(exc: HttpError) -> str:
+    return _reasons(exc)[0]
 
 
 def map_http_error(exc: HttpError, what: str) -> BackendError:
     """The BackendError (or AuthError) a user can act on for an HttpError of call ``what``."""
-    status, reason = exc.resp.status, _reason(exc)
+    status = exc.resp.status
+    reason, reasons = _reasons(exc)
     detail = (exc.reason or "").strip()[:200]
     if status == 401:
         return AuthError(f"Google refused the access token for {what} (401): run "
                          "`automation auth` to authorize again")
-    if status == 403 and (reason == "insufficientPermissions"
+    if status == 403 and ("insufficientpermissions" in reasons
+                          or "accesstokenscopeinsufficient" in reasons
                           or "insufficient authentication scopes" in detail):
         return AuthError(f"the Google token lacks a permission {what} needs ({detail}); run "
                          "`automation auth` again and allow every permission")
-    if status == 403 and reason in ("accessNotConfigured", "SERVICE_DISABLED"):
+    if status == 403 and reasons & {"accessnotconfigured", "servicedisabled"}:
         return GoogleApiError(f"the API behind {what} is not enabled for your Cloud project; "
                               "enable the Gmail API and the Google Calendar API in Google Cloud "
                               "Console → APIs & Services → Library", status=status,
                               reason=reason, retryable=False)
-    retryable = status in (408, 429) or status >= 500 or (
-        status == 403 and "ratelimit" in reason.lower())
+    quota = status == 429 or (status == 403 and bool(reasons & QUOTA_REASONS))
+    retryable = quota or status == 408 or status >= 500
     label = f"{status} {reason}" if reason else str(status)
+    if quota:
+        return GoogleApiError(f"Google's per-user quota ran out for {what} ({label}); the next "
+                              "pass retries it. If it keeps happening, lower [google] "
+                              "quota_units_per_minute", status=status, reason=reason,
+                              retryable=True)
     return GoogleApiError(f"Google answered {label} to {what}: {detail}", status=status,
                           reason=reason, retryable=retryable)
 
@@ -157,7 +190,7 @@ def map_error(exc: BaseException, what: str, token_path: Path) -> BackendError:
     if isinstance(exc, HttpError):
         return map_http_error(exc, what)
     if isinstance(exc, RefreshError):
-        return auth_error(exc, token_path)
+        return refresh_error(exc, token_path)
     if isinstance(exc, (TransportError, httplib2.HttpLib2Error, OSError, socket.timeout)):
         return GoogleApiError(f"cannot reach Google for {what}: {type(exc).__name__}: {exc}; "
                               "check the network", retryable=True)

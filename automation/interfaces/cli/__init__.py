@@ -97,7 +97,7 @@ def _register() -> None:
     # Each module adds its commands to ``cli``; importing them is the registration.
     from automation.interfaces.cli import contacts_cmds, setup_cmds  # noqa: F401
 
-    for optional in ("booking_cmds", "pipeline_cmds", "google_cmds", "daemon_cmds"):
+    for optional in ("booking_cmds", "pipeline_cmds", "google_cmds", "daemon_cmds", "prep_cmds"):
         try:
             __import__(f"automation.interfaces.cli.{optional}")
         except ModuleNotFoundError as exc:

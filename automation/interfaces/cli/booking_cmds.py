@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -70,21 +68,6 @@ def _report(svc: Services, contact: Contact, interview: Interview, verb: str) ->
         out.print("  draft:  in your Gmail Drafts; review it and press Send")
 
 
-@contextmanager
-def _no_tick_running(svc: Services) -> Iterator[None]:
-    """Hold the tick lock, so a booking never interleaves with a daemon tick's own."""
-    try:
-        from automation.adapters.lock import TICK_LOCK_WAIT_SECONDS, PidLock, tick_lock_path
-    except ImportError:  # a build without the daemon: nothing else can be ticking
-        yield
-        return
-    lock = PidLock(tick_lock_path(svc.config.database)).acquire(TICK_LOCK_WAIT_SECONDS)
-    try:
-        yield
-    finally:
-        lock.release()
-
-
 def _interview(svc: Services, contact: Contact) -> Interview | None:
     return svc.store.interview_for(contact.id or 0)
 
@@ -109,7 +92,7 @@ def book(app: AppContext, email: str, option: int | None, at: str | None,
     if option is None and at is None:
         raise click.UsageError("say which slot: --option N or --at \"YYYY-MM-DD HH:MM\"")
     when = _when(svc, option, at, zone)
-    with _no_tick_running(svc):
+    with svc.locks.tick():  # a booking never interleaves with a tick's own
         before = _interview(svc, contact)
         interview = booking.book(svc, contact, option=option, at=when)
     if before == interview:
@@ -131,7 +114,7 @@ def cancel(app: AppContext, email: str, reason: str, declined: bool) -> None:
     """
     svc = app.services()
     contact = svc.store.require_contact(email)
-    with _no_tick_running(svc):
+    with svc.locks.tick():  # a booking never interleaves with a tick's own
         before = _interview(svc, contact)
         interview = booking.cancel(svc, contact, reason=reason, declined=declined)
     if before == interview:
@@ -157,7 +140,7 @@ def reschedule(app: AppContext, email: str, option: int | None, at: str | None,
     svc = app.services()
     contact = svc.store.require_contact(email)
     when = _when(svc, option, at, zone)
-    with _no_tick_running(svc):
+    with svc.locks.tick():  # a booking never interleaves with a tick's own
         before = _interview(svc, contact)
         interview = booking.reschedule(svc, contact, option=option, at=when)
     if before == interview:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from automation.app import queries
 from automation.app.contacts import import_contacts
-from automation.app.services import Services
 from automation.core.importers import FORMATS
 from automation.core.models import Status
 from automation.interfaces.cli import AppContext, cli, err_console, out
@@ -47,24 +49,6 @@ def import_cmd(app: AppContext, file: Path, fmt: str, tags: tuple[str, ...],
               f"{summary.unchanged} unchanged, {len(summary.result.skipped)} skipped")
 
 
-def contact_json(svc: Services, contact: Any, now: Any) -> dict[str, Any]:
-    """The ``--json`` shape of a contact (a contract: scripts read these fields)."""
-    return {
-        "email": contact.email,
-        "name": contact.display_name,
-        "company": contact.company,
-        "role": contact.role,
-        "status": str(contact.status),
-        "offered_slots": [s.start.isoformat() for s in svc.store.holds_for(contact.id, now)],
-        "needs_attention": contact.needs_attention,
-        "timezone": contact.timezone,
-        "snoozed_until": contact.snoozed_until.isoformat() if contact.snoozed_until else None,
-        "referred_by": (svc.store.get_contact(contact.referred_by).email
-                        if contact.referred_by else None),
-        "tags": list(contact.tags),
-    }
-
-
 @cli.command()
 @click.option("--status", "status", type=click.Choice([s.value for s in Status]),
               help="Only contacts with this status.")
@@ -73,8 +57,7 @@ def contact_json(svc: Services, contact: Any, now: Any) -> dict[str, Any]:
 def contacts(app: AppContext, status: str | None, as_json: bool) -> None:
     """List contacts with their status, offered slots and what needs you."""
     svc = app.services()
-    now = svc.clock()
-    rows = [contact_json(svc, c, now) for c in svc.store.list_contacts(status)]
+    rows = queries.contact_table(svc.store, svc.clock(), status)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -99,28 +82,7 @@ def contacts(app: AppContext, status: str | None, as_json: bool) -> None:
 
 
 def _short(iso: str, zone: Any) -> str:
-    from datetime import datetime
-
     return datetime.fromisoformat(iso).astimezone(zone).strftime("%a %d %b %H:%M")
-
-
-def status_data(svc: Services) -> dict[str, Any]:
-    """Counts per status, what needs attention, and the last tick (for ``status``)."""
-    counts = svc.store.status_counts()
-    attention = [{"email": c.email, "reason": c.needs_attention}
-                 for c in svc.store.list_contacts() if c.needs_attention]
-    last = svc.store.last_tick()
-    if last:
-        last = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in last.items()}
-    from automation.adapters.lock import daemon_status
-    from automation.app.health import failing, template_failures
-    from automation.interfaces.cli.pipeline_cmds import referral_yield
-
-    return {"counts": {s.value: counts.get(s.value, 0) for s in Status},
-            "total": sum(counts.values()), "needs_attention": attention, "last_tick": last,
-            "daemon": daemon_status(svc.config.database),
-            "failing": failing(svc.store) + template_failures(svc.store),
-            "referrals": referral_yield(svc)}
 
 
 @cli.command()
@@ -129,7 +91,7 @@ def status_data(svc: Services) -> dict[str, Any]:
 def status(app: AppContext, as_json: bool) -> None:
     """Counts per pipeline status, and everything that needs you."""
     svc = app.services()
-    data = status_data(svc)
+    data = queries.pipeline_status(svc.store, svc.locks, svc.clock())
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -150,12 +112,14 @@ def status(app: AppContext, as_json: bool) -> None:
     if ref["interviews"]:
         out.print(f"Referrals: {ref['referrals']} from {ref['interviews']} interview(s), "
                   f"{ref['per_interview']} per interview (target {ref['target']})")
+    for item in data["unmatched"]:
+        subject, sender = item["subject"] or "(no subject)", item["from"] or "(no sender)"
+        out.print(f"[yellow]Unmatched {item['kind']}:[/] {escape(subject)} from "
+                  f"{escape(sender)} ({item['at'][:16]})")
     _print_health(data)
 
 
 def _print_health(data: dict[str, Any]) -> None:
-    from rich.markup import escape
-
     daemon = data["daemon"]
     out.print(f"Daemon: running (pid {daemon['pid']})" if daemon["running"]
               else "Daemon: not running")

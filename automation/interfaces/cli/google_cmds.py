@@ -18,7 +18,8 @@ def auth(app: AppContext, port: int) -> None:
     Prints the URL to open and the `ssh -L PORT:localhost:PORT user@server` line that carries
     the browser's redirect to this machine, then saves the token with mode 0600 at
     [google] token. Asks only for drafts (gmail.compose), reading mail (gmail.readonly), events
-    and free/busy: nothing that can send mail by itself.
+    and free/busy. Google describes gmail.compose as "Manage drafts and send emails", so the
+    scope could send; this service never calls a send method.
     """
     from automation.adapters.google.auth import authorize
 
@@ -29,6 +30,9 @@ def auth(app: AppContext, port: int) -> None:
 
     authorize(config.google, port=port, say=say)
     say(f"Authorized. Token saved to {config.google.token} (mode 0600).")
+    say("Note: Google describes gmail.compose as \"Manage drafts and send emails\"; the "
+        "scope could send, but this service never calls a send method: every email stays a "
+        "draft until you press Send.")
     if config.backend != "google":
         say('Set [backend] kind = "google" in the config to use Gmail and Google Calendar.')
     say("Next: automation doctor")

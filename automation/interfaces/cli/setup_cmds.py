@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from automation.adapters.local.maildir import ensure_maildir
-from automation.app.tick import TickReport, tick
-from automation.core.compose import (
-    TEMPLATE_NAMES,
-    Rendered,
-    default_templates_dir,
-    render,
-    template_env,
-)
-from automation.core.models import Contact, Slot
-from automation.errors import TemplateError, UserError
+from automation.app.services import Services
+from automation.app.templates import check_templates, sample_me
+from automation.app.tick import TickReport, tick_guarded
+from automation.core.compose import default_templates_dir
+from automation.errors import UserError
 from automation.interfaces.cli import AppContext, cli, err_console, out
 
 CONFIG_TEMPLATE = """\
@@ -63,7 +57,9 @@ check_in_every_days = 90
 [interview]
 location = "Phone call (I will call you)"
 reminder_minutes = 15
-# questions = ["How did you get to where you are now?", "..."]
+
+[prep]                                 # your private prep sheet: `automation prep EMAIL`
+# questions = ["Trends: What trends are you seeing in your field?", "..."]  # default: TIARA
 
 [templates]
 dir = "templates"
@@ -125,29 +121,16 @@ def templates() -> None:
     """Work with the email templates."""
 
 
-def sample_contact() -> tuple[Contact, Contact]:
-    contact = Contact(id=1, email="jordan.okafor@example.com", name="Jordan Okafor",
-                      first_name="Jordan", last_name="Okafor", company="Food & Beverage Co",
-                      role="PR Manager", timezone="America/Chicago",
-                      notes="Met at the PRSA mixer", user_note="the advice on portfolios")
-    referrer = Contact(id=2, email="sam.lee@example.com", name="Sam Lee", first_name="Sam",
-                       company="Bright Comms")
-    return contact, referrer
-
-
 @templates.command("check")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               help="Templates folder (default: [templates] dir of the config).")
 @click.pass_obj
 def templates_check(app: AppContext, directory: Path | None) -> None:
     """Render every template against a sample contact; exit 1 if any fails."""
-    from automation.config import Me
-
     config = app.config() if directory is None or app.config_path.exists() else None
     if directory is None:
-        directory = config.templates_dir  # type: ignore[union-attr]
-    me = config.me if config else Me("Alex Rivera", "alex@example.org",
-                                     ZoneInfo("America/New_York"))
+        directory = app.config().templates_dir
+    me = config.me if config else sample_me()
     failures = 0
     for name, rendered, error in check_templates(directory, me):
         if rendered is None:
@@ -160,32 +143,6 @@ def templates_check(app: AppContext, directory: Path | None) -> None:
         raise click.exceptions.Exit(1)
 
 
-def check_templates(directory: Path, me) -> list[tuple[str, Rendered | None, TemplateError | None]]:
-    """Render every template in ``directory`` (or shipped) against a sample contact:
-    ``(name, rendered, None)`` or ``(name, None, error)`` each (also used by ``doctor``)."""
-    from datetime import datetime
-
-    from automation.app.booking import sample_interview
-    from automation.app.outreach import template_variables
-
-    env = template_env(directory)
-    contact, referrer = sample_contact()
-    start = datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo("America/New_York"))
-    slots = [Slot(start + timedelta(days=d), start + timedelta(days=d, minutes=10))
-             for d in range(3)]
-    results: list[tuple[str, Rendered | None, TemplateError | None]] = []
-    for name in TEMPLATE_NAMES:
-        if not (directory / name).exists() and not (default_templates_dir() / name).exists():
-            continue
-        variables = template_variables(me, contact, slots=slots, referrer=referrer)
-        variables.setdefault("interview", sample_interview(start))
-        try:
-            results.append((name, render(env, name, variables), None))
-        except TemplateError as exc:
-            results.append((name, None, exc))
-    return results
-
-
 @cli.command()
 @click.option("--once", is_flag=True, help="Run one pass and exit (the daemon repeats it).")
 @click.option("--dry-run", is_flag=True, help="Print what would be drafted; write nothing.")
@@ -195,20 +152,10 @@ def run(app: AppContext, once: bool, dry_run: bool) -> None:
     if not once:
         raise click.UsageError("run needs --once; use `automation daemon` to keep running")
     svc = app.services()
-    report = run_tick(app, svc, dry_run=dry_run)
-    print_report(report, svc)
+    print_report(tick_guarded(svc, dry_run=dry_run), svc)
 
 
-def run_tick(app: AppContext, svc, *, dry_run: bool) -> TickReport:
-    """One tick under the single-instance lock when the daemon module provides one."""
-    try:
-        from automation.interfaces.daemon import tick_guarded
-    except ImportError:
-        return tick(svc, dry_run=dry_run)
-    return tick_guarded(svc, dry_run=dry_run)
-
-
-def print_report(report: TickReport, svc) -> None:
+def print_report(report: TickReport, svc: Services) -> None:
     verb = "Would draft" if report.dry_run else "Drafted"
     for email, subject, slots in report.outreach.drafted:
         out.print(f"{verb} outreach to {email}: \"{subject}\" ({len(slots)} slots offered)")

@@ -1,0 +1,117 @@
+"""The read models every interface shows: plain JSON-ready dicts, built from the store.
+
+The CLI prints them (``contacts``, ``status``, ``show`` and their ``--json``), the web
+dashboard renders them; neither computes anything of its own. The dict shapes are a contract:
+``--json`` prints them unchanged and scripts read their fields. None of them writes anything,
+takes a lock, or touches the mailbox or the calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from automation.app.health import failing, template_failures
+from automation.app.ports import Locks, Store
+from automation.app.reports import UNMATCHED_SHOWN, unmatched
+from automation.core.models import Contact, Status
+
+#: Introductions to ask each interviewee for (DESIGN.md: "the names of up to five more people").
+REFERRAL_TARGET = 5
+_INTERVIEWED = (Status.INTERVIEWED, Status.THANKED, Status.NURTURING)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def contact_row(store: Store, contact: Contact, now: datetime) -> dict[str, Any]:
+    """One row of the contact table (``contacts --json``): email, name, company, role, status,
+    offered_slots (ISO starts of the live holds at ``now``), needs_attention, timezone,
+    snoozed_until, referred_by (the referrer's email) and tags."""
+    return {
+        "email": contact.email,
+        "name": contact.display_name,
+        "company": contact.company,
+        "role": contact.role,
+        "status": str(contact.status),
+        "offered_slots": [s.start.isoformat() for s in store.holds_for(contact.id or 0, now)],
+        "needs_attention": contact.needs_attention,
+        "timezone": contact.timezone,
+        "snoozed_until": _iso(contact.snoozed_until),
+        "referred_by": (store.get_contact(contact.referred_by).email
+                        if contact.referred_by else None),
+        "tags": list(contact.tags),
+    }
+
+
+def contact_table(store: Store, now: datetime,
+                  status: Status | str | None = None) -> list[dict[str, Any]]:
+    """``contact_row`` of every contact (or of those in ``status``), in id order."""
+    return [contact_row(store, c, now) for c in store.list_contacts(status)]
+
+
+def referral_yield(store: Store, now: datetime) -> dict[str, Any]:
+    """Interviews held by ``now``, the referrals their interviewees gave, and the ratio:
+    ``{"interviews", "referrals", "per_interview", "target"}`` (``per_interview`` is 0.0
+    before the first interview)."""
+    held = {c.id for c in store.list_contacts() if c.status in _INTERVIEWED}
+    held |= {i.contact_id for i in store.interviews("confirmed") if i.end <= now}
+    referrals = sum(n for referrer, n in store.referral_counts().items() if referrer in held)
+    return {"interviews": len(held), "referrals": referrals,
+            "per_interview": round(referrals / len(held), 2) if held else 0.0,
+            "target": REFERRAL_TARGET}
+
+
+def pipeline_status(store: Store, locks: Locks, now: datetime) -> dict[str, Any]:
+    """What ``status --json`` prints: ``counts`` (every status name, zeros included, in
+    pipeline order), ``total``, ``needs_attention`` (email and reason of each flagged contact),
+    ``last_tick`` (its times as ISO strings, or None), ``daemon`` (running, pid), ``failing``
+    (what fails now, each with its fix), ``referrals`` (``referral_yield``) and ``unmatched``
+    (bounces and auto-replies of the last two weeks that matched no contact: at, kind, subject,
+    from, reason; newest first)."""
+    counts = store.status_counts()
+    attention = [{"email": c.email, "reason": c.needs_attention}
+                 for c in store.list_contacts() if c.needs_attention]
+    last = store.last_tick()
+    if last:
+        last = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in last.items()}
+    return {"counts": {s.value: counts.get(s.value, 0) for s in Status},
+            "total": sum(counts.values()), "needs_attention": attention, "last_tick": last,
+            "daemon": locks.daemon_status(),
+            "failing": failing(store) + template_failures(store),
+            "referrals": referral_yield(store, now),
+            "unmatched": unmatched(store, since=now - UNMATCHED_SHOWN)}
+
+
+def contact_story(store: Store, email: str, now: datetime) -> dict[str, Any]:
+    """The whole story of one contact (``show --json``): the ``contact_row`` fields plus names,
+    notes, aliases, dates, the latest offer, the interview, referrals both ways, the timeline
+    and every tracked message. Raises UserError when no contact has address ``email``."""
+    contact = store.require_contact(email)
+    cid = contact.id or 0
+    data = contact_row(store, contact, now)
+    interview = store.interview_for(cid)
+    data.update({
+        "first_name": contact.first_name, "last_name": contact.last_name,
+        "notes": contact.notes, "note": contact.user_note, "aliases": list(contact.aliases),
+        "created_at": _iso(contact.created_at), "status_changed_at": _iso(contact.status_changed_at),
+        "offered": [{"option": i, "start": s.start.isoformat(), "end": s.end.isoformat()}
+                    for i, s in enumerate(store.offered_slots(cid), 1)],
+        "interview": None if interview is None else {
+            "uid": interview.uid, "start": interview.start.isoformat(),
+            "end": interview.end.isoformat(), "status": interview.status,
+            "attendee_status": interview.attendee_status},
+        "referrals": {
+            "referred_by": data["referred_by"],
+            "introduced": [store.get_contact(i).email for i in store.referrals_by(cid)]},
+        "timeline": [{"at": e.at.isoformat(), "event": e.event, "old_status": e.old_status,
+                      "new_status": e.new_status, "cause": e.cause,
+                      "message_id": e.detail.get("message_id"), "detail": e.detail}
+                     for e in store.timeline(cid)],
+        "messages": [{"kind": m.kind, "direction": m.direction, "state": m.state,
+                      "message_id": m.message_id, "subject": m.subject,
+                      "created_at": m.created_at.isoformat(), "sent_at": _iso(m.sent_at),
+                      "classification": m.classification} for m in store.messages_for(cid)],
+    })
+    return data

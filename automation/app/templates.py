@@ -1,0 +1,68 @@
+"""Template checking: render every template against a sample contact, without a database.
+
+``automation templates check`` and ``automation doctor`` both use it, so a template that would
+fail at the next tick is caught before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from automation.app.booking import sample_interview
+from automation.app.outreach import template_variables
+from automation.config import Me
+from automation.core.compose import (
+    TEMPLATE_NAMES,
+    Rendered,
+    default_templates_dir,
+    render,
+    template_env,
+)
+from automation.core.models import Contact, Slot
+from automation.errors import TemplateError
+
+#: One template's outcome: ``(name, rendered, None)`` or ``(name, None, error)``.
+TemplateResult = tuple[str, Rendered | None, TemplateError | None]
+
+
+def sample_me() -> Me:
+    """The sender a check uses when there is no config to read ``[me]`` from."""
+    return Me("Alex Rivera", "alex@example.org", ZoneInfo("America/New_York"))
+
+
+def sample_contact() -> tuple[Contact, Contact]:
+    """``(contact, referrer)``: a contact with every field a template may use, and the person
+    who introduced them."""
+    contact = Contact(id=1, email="jordan.okafor@example.com", name="Jordan Okafor",
+                      first_name="Jordan", last_name="Okafor", company="Food & Beverage Co",
+                      role="PR Manager", timezone="America/Chicago",
+                      notes="Met at the PRSA mixer", user_note="the advice on portfolios")
+    referrer = Contact(id=2, email="sam.lee@example.com", name="Sam Lee", first_name="Sam",
+                       company="Bright Comms")
+    return contact, referrer
+
+
+def check_templates(directory: Path, me: Me) -> list[TemplateResult]:
+    """Render every template in ``directory`` (or the shipped one it falls back to) against
+    the sample contact, in ``TEMPLATE_NAMES`` order; templates found in neither are left out.
+
+    Never raises a TemplateError: each failure is returned as ``(name, None, error)``.
+    """
+    env = template_env(directory)
+    contact, referrer = sample_contact()
+    start = datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    slots = [Slot(start + timedelta(days=d), start + timedelta(days=d, minutes=10))
+             for d in range(3)]
+    results: list[TemplateResult] = []
+    for name in TEMPLATE_NAMES:
+        if not (directory / name).exists() and not (default_templates_dir() / name).exists():
+            continue
+        variables = template_variables(me, contact, slots=slots, referrer=referrer)
+        variables.setdefault("interview", sample_interview(start))
+        try:
+            results.append((name, render(env, name, variables), None))
+        except TemplateError as exc:
+            results.append((name, None, exc))
+    return results

@@ -1,0 +1,92 @@
+"""The intent journal: a crash around a draft's creation never yields two drafts or none."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from automation.adapters.clock import fixed_clock
+from automation.adapters.memory import MemoryCalendar, MemoryMailbox
+from automation.app.drafting import DraftRequest, draft_once, intent_key, reconcile
+from automation.bootstrap import open_services
+from automation.config import parse_config
+from automation.core.compose import build_message
+from automation.core.models import ContactRecord, Status
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2026, 12, 7, 8, 30, tzinfo=NY)
+MINIMAL = {"me": {"name": "Alex Rivera", "email": "alex@example.org",
+                  "timezone": "America/New_York"}}
+
+
+def config(tmp_path: Path, **sections):
+    raw = {**MINIMAL, **sections}
+    return parse_config(raw, tmp_path / "automation.toml")
+
+
+class CrashAfterCreate(MemoryMailbox):
+    """Creates the draft, then dies before the service can record it (a crash or timeout)."""
+
+    crashes = 1
+
+    def create_draft(self, message, *, thread_id=None):
+        ref = super().create_draft(message, thread_id=thread_id)
+        if self.crashes:
+            self.crashes -= 1
+            raise RuntimeError("killed")
+        return ref
+
+
+def services(tmp_path: Path, mailbox) -> object:
+    return open_services(config(tmp_path), fixed_clock(NOW), mailbox=mailbox,
+                         calendar=MemoryCalendar())
+
+
+def test_crash_between_create_and_record_yields_exactly_one_draft(tmp_path: Path) -> None:
+    mailbox = CrashAfterCreate()
+    svc = services(tmp_path, mailbox)
+    contact, _ = svc.store.upsert_contact(ContactRecord(email="a@example.com", line=1), NOW)
+    msg = build_message(sender_name="Alex", sender="alex@example.org", to_name="A",
+                        to="a@example.com", subject="Hi", body="b", now=NOW,
+                        message_id="<outreach-1-abc@example.org>")
+    request = DraftRequest(contact_id=contact.id, kind="outreach", message=msg,
+                           new_status=Status.DRAFTED, cause="outreach drafted")
+    key = intent_key(svc, contact.id, "outreach")
+    with pytest.raises(RuntimeError):
+        draft_once(svc, request, key)
+    assert len(mailbox.drafts) == 1
+    assert svc.store.get_contact(contact.id).status == Status.NEW
+    assert reconcile(svc) == []
+    assert len(mailbox.drafts) == 1  # looked up, not created again
+    assert svc.store.get_contact(contact.id).status == Status.DRAFTED
+    assert draft_once(svc, request, key) is None  # done: nothing more
+    assert len(mailbox.drafts) == 1
+    assert svc.store.pending_intents() == []
+    svc.close()
+
+
+def test_crash_before_create_recreates_on_reconcile(tmp_path: Path) -> None:
+    class CrashBeforeCreate(MemoryMailbox):
+        def create_draft(self, message, *, thread_id=None):
+            raise RuntimeError("killed before the draft existed")
+
+    failing = CrashBeforeCreate()
+    svc = services(tmp_path, failing)
+    contact, _ = svc.store.upsert_contact(ContactRecord(email="a@example.com", line=1), NOW)
+    msg = build_message(sender_name="Alex", sender="alex@example.org", to_name="A",
+                        to="a@example.com", subject="Hi", body="b", now=NOW,
+                        message_id="<outreach-1-def@example.org>")
+    request = DraftRequest(contact_id=contact.id, kind="outreach", message=msg,
+                           new_status=Status.DRAFTED, cause="outreach drafted")
+    with pytest.raises(RuntimeError):
+        draft_once(svc, request, intent_key(svc, contact.id, "outreach"))
+    healthy = MemoryMailbox()
+    svc.mailbox = healthy
+    reconcile(svc)
+    assert [str(m["Message-ID"]) for m, _ in healthy.drafts.values()] == \
+        ["<outreach-1-def@example.org>"]
+    assert svc.store.get_contact(contact.id).status == Status.DRAFTED
+    svc.close()
