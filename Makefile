@@ -34,6 +34,7 @@ test-fast: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/ruff check automation tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from automation.adapters.clock import Clock, system_clock
+from automation.adapters.local import open_local
 from automation.adapters.lock import FileLocks
 from automation.adapters.store import Store
 from automation.app.ports import Calendar, Mailbox
@@ -15,12 +16,12 @@ from automation.core.compose import template_env
 
 def open_backends(config: Config) -> tuple[Mailbox, Calendar]:
     """The Mailbox and Calendar of ``[backend] kind``."""
+    # Imported here: the Google client stack takes about half a second to import, which the
+    # local backend and the read-only commands should not pay.
     if config.backend == "google":
         from automation.adapters.google import open_google
 
         return open_google(config)
-    from automation.adapters.local import open_local
-
     return open_local(config)
 
 

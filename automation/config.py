@@ -54,6 +54,11 @@ class LocalConfig:
     database: Path
 
 
+#: Where ``automation auth`` listens for Google's redirect by default. It lives in the kernel so
+#: the CLI can show it in ``--help`` without importing the Google client stack.
+DEFAULT_OAUTH_PORT = 8080
+
+
 @dataclass(frozen=True)
 class GoogleConfig:
     credentials: Path

@@ -369,6 +369,36 @@ def _merge(first: ContactRecord, later: ContactRecord) -> ContactRecord:
     return replace(first, **filled)
 
 
+def _shown(value: object, limit: int = 40) -> str:
+    text = " ".join(str(value).split())
+    return repr(text if len(text) <= limit else text[:limit - 1] + "\u2026")
+
+
+def merge_note(first: ContactRecord, later: ContactRecord) -> str:
+    """What merging ``later`` into ``first`` did, in words: the fields it filled, the
+    addresses it added, and what it said differently that was kept from ``first``."""
+    label = {"first_name": "first name", "last_name": "last name", "timezone": "time zone"}
+    took = [f"{label.get(k, k)} {_shown(getattr(later, k))}" for k in _MERGEABLE
+            if not getattr(first, k) and getattr(later, k)]
+    took += [f"address {e}" for e in later.extra_emails
+             if e not in first.extra_emails and e != first.email]
+    differ = [k for k in _MERGEABLE if getattr(first, k) and getattr(later, k)
+              and " ".join(str(getattr(first, k)).split()).casefold()
+              != " ".join(str(getattr(later, k)).split()).casefold()]
+    if "name" in differ:  # first and last name come from the name: one difference, not three
+        differ = [k for k in differ if k not in ("first_name", "last_name")]
+    kept = [f"{label.get(k, k)} {_shown(getattr(first, k))} (this line: "
+            f"{_shown(getattr(later, k))})" for k in differ]
+    head = f"same email as line {first.line} ({later.email})"
+    if not took:
+        what = "nothing new on this line, so it was ignored"
+    else:
+        what = "merged into that contact: added " + ", ".join(took)
+    if kept:
+        what += f"; kept line {first.line}'s " + ", ".join(kept)
+    return f"{head}; {what}"
+
+
 def _build(raws: list[_Raw], fmt: str, progress: Callable[[int, int], None] | None) -> ImportResult:
     result = ImportResult(format=fmt, total_rows=len(raws))
     position: dict[str, int] = {}
@@ -382,9 +412,7 @@ def _build(raws: list[_Raw], fmt: str, progress: Callable[[int, int], None] | No
             else:
                 earlier = result.records[at]
                 result.records[at] = _merge(earlier, record)
-                result.warnings.append(SkippedRow(raw.line, (
-                    f"same email as line {earlier.line} ({record.email}); merged into that contact"
-                )))
+                result.warnings.append(SkippedRow(raw.line, merge_note(earlier, record)))
         if progress is not None and done % PROGRESS_EVERY == 0 and done != total:
             progress(done, total)
     if progress is not None:

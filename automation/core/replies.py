@@ -14,19 +14,17 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 from enum import StrEnum
 from html.parser import HTMLParser
-from itertools import islice
 from zoneinfo import ZoneInfo
 
-from dateparser.search import search_dates
 from flufl.bounce import all_failures
 from mailparser_reply import EmailMessage as QuotedBody
 
-from automation.core import bounces
+from automation.core import autoreply, bounces
 from automation.core.mailsafe import (
     MAX_NEW_TEXT_CHARS,
     MAX_SCANNED_CHARS,
@@ -365,63 +363,6 @@ def _auto_signal(msg: Message) -> str:
     return ""
 
 
-# Words that introduce a return day. "through"/"einschließlich" name the last day away, so the
-# return is the day after; the others name the return day itself.
-_RETURN_CUE = re.compile(
-    r"(?P<back>\bback\b(?:\s+in\s+the\s+office)?(?:\s+on)?|\breturn(?:ing|s)?\b(?:\s+on)?"
-    r"|\bzur[üu]ck\b(?:\s+am)?|\bde\s+retour\b(?:\s+le)?|\bregreso\b(?:\s+el)?|\bvuelvo\b(?:\s+el)?)"
-    r"|(?P<through>\bthrough\b|\bthru\b|\bbis\s+einschlie(?:ß|ss)lich\b)"
-    r"|(?P<until>\buntil\b|\btill\b|\bbis\b(?:\s+zum|\s+am)?|\bjusqu['’]\s?au\b|\bhasta\b(?:\s+el)?)",
-    re.IGNORECASE,
-)
-_NUMERIC_DMY = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?")
-
-
-def _date_after_cue(clause: str, base: datetime) -> date | None:
-    """The first date in ``clause`` (text right after a return cue)."""
-    # dateparser reads "16.12." as the time 16:12, so German numeric dates are read here.
-    numeric = _NUMERIC_DMY.match(clause.strip())
-    if numeric:
-        day, month, year = int(numeric[1]), int(numeric[2]), numeric[3]
-        years = (
-            [int(year) + (2000 if len(year) == 2 else 0)] if year else [base.year, base.year + 1]
-        )
-        for y in years:
-            try:
-                found = date(y, month, day)
-            except ValueError:
-                return None
-            if year or found >= base.date():
-                return found
-    settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base}
-    try:
-        hits = search_dates(clause, languages=list(LANGUAGES), settings=settings)
-    except Exception:  # dateparser raises on some odd inputs (overflowing numbers, etc.)
-        return None
-    return hits[0][1].date() if hits else None
-
-
-def _snooze(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """Start of the announced return day in ``tz``, if the text names one after today."""
-    local_now = now.astimezone(tz)
-    base = local_now.replace(tzinfo=None)
-    found: list[tuple[int, date]] = []
-    for cue in islice(_RETURN_CUE.finditer(text), 20):  # each costs a dateparser search
-        # Only the words right after the cue: elsewhere the text names the day it was sent.
-        tail = text[cue.end() : cue.end() + 60].split("\n\n")[0]
-        tail = re.split(r"(?<!\d)[.!?;](?=\s+[A-ZÀ-Ý]|\s*$)", tail)[0]
-        day = _date_after_cue(tail, base)
-        if day is None:
-            continue
-        if cue["through"]:
-            day += timedelta(days=1)
-        found.append((0 if cue["back"] else 1, day))
-    for _, day in sorted(found, key=lambda f: f[0]):
-        if day > local_now.date():
-            return datetime.combine(day, time(0), tzinfo=tz)
-    return None
-
-
 # ---------------------------------------------------------------------------------------------
 # What a human said: opt-out, decline, redirect
 
@@ -511,16 +452,18 @@ def classify(msg: EmailMessage, *, now: datetime, tz: ZoneInfo) -> Classificatio
                                   delayed_addresses=tuple(sorted(temporary - mine)))
         failed = tuple(sorted(permanent - mine))
         return Classification(Kind.BOUNCE, text, failed_addresses=failed, reason=why)
-    why = _auto_signal(msg)
+    subject = _header(msg, "Subject")
+    why = _auto_signal(msg) or (f"subject {marker!r}" if (
+        marker := autoreply.subject_signal(subject)) else "")
     if why:
-        return Classification(
-            Kind.AUTO_REPLY, text, snooze_until=_snooze(text, now, tz), reason=why
-        )
+        return _auto_reply(text, subject, now, tz, why)
     flat = re.sub(r"\s+", " ", text.replace("’", "'"))
     exclude = {a for _, a in _addresses(msg, "From", "To", "Reply-To", "Sender")}
     redirect = _redirect(text, exclude)
     if m := _OPT_OUT.search(flat):
         return Classification(Kind.OPT_OUT, text, reason=f"says {m.group()!r}")
+    if words := autoreply.body_signal(text):  # a notice with no header that says so
+        return _auto_reply(text, subject, now, tz, f"says {words!r}")
     if phrase := _declines(flat):
         return Classification(Kind.DECLINE, text, redirect_to=redirect, reason=f"says {phrase!r}")
     if redirect:
@@ -528,6 +471,12 @@ def classify(msg: EmailMessage, *, now: datetime, tz: ZoneInfo) -> Classificatio
             Kind.REDIRECT, text, redirect_to=redirect, reason=f"points to {redirect[1]}"
         )
     return Classification(Kind.HUMAN, text, reason="no automatic or refusal signal")
+
+
+def _auto_reply(text: str, subject: str, now: datetime, tz: ZoneInfo, why: str) -> Classification:
+    # The subject may carry the day too: "AUTO: Pat is out of the office (returning 12/21)".
+    until = autoreply.snooze_until(f"{text}\n{subject}", now, tz)
+    return Classification(Kind.AUTO_REPLY, text, snooze_until=until, reason=why)
 
 
 def _declines(flat: str) -> str:

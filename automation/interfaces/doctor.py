@@ -24,6 +24,9 @@ from automation.errors import BackendError, ConfigError, UserError
 
 log = logging.getLogger(__name__)
 
+# The Google checks import the Google client stack inside the functions: it takes about half a
+# second, which a local-backend doctor (and every other command) should not pay.
+
 
 @dataclass(frozen=True)
 class Check:

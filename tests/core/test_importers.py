@@ -367,9 +367,27 @@ def test_duplicate_email_merges_empty_fields_into_the_first_row() -> None:
     assert (olivia.line, olivia.role, olivia.notes) == (2, "Producer", "Second row for Olivia")
     assert (olivia.first_name, olivia.timezone) == ("Olivia", "America/Toronto")
     assert SkippedRow(
-        9, "same email as line 2 (olivia.brown@example.com); merged into that contact"
+        9, "same email as line 2 (olivia.brown@example.com); merged into that contact: added "
+           "role 'Producer', notes 'Second row for Olivia'"
     ) in result.warnings
     assert len(result.warnings) == 2
+
+
+def test_the_merge_warning_says_what_was_merged_kept_or_ignored(tmp_path: Path) -> None:
+    """Which fields the later row filled, which of its values lost to the first row's, and
+    when it brought nothing new: "merged" alone does not tell the user what happened."""
+    path = write(tmp_path, "Email,Email,Name,Company,Title,Notes\n"
+                           "ada@example.com,,Ada Lovelace,Analytical Engines,,\n"
+                           "ADA@example.com,ada@uni.example,Ada L.,Analytical Engines,Analyst,"
+                           "Met at the salon\n"
+                           "ada@example.com,,Ada Lovelace,analytical engines,,\n")
+    first, second = read_contacts(path).warnings
+    assert first == SkippedRow(3, (
+        "same email as line 2 (ada@example.com); merged into that contact: added role "
+        "'Analyst', notes 'Met at the salon', address ada@uni.example; kept line 2's name "
+        "'Ada Lovelace' (this line: 'Ada L.')"))
+    assert second == SkippedRow(4, (
+        "same email as line 2 (ada@example.com); nothing new on this line, so it was ignored"))
 
 
 def test_duplicate_email_unions_extra_emails(tmp_path: Path) -> None:

@@ -312,7 +312,8 @@ def test_phrases_in_the_quote_are_ignored() -> None:
 @pytest.mark.parametrize(
     ("sentence", "snooze"),
     [
-        ("I am out of the office through Friday, December 11.", "2026-12-12"),
+        # Back the day after, Saturday the 12th: the snooze moves to the next business day.
+        ("I am out of the office through Friday, December 11.", "2026-12-14"),
         ("Ich bin bis 16.12. nicht erreichbar.", "2026-12-16"),
         ("Out until Monday, December 14, back on Tuesday, December 15.", "2026-12-15"),
         ("I was away until December 1, 2026.", None),

@@ -5,9 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 
-from automation.interfaces.cli import _register, cli
-
-_register()
+from automation.interfaces.cli import cli
 
 
 def walk(group: click.Group, prefix: tuple[str, ...] = ()):

@@ -35,7 +35,7 @@ from google.auth.transport.requests import Request
 from google.oauth2.credentials import Credentials
 
 from automation.adapters.files import write_private
-from automation.config import GoogleConfig
+from automation.config import DEFAULT_OAUTH_PORT, GoogleConfig
 from automation.errors import AuthError, BackendError, UserError
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,6 @@ SCOPES: tuple[str, ...] = (
     _AUTH + "calendar.events",
     _AUTH + "calendar.events.freebusy",
 )
-DEFAULT_PORT = 8080
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 FLOW_TIMEOUT_SECONDS = 600
 
@@ -282,7 +281,7 @@ def client_config(path: Path) -> dict[str, Any]:
     return data
 
 
-def authorize(google: GoogleConfig, *, port: int = DEFAULT_PORT,
+def authorize(google: GoogleConfig, *, port: int = DEFAULT_OAUTH_PORT,
               say: Callable[[str], None] = print,
               timeout_seconds: int | None = FLOW_TIMEOUT_SECONDS) -> Credentials:
     """Run the installed-app flow on ``localhost:port`` and save the token (mode 0600)."""

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from automation.adapters.google.http import GoogleApi, GoogleApiError
 from automation.app.ports import EventSpec
 from automation.config import GoogleConfig
+from automation.core.icsbusy import busy_from_files
 from automation.core.models import Interval
 
 log = logging.getLogger(__name__)
@@ -181,8 +182,6 @@ class GoogleCalendar:
                     intervals.append(Interval(_parse(span["start"]), _parse(span["end"])))
             start = end
         if self.busy_ics:
-            from automation.core.icsbusy import busy_from_files
-
             extra, extra_problems = busy_from_files(list(self.busy_ics), window, self.default_tz)
             intervals += extra
             problems += extra_problems

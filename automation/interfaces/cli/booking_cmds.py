@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,10 +10,11 @@ import click
 
 from automation.app import booking
 from automation.app.services import Services
+from automation.config import Config
 from automation.core.compose import slot_label
 from automation.core.models import Contact, Interview, Slot
 from automation.errors import UserError
-from automation.interfaces.cli import AppContext, cli, out
+from automation.interfaces.cli.root import AppContext, cli, out
 
 _AT_HELP = ("Book this start time instead, \"YYYY-MM-DD HH:MM\" in --tz (default: your "
             "[me] timezone).")
@@ -37,8 +39,9 @@ def parse_at(text: str, zone: ZoneInfo) -> datetime:
     return local
 
 
-def _when(svc: Services, option: int | None, at: str | None, zone: str | None
+def _when(default_zone: ZoneInfo, option: int | None, at: str | None, zone: str | None
           ) -> datetime | None:
+    """The aware start ``--at`` names (None without it), after checking the options agree."""
     if option is not None and at is not None:
         raise click.UsageError("give either --option or --at, not both")
     if zone is not None and at is None:
@@ -46,30 +49,44 @@ def _when(svc: Services, option: int | None, at: str | None, zone: str | None
     if at is None:
         return None
     try:
-        tz = ZoneInfo(zone) if zone else svc.config.me.timezone
+        tz = ZoneInfo(zone) if zone else default_zone
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UserError(f"unknown time zone {zone!r}; use an IANA name such as "
                         "'America/New_York'") from exc
     return parse_at(at, tz)
 
 
-def _report(svc: Services, contact: Contact, interview: Interview, verb: str) -> None:
+def _report(config: Config, contact: Contact, interview: Interview, verb: str) -> None:
     slot = Slot(interview.start, interview.end)
-    mine = slot_label(slot, svc.config.me.timezone)
+    mine = slot_label(slot, config.me.timezone)
     theirs = slot_label(slot, contact.zone) if contact.zone else None
     line = f"{verb} {contact.display_name} <{contact.email}>: {mine}"
     if theirs and theirs != mine:
         line += f" (their time: {theirs})"
-    out.print(line)
-    if svc.config.backend == "local":
-        out.print(f"  event:  {svc.config.local.calendar / (interview.event_ref or '')}")
-        out.print(f"  draft:  in {svc.config.local.maildir / 'Drafts'}; review it and press Send")
+    out.print(line, markup=False)  # names and paths are the user's text, not markup
+    if config.backend == "local":
+        out.print(f"  event:  {config.local.calendar / (interview.event_ref or '')}",
+                  markup=False)
+        out.print(f"  draft:  in {config.local.maildir / 'Drafts'}; review it and press Send",
+                  markup=False)
     else:
         out.print("  draft:  in your Gmail Drafts; review it and press Send")
 
 
-def _interview(svc: Services, contact: Contact) -> Interview | None:
-    return svc.store.interview_for(contact.id or 0)
+def _apply(svc: Services, contact: Contact, change: Callable[[], Interview], verb: str,
+           unchanged: str, *, unchanged_is_verb: bool = True) -> None:
+    """Make ``change`` under the tick lock (a booking never interleaves with a tick's own) and
+    report it; when the interview is as it was (every change is idempotent), say
+    ``unchanged`` instead: as the verb of the report, or as a line of its own."""
+    with svc.locks.tick():
+        before = svc.store.interview_for(contact.id or 0)
+        interview = change()
+    if before != interview:
+        _report(svc.config, contact, interview, verb)
+    elif unchanged_is_verb:
+        _report(svc.config, contact, interview, unchanged)
+    else:
+        out.print(unchanged)
 
 
 @cli.command()
@@ -91,14 +108,9 @@ def book(app: AppContext, email: str, option: int | None, at: str | None,
     contact = svc.store.require_contact(email)
     if option is None and at is None:
         raise click.UsageError("say which slot: --option N or --at \"YYYY-MM-DD HH:MM\"")
-    when = _when(svc, option, at, zone)
-    with svc.locks.tick():  # a booking never interleaves with a tick's own
-        before = _interview(svc, contact)
-        interview = booking.book(svc, contact, option=option, at=when)
-    if before == interview:
-        _report(svc, contact, interview, "Already booked (nothing changed):")
-        return
-    _report(svc, contact, interview, "Booked")
+    when = _when(svc.config.me.timezone, option, at, zone)
+    _apply(svc, contact, lambda: booking.book(svc, contact, option=option, at=when),
+           "Booked", "Already booked (nothing changed):")
 
 
 @cli.command()
@@ -114,13 +126,9 @@ def cancel(app: AppContext, email: str, reason: str, declined: bool) -> None:
     """
     svc = app.services()
     contact = svc.store.require_contact(email)
-    with svc.locks.tick():  # a booking never interleaves with a tick's own
-        before = _interview(svc, contact)
-        interview = booking.cancel(svc, contact, reason=reason, declined=declined)
-    if before == interview:
-        out.print(f"The interview with {contact.email} was already cancelled; nothing changed.")
-        return
-    _report(svc, contact, interview, "Cancelled")
+    _apply(svc, contact, lambda: booking.cancel(svc, contact, reason=reason, declined=declined),
+           "Cancelled", f"The interview with {contact.email} was already cancelled; nothing "
+           "changed.", unchanged_is_verb=False)
 
 
 @cli.command()
@@ -139,11 +147,6 @@ def reschedule(app: AppContext, email: str, option: int | None, at: str | None,
     """
     svc = app.services()
     contact = svc.store.require_contact(email)
-    when = _when(svc, option, at, zone)
-    with svc.locks.tick():  # a booking never interleaves with a tick's own
-        before = _interview(svc, contact)
-        interview = booking.reschedule(svc, contact, option=option, at=when)
-    if before == interview:
-        _report(svc, contact, interview, "Already at that time (nothing changed):")
-        return
-    _report(svc, contact, interview, "Rescheduled")
+    when = _when(svc.config.me.timezone, option, at, zone)
+    _apply(svc, contact, lambda: booking.reschedule(svc, contact, option=option, at=when),
+           "Rescheduled", "Already at that time (nothing changed):")

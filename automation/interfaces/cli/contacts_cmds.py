@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -16,7 +17,7 @@ from automation.app import queries
 from automation.app.contacts import import_contacts
 from automation.core.importers import FORMATS
 from automation.core.models import Status
-from automation.interfaces.cli import AppContext, cli, err_console, out
+from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
 
 @cli.command("import")
@@ -42,9 +43,9 @@ def import_cmd(app: AppContext, file: Path, fmt: str, tags: tuple[str, ...],
         summary = import_contacts(svc, file, fmt=fmt, tags=tags, referred_by=referred_by,
                                   progress=tick)
     for row in summary.result.skipped:
-        err_console.print(f"[yellow]skipped[/] {file.name} line {row.line}: {row.reason}")
+        err_console.print(f"[yellow]skipped[/] {escape(f'{file.name} line {row.line}: {row.reason}')}")
     for row in summary.result.warnings:
-        err_console.print(f"[yellow]warning[/] {file.name} line {row.line}: {row.reason}")
+        err_console.print(f"[yellow]warning[/] {escape(f'{file.name} line {row.line}: {row.reason}')}")
     out.print(f"{summary.result.format}: {summary.created} imported, {summary.updated} updated, "
               f"{summary.unchanged} unchanged, {len(summary.result.skipped)} skipped")
 
@@ -64,25 +65,52 @@ def contacts(app: AppContext, status: str | None, as_json: bool) -> None:
     if not rows:
         out.print("No contacts yet: `automation import FILE` adds some.")
         return
-    zone = svc.config.me.timezone
-    table = Table(title=f"{len(rows)} contact(s); slots in {zone.key}", title_justify="left")
-    table.add_column("email", no_wrap=True)
-    table.add_column("name")
-    table.add_column("company")
-    table.add_column("status", no_wrap=True)
-    table.add_column("offered slots", no_wrap=True)
+    out.print(contacts_table(rows, svc.config.me.timezone, out.width))
+
+
+def contacts_table(rows: list[dict[str, Any]], zone: Any, width: int = 80) -> Table:
+    """The ``contacts`` table, readable in ``width`` columns (80 and up).
+
+    Name, address and company stack in one cell (no column of its own to squeeze into
+    one-word lines); slots are short and never wrap; the needs-attention column, when any
+    contact needs you, takes the rest of the width and wraps between words. Every text is
+    escaped: a name such as "[bold]..." is shown as written, not read as markup.
+    """
+    table = Table(title=escape(f"{len(rows)} contact(s); slots in {zone.key}"),
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    # Wide enough for the addresses (up to 30): they are what every command takes.
+    who_width = min(max([20, *(len(row["email"]) for row in rows)]), 30)
+    status_width = max(len("status"), *(len(row["status"]) for row in rows))
+    table.add_column("contact", overflow="fold", width=who_width)
+    table.add_column("status", no_wrap=True, width=status_width)
+    table.add_column("offered", no_wrap=True, width=SLOT_WIDTH)
     attention = any(row["needs_attention"] for row in rows)
     if attention:
-        table.add_column("needs attention", overflow="fold")
+        # Widths are set here, not left to rich: given minimum widths, it lays a table out
+        # wider than the console. Three columns of gutter between four columns.
+        rest = width - who_width - status_width - SLOT_WIDTH - 3 * 3
+        table.add_column("needs attention", width=max(rest, 16))
     for row in rows:
+        who = [f"[bold]{escape(row['name'])}[/]"]
+        if row["email"] != row["name"]:
+            who.append(escape(row["email"]))
+        if row["company"]:
+            who.append(f"[dim]{escape(row['company'])}[/]")
         slots = "\n".join(_short(s, zone) for s in row["offered_slots"])
-        cells = [row["email"], row["name"], row["company"], row["status"], slots]
-        table.add_row(*cells, *([row["needs_attention"] or ""] if attention else []))
-    out.print(table)
+        cells = ["\n".join(who), row["status"], slots]
+        if attention:
+            cells.append(f"[yellow]{escape(row['needs_attention'] or '')}[/]")
+        table.add_row(*cells)
+    return table
+
+
+#: "Thu 10 Dec 09:00"
+SLOT_WIDTH = 16
 
 
 def _short(iso: str, zone: Any) -> str:
-    return datetime.fromisoformat(iso).astimezone(zone).strftime("%a %d %b %H:%M")
+    moment = datetime.fromisoformat(iso).astimezone(zone)
+    return f"{moment:%a} {moment.day} {moment:%b %H:%M}"
 
 
 @cli.command()
@@ -104,7 +132,7 @@ def status(app: AppContext, as_json: bool) -> None:
     if data["needs_attention"]:
         out.print(f"[yellow]{len(data['needs_attention'])} need(s) attention:[/]")
         for item in data["needs_attention"]:
-            out.print(f"  {item['email']}: {item['reason']}")
+            out.print(f"  {item['email']}: {item['reason']}", markup=False)
     last = data["last_tick"]
     if last:
         out.print(f"Last run: {last['started_at']} ({last['outcome'] or 'running'})")

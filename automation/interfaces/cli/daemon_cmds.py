@@ -6,7 +6,8 @@ import logging
 
 import click
 
-from automation.interfaces.cli import AppContext, cli
+from automation.interfaces.cli.root import AppContext, cli
+from automation.interfaces.daemon import run_daemon
 
 
 @cli.command()
@@ -21,8 +22,6 @@ def daemon(ctx: click.Context, interval: float | None) -> None:
     templates (a bad config is reported and the old one kept). A failing backend is retried
     with backoff; `automation status` shows what is failing and how to fix it.
     """
-    from automation.interfaces.daemon import run_daemon
-
     if ctx.parent is None or ctx.parent.params.get("log_level") is None:
         logging.getLogger().setLevel(logging.INFO)  # a service logs its ticks by default
     app: AppContext = ctx.obj

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import click
 
-from automation.adapters.google.auth import DEFAULT_PORT
-from automation.interfaces.cli import AppContext, cli, out
+from automation.adapters.clock import system_clock
+from automation.config import DEFAULT_OAUTH_PORT
+from automation.interfaces.cli.root import AppContext, cli, out
+from automation.interfaces.doctor import run_checks
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(1024, 65535), default=DEFAULT_PORT,
+@click.option("--port", type=click.IntRange(1024, 65535), default=DEFAULT_OAUTH_PORT,
               show_default=True, help="Local port for Google's redirect (forward it with ssh -L).")
 @click.pass_obj
 def auth(app: AppContext, port: int) -> None:
@@ -21,6 +23,7 @@ def auth(app: AppContext, port: int) -> None:
     and free/busy. Google describes gmail.compose as "Manage drafts and send emails", so the
     scope could send; this service never calls a send method.
     """
+    # The Google client stack takes about half a second to import: only `auth` pays for it.
     from automation.adapters.google.auth import authorize
 
     config = app.config()
@@ -45,9 +48,6 @@ def doctor(app: AppContext) -> None:
 
     Exits 1 if anything is wrong.
     """
-    from automation.adapters.clock import system_clock
-    from automation.interfaces.doctor import run_checks
-
     checks = run_checks(app.config_path, system_clock)
     width = max(len(c.name) for c in checks)
     for check in checks:

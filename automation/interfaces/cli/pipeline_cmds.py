@@ -13,7 +13,7 @@ from rich.table import Table
 from automation.app import manual, queries
 from automation.core.compose import slot_label
 from automation.core.models import Slot, Status
-from automation.interfaces.cli import AppContext, cli, out
+from automation.interfaces.cli.root import AppContext, cli, out
 
 
 @cli.command()
@@ -36,7 +36,7 @@ def show(app: AppContext, email: str, as_json: bool) -> None:
         if data[key]:
             out.print(f"{label}: {escape(str(data[key]))}")
     if data["referrals"]["introduced"]:
-        out.print(f"introduced: {', '.join(data['referrals']['introduced'])}")
+        out.print(f"introduced: {', '.join(data['referrals']['introduced'])}", markup=False)
     if data["offered"]:
         out.print("offered: " + "; ".join(
             f"{o['option']}. {_label(o['start'], o['end'], zone)}" for o in data["offered"]))
@@ -50,7 +50,7 @@ def show(app: AppContext, email: str, as_json: bool) -> None:
         what = (f"{e['old_status'] or ''} → {e['new_status']}" if e["new_status"]
                 else e["event"])
         when = datetime.fromisoformat(e["at"]).astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        table.add_row(when, what, escape(e["cause"]), e["message_id"] or "")
+        table.add_row(when, what, escape(e["cause"]), escape(e["message_id"] or ""))
     out.print(table)
 
 

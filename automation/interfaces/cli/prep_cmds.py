@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from automation.app.prep import interview_label, prep_sheet
 from automation.core.compose import slot_label
-from automation.interfaces.cli import AppContext, cli, out
+from automation.interfaces.cli.root import AppContext, cli, out
 
 
 @cli.command()

@@ -7,14 +7,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from rich.markup import escape
 
 from automation.adapters.local.maildir import ensure_maildir
-from automation.app.services import Services
 from automation.app.templates import check_templates, sample_me
 from automation.app.tick import TickReport, tick_guarded
+from automation.config import Config
 from automation.core.compose import default_templates_dir
 from automation.errors import UserError
-from automation.interfaces.cli import AppContext, cli, err_console, out
+from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
 CONFIG_TEMPLATE = """\
 # Informational-interview automation: configuration.
@@ -109,11 +110,11 @@ def init(directory: Path, name: str, email: str, zone: str) -> None:
     for source in sorted(default_templates_dir().glob("*.j2")):
         if not (templates / source.name).exists():
             shutil.copyfile(source, templates / source.name)
-    out.print(f"Created {config}")
-    out.print(f"  mail:      {directory / 'mail'} (Drafts/, Sent/, INBOX/)")
-    out.print(f"  calendar:  {directory / 'calendar'}")
-    out.print(f"  templates: {templates} (edit them freely)")
-    out.print(f"Next: automation --config {config} import CONTACTS.csv")
+    for line in (f"Created {config}", f"  mail:      {directory / 'mail'} (Drafts/, Sent/, INBOX/)",
+                 f"  calendar:  {directory / 'calendar'}",
+                 f"  templates: {templates} (edit them freely)",
+                 f"Next: automation --config {config} import CONTACTS.csv"):
+        out.print(line, markup=False)  # paths are the user's text, not markup
 
 
 @cli.group()
@@ -135,10 +136,10 @@ def templates_check(app: AppContext, directory: Path | None) -> None:
     for name, rendered, error in check_templates(directory, me):
         if rendered is None:
             failures += 1
-            out.print(f"[red]FAIL[/] {error}")
+            out.print(f"[red]FAIL[/] {escape(str(error))}")
             continue
         words = len(rendered.body.split())
-        out.print(f"[green]ok[/]   {name}: \"{rendered.subject}\" ({words} words)")
+        out.print(f"[green]ok[/]   {escape(name)}: \"{escape(rendered.subject)}\" ({words} words)")
     if failures:
         raise click.exceptions.Exit(1)
 
@@ -152,26 +153,27 @@ def run(app: AppContext, once: bool, dry_run: bool) -> None:
     if not once:
         raise click.UsageError("run needs --once; use `automation daemon` to keep running")
     svc = app.services()
-    print_report(tick_guarded(svc, dry_run=dry_run), svc)
+    print_report(tick_guarded(svc, dry_run=dry_run), svc.config)
 
 
-def print_report(report: TickReport, svc: Services) -> None:
+def print_report(report: TickReport, config: Config) -> None:
     verb = "Would draft" if report.dry_run else "Drafted"
     for email, subject, slots in report.outreach.drafted:
-        out.print(f"{verb} outreach to {email}: \"{subject}\" ({len(slots)} slots offered)")
+        out.print(f"{verb} outreach to {email}: \"{subject}\" ({len(slots)} slots offered)",
+                  markup=False)
     for email, reason in report.outreach.flagged:
-        out.print(f"[yellow]Needs attention[/] {email}: {reason}")
+        out.print(f"[yellow]Needs attention[/] {escape(f'{email}: {reason}')}")
     for line in report.events:
         out.print(line, markup=False)  # lines quote replies: "[...]" is text, not markup
     if report.outreach.capped:
         out.print(f"{report.outreach.capped} new contact(s) wait for tomorrow "
-                  f"(daily_outreach_cap = {svc.config.cadence.daily_outreach_cap})")
+                  f"(daily_outreach_cap = {config.cadence.daily_outreach_cap})")
     for problem in report.problems:
-        err_console.print(f"[yellow]warning:[/] {problem}")
+        err_console.print(f"[yellow]warning:[/] {escape(problem)}")
     if not report.changed:
         out.print("Nothing to do: everything is up to date.")
     elif report.dry_run:
         out.print("Dry run: nothing was written.")
     elif (report.outreach.drafted or report.pipeline["drafted"] or report.pipeline["booked"]) \
-            and svc.config.backend == "local":
-        out.print(f"Drafts are in {svc.config.local.maildir / 'Drafts'}")
+            and config.backend == "local":
+        out.print(f"Drafts are in {config.local.maildir / 'Drafts'}", markup=False)
