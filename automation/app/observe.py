@@ -15,7 +15,7 @@ import logging
 import re
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from automation.app.effects import (
@@ -29,6 +29,8 @@ from automation.app.ports import MailItem, Store, Watch
 from automation.app.reports import by_report, record_unmatched
 from automation.app.services import Services
 from automation.core import pipeline as core
+from automation.core.headers import emails as _addresses
+from automation.core.headers import header as _header
 from automation.core.models import Contact, MessageRow, Status
 from automation.core.picks import find_pick
 from automation.core.replies import Kind, classify
@@ -40,19 +42,6 @@ _MID = re.compile(r"<[^<>\s]+>")
 
 
 # -- matching --------------------------------------------------------------------------------
-
-
-def _header(msg: EmailMessage, name: str) -> str:
-    try:
-        value = msg.get(name)
-    except Exception:  # a malformed header must not stop the sync
-        return ""
-    return str(value or "")
-
-
-def _addresses(msg: EmailMessage, *names: str) -> list[str]:
-    values = [_header(msg, n) for n in names]
-    return [a.lower() for _, a in getaddresses([v for v in values if v]) if "@" in a]
 
 
 def message_time(msg: EmailMessage, fallback: datetime | None, now: datetime,

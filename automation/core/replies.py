@@ -15,9 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
-from email.utils import getaddresses
 from enum import StrEnum
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
@@ -26,6 +24,8 @@ from flufl.bounce import all_failures
 from mailparser_reply import EmailMessage as QuotedBody
 
 from automation.core import autoreply, bounces
+from automation.core.headers import addresses as _addresses
+from automation.core.headers import header as _header
 from automation.core.models import require_aware
 from automation.core.picks import LANGUAGES, names_a_time
 
@@ -67,30 +67,6 @@ class Classification:
 
 # ---------------------------------------------------------------------------------------------
 # Headers and bodies
-
-
-def _header(msg: Message, name: str) -> str:
-    """The decoded value of header ``name`` ('' if absent); never raises on malformed input."""
-    # raw_items() bypasses the policy's structured header parsing, which raises on some broken
-    # headers; decoding RFC 2047 words by hand is enough for matching.
-    raws = [v for k, v in msg.raw_items() if k.lower() == name.lower()]
-    if not raws:
-        return ""
-    raw = str(raws[0])
-    try:
-        return str(make_header(decode_header(raw))).strip()
-    except Exception:  # malformed encoded-words: the raw text is still useful
-        return raw.strip()
-
-
-def _addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
-    """``(display name, lower-case address)`` pairs from the named headers."""
-    values = [_header(msg, n) for n in names]
-    try:
-        pairs = getaddresses([v for v in values if v])
-    except Exception:  # getaddresses is lenient, but be sure for arbitrary bytes
-        return []
-    return [(n, a.strip().lower()) for n, a in pairs if "@" in a]
 
 
 def _decode(part: Message) -> str:
