@@ -341,8 +341,9 @@ def book(svc: Services, contact: Contact, *, option: int | None = None,
 
 
 def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
-               at: datetime | None = None) -> Interview:
+               at: datetime | None = None, via: str = "") -> Interview:
     """Move the contact's interview: same UID, SEQUENCE+1, new times, a new REQUEST draft.
+    ``via`` (e.g. "via web") is added to the cause in the timeline.
 
     Without ``option``/``at``, or when the offered slot picked is no longer free and the
     contact holds no live offer, fresh slots are offered (held for ``hold_days``) and a
@@ -377,7 +378,8 @@ def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
     view = _view_for(svc.config.me, contact, slot, spec, rescheduled=True, previous_label=previous)
     return _commit(svc, contact, spec, action="reschedule", method="REQUEST",
                    kind="confirmation", view=view, new_status=Status.SCHEDULED,
-                   cause=f"rescheduled from {previous}", interview_status="confirmed")
+                   cause=f"rescheduled from {previous}" + (f" {via}" if via else ""),
+                   interview_status="confirmed")
 
 
 def _numbered(slots: list[Slot], zone: ZoneInfo) -> str:
@@ -397,10 +399,11 @@ def _make_offers(svc: Services, contact: Contact, now: datetime) -> list[Slot]:
 
 
 def cancel(svc: Services, contact: Contact, *, reason: str = "",
-           declined: bool = False) -> Interview:
+           declined: bool = False, via: str = "") -> Interview:
     """Cancel the interview: STATUS:CANCELLED, SEQUENCE+1, a METHOD:CANCEL notice drafted in
     the thread; status → ``replied`` (``declined`` with ``declined=True``). Cancelling an
-    interview already cancelled changes nothing."""
+    interview already cancelled changes nothing. ``via`` is added to the timeline's cause
+    (never to the notice)."""
     contact = _fresh(svc, contact)
     current = svc.store.interview_for(contact.id or 0)
     if current is not None and current.status == "cancelled":
@@ -416,7 +419,8 @@ def cancel(svc: Services, contact: Contact, *, reason: str = "",
         if stored is not None else fresh
     spec = replace(base, status="CANCELLED", sequence=current.sequence + 1)
     view = _view_for(svc.config.me, contact, slot, spec, declined=declined, reason=reason)
-    cause = ("declined" if declined else "cancelled") + (f": {reason}" if reason else "")
+    cause = (("declined" if declined else "cancelled") + (f": {reason}" if reason else "")
+             + (f" ({via})" if via else ""))
     return _commit(svc, contact, spec, action="cancel", method="CANCEL", kind="cancellation",
                    view=view, new_status=Status.DECLINED if declined else Status.REPLIED,
                    cause=cause, interview_status="cancelled")

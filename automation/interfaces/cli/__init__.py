@@ -24,6 +24,7 @@ from automation.interfaces.cli import (  # noqa: F401
     pipeline_cmds,
     prep_cmds,
     setup_cmds,
+    web_cmds,
 )
 from automation.interfaces.cli.root import AppContext, cli, configure_logging, err_console, out
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -13,30 +13,12 @@ from automation.app.services import Services
 from automation.config import Config
 from automation.core.compose import slot_label
 from automation.core.models import Contact, Interview, Slot
+from automation.core.slots import parse_at
 from automation.errors import UserError
 from automation.interfaces.cli.root import AppContext, cli, out
 
 _AT_HELP = ("Book this start time instead, \"YYYY-MM-DD HH:MM\" in --tz (default: your "
             "[me] timezone).")
-
-
-def parse_at(text: str, zone: ZoneInfo) -> datetime:
-    """``"YYYY-MM-DD HH:MM"`` as a wall time in ``zone`` (an explicit UTC offset wins).
-
-    A time the clock skips (spring forward) is refused; a repeated time (fall back) means its
-    first occurrence.
-    """
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise UserError(f"--at {text!r} is not a time like \"2026-12-08 14:30\"") from exc
-    if parsed.tzinfo is not None:
-        return parsed
-    local = parsed.replace(tzinfo=zone, fold=0)
-    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
-        raise UserError(f"{text} does not exist in {zone.key} (the clocks jump forward then); "
-                        "pick another time")
-    return local
 
 
 def _when(default_zone: ZoneInfo, option: int | None, at: str | None, zone: str | None
