@@ -198,7 +198,9 @@ def test_declined_invitation_needs_attention(story: GmailStory, fake: FakeGoogle
 def test_deleted_outreach_is_flagged_not_redrafted(story: GmailStory, fake: FakeGoogle) -> None:
     story.start(PRIYA)
     story.discard("priya.raman@example.com")
-    out = story.run(at(7, 9))
+    # Gone on one pass only is no verdict yet (a scheduled send or undo-send looks the same).
+    assert "discarded" not in story.run(at(7, 9))
+    out = story.run(at(7, 9, 5))
     assert "Needs attention priya.raman@example.com: outreach draft discarded" in out
     story.quiet(at(8, 9))
     assert fake.drafts() == []

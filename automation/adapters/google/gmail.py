@@ -11,6 +11,13 @@
   reply to one of our messages), then ``format=raw``. An expired history id (404) falls back
   to a bounded full sync of recent Sent and Inbox mail, re-seeded from ``getProfile``.
 - Gmail stamps its own Message-ID on a sent draft: sent mail is matched by ``thread_id``.
+- Drafts are tracked by **draft id**: "the draft resource is simply a container that provides a
+  stable ID because the underlying message IDs change every time the message is replaced"
+  (developers.google.com/gmail/api/guides/drafts); ``Draft.id`` is "The immutable ID of the
+  draft" (the discovery document). ``drafts_present`` costs one ``drafts.list`` and no
+  ``messages.get``; the Message-ID is only the fallback for a record without a draft id. The
+  history sync also reports the threads where a message was deleted (a draft edited, sent or
+  deleted leaves a ``messageDeleted`` there), so an idle pass need not list drafts at all.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -223,6 +230,40 @@ class GmailMailbox:
         return {self._message_ids[e.gmail_id] for e in entries
                 if self._message_ids.get(e.gmail_id)}
 
+    def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
+        if not refs:
+            return {}
+        listed = {e.draft_id: e for e in self._list_drafts()}
+        found: dict[str, DraftRef] = {}
+        for ref in refs:
+            entry = listed.get(ref.draft_id)
+            if entry is None and not ref.draft_id:
+                # No draft id on record: the Message-ID is all there is (a search, 5 units).
+                hits = self._search(ref.message_id)
+                entry = hits[0] if hits else None
+            if entry is not None:
+                found[ref.message_id] = DraftRef(entry.draft_id, ref.message_id,
+                                                 entry.thread_id or ref.thread_id)
+        return found
+
+    def sent_in_thread(self, thread_id: str, known: Callable[[str], bool]) -> bool:
+        request = self._users.threads().get(userId="me", id=thread_id, format="minimal")
+        try:
+            thread = self.api.call(request, "threads.get")
+        except GoogleApiError as exc:
+            if exc.status in (404, 410):
+                return False  # nothing left in it: the draft was its only message
+            raise
+        for m in thread.get("messages", []):
+            labels = set(m.get("labelIds", ()))
+            if "DRAFT" in labels or labels & {"TRASH", "SPAM"}:
+                continue
+            # SCHEDULED: a message whose send the user scheduled sits in Gmail's Scheduled
+            # folder until it goes; SENT and not yet synced: the history will bring it.
+            if "SCHEDULED" in labels or "SENT" in labels and not known(f"sent:{m['id']}"):
+                return True
+        return False
+
     def _delete(self, draft_id: str) -> bool:
         """Delete one draft; False if it was already gone."""
         try:
@@ -247,7 +288,7 @@ class GmailMailbox:
         if cursor is None or not cursor.isdigit():
             return self._full_sync(cursor, watch, known, [])
         try:
-            refs, new_cursor = self._history(cursor)
+            refs, new_cursor, changed = self._history(cursor)
         except HistoryGone:
             note = (f"Gmail no longer has history since {cursor} (the service was off a long "
                     f"time); re-read the last {FULL_SYNC_DAYS} days of Sent and Inbox")
@@ -256,16 +297,18 @@ class GmailMailbox:
         wanted = [r for r in refs if not known(r.key)]
         items, problems = self._fetch(wanted, watch)
         return SyncResult(items=items, cursor=cursor if problems else new_cursor,
-                          problems=problems)
+                          problems=problems, changed_threads=frozenset(changed))
 
-    def _history(self, cursor: str) -> tuple[list[_Ref], str]:
-        """New messages since ``cursor`` and the cursor after them (bounded per call)."""
+    def _history(self, cursor: str) -> tuple[list[_Ref], str, set[str]]:
+        """New messages since ``cursor``, the cursor after them (bounded per call), and the
+        threads where any message was added or deleted (drafts included)."""
         refs: dict[str, _Ref] = {}
+        changed: set[str] = set()
         page: str | None = None
         while True:
             request = self._users.history().list(
-                userId="me", startHistoryId=cursor, historyTypes=["messageAdded"],
-                maxResults=500, pageToken=page)
+                userId="me", startHistoryId=cursor,
+                historyTypes=["messageAdded", "messageDeleted"], maxResults=500, pageToken=page)
             try:
                 answer = self.api.call(request, "history.list")
             except GoogleApiError as exc:
@@ -273,6 +316,9 @@ class GmailMailbox:
                     raise HistoryGone(cursor) from exc
                 raise
             for record in answer.get("history", []):
+                for change in record.get("messagesAdded", []) + record.get("messagesDeleted", []):
+                    if thread := change.get("message", {}).get("threadId"):
+                        changed.add(thread)
                 for added in record.get("messagesAdded", []):
                     m = added.get("message", {})
                     labels = tuple(m.get("labelIds", ()))
@@ -280,10 +326,10 @@ class GmailMailbox:
                         refs.setdefault(m["id"], _Ref(m["id"], m.get("threadId"), labels))
                 if len(refs) >= MAX_NEW_PER_SYNC:
                     # Resume after this record next time: the rest is not lost, only later.
-                    return list(refs.values()), str(record["id"])
+                    return list(refs.values()), str(record["id"]), changed
             page = answer.get("nextPageToken")
             if not page:
-                return list(refs.values()), str(answer["historyId"])
+                return list(refs.values()), str(answer["historyId"]), changed
 
     def _full_sync(self, cursor: str | None, watch: Watch, known: Callable[[str], bool],
                    problems: list[str]) -> SyncResult:

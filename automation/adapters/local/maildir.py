@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import mailbox
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -82,6 +82,22 @@ class MaildirMailbox:
 
     def draft_message_ids(self) -> set[str]:
         return {str(h.get("Message-ID", "")).strip() for _, h in self._headers(self.drafts)}
+
+    def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
+        # A mail client that edits a draft writes a new file (a new key) with the same
+        # Message-ID: in a Maildir the Message-ID is the draft's identity.
+        if not refs:
+            return {}
+        wanted = {ref.message_id for ref in refs}
+        try:
+            return {mid: DraftRef(key, mid) for key, h in self._headers(self.drafts)
+                    if (mid := str(h.get("Message-ID", "")).strip()) in wanted}
+        except OSError as exc:
+            raise BackendError(f"cannot read the drafts in {self.root / 'Drafts'}: {exc}; "
+                               "check the folder and its permissions") from exc
+
+    def sent_in_thread(self, thread_id: str, known: Callable[[str], bool]) -> bool:
+        return False  # a Maildir has no thread ids; a Sent copy is matched by its headers
 
     def delete_draft(self, ref: DraftRef) -> None:
         try:
