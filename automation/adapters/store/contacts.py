@@ -32,7 +32,8 @@ class ContactTables(Database):
             aliases=tuple(aliases), status=Status(row["status"]),
             needs_attention=row["needs_attention"], snoozed_until=dt(row["snoozed_until"]),
             referred_by=row["referred_by"], thread_id=row["thread_id"],
-            user_note=row["user_note"], created_at=dt(row["created_at"]),
+            user_note=row["user_note"],
+            created_at=dt(row["created_at"]),
             status_changed_at=dt(row["status_changed_at"]), extra=json.loads(row["extra"]),
         )
 
