@@ -1,11 +1,13 @@
-"""Headers of mail from anywhere, read the one way replies and observe both use."""
+"""Headers of mail from anywhere, read the one way replies and observe both use (mailsafe)."""
 
 from __future__ import annotations
 
 from email import policy
 from email.parser import BytesParser
 
-from automation.core.headers import addresses, emails, header
+from automation.core.mailsafe import header_addresses as emails
+from automation.core.mailsafe import header_pairs as addresses
+from automation.core.mailsafe import header_text as header
 
 
 def parse(raw: bytes):
