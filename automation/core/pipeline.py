@@ -368,9 +368,9 @@ def on_draft_gone(state: ContactState, gone: DraftGone, now: datetime) -> Decisi
 def summary(text: str, limit: int = 140) -> str:
     """The first lines of a reply's new text, greeting dropped, for a one-line reason."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    if lines and re.match(r"(?i)(hi|hello|hey|dear|hallo|guten tag|bonjour|hola|buenos)\b",
-                          lines[0]) and len(lines[0]) < 40:
-        lines = lines[1:]
+    if len(lines) > 1 and re.match(r"(?i)(hi|hello|hey|dear|hallo|guten tag|bonjour|hola|buenos)\b",
+                                   lines[0]) and len(lines[0]) < 40:
+        lines = lines[1:]  # a reply that is only a greeting shows that greeting
     joined = " / ".join(lines[:2])
     return joined if len(joined) <= limit else joined[: limit - 1].rstrip() + "…"
 

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from flufl.bounce import all_failures
 from mailparser_reply import EmailMessage as QuotedBody
 
-from automation.core import autoreply, bounces, phrases
+from automation.core import autoreply, bounces, phrases, quotes
 from automation.core.mailsafe import (
     MAX_NEW_TEXT_CHARS,
     MAX_SCANNED_CHARS,
@@ -197,6 +197,10 @@ _SENT_FROM = re.compile(r"sent from|get outlook|gesendet von|envoy[ée] de|envia
 
 def _strip_quotes(text: str) -> str:
     """The new part of a plain-text reply: quotes, attribution lines and signature removed."""
+    text = quotes.cut_outlook_header(text)
+    inline = quotes.interleaved(text)
+    if inline is not None:  # written below or between the quoted lines
+        return inline
     parsed = QuotedBody(text=text, languages=list(LANGUAGES), keep_hyphen_lists=True).read()
     reply = parsed.replies[0] if parsed.replies else None
     if reply is None or reply.headers:

@@ -137,16 +137,29 @@ class ContactTables(Database):
                               (*conv.values(), ts(now), contact_id))
 
     def set_status(self, contact_id: int, new: Status, now: datetime, *, cause: str,
-                   detail: dict[str, Any] | None = None) -> None:
-        """Change a contact's status and record the change with its cause in the timeline."""
+                   detail: dict[str, Any] | None = None, expect: Status | None = None) -> bool:
+        """Change a contact's status and record the change with its cause in the timeline.
+
+        With ``expect``, the status is read inside this transaction and changed only if it is
+        still ``expect`` (what the decision was made on); otherwise the user (``automation
+        mark``) or another pass changed it meanwhile, their word stands, and the timeline says
+        so. Returns whether the status was changed.
+        """
         with self.transaction():
             old = self.conn.execute("SELECT status FROM contacts WHERE id = ?",
                                     (contact_id,)).fetchone()[0]
+            if expect is not None and old != str(expect):
+                self.add_event(contact_id, now, "status_kept", old_status=old,
+                               cause=f"kept {old}: it changed meanwhile, so {cause!r} "
+                               f"(decided when it was {expect}) did not apply",
+                               detail=detail)
+                return False
             self.conn.execute(
                 "UPDATE contacts SET status = ?, status_changed_at = ?, updated_at = ? "
                 "WHERE id = ?", (str(new), ts(now), ts(now), contact_id))
             self.add_event(contact_id, now, "status", old_status=old, new_status=new,
                            cause=cause, detail=detail)
+        return True
 
     def flag(self, contact_id: int, reason: str | None, now: datetime) -> None:
         """Set (or with None clear) ``needs_attention``, recorded in the timeline."""
