@@ -80,7 +80,7 @@ def digest_lines(svc: Services, now: datetime) -> list[str]:
 def check_ins_waiting(svc: Services, contacts: list[Contact], now: datetime) -> list[str]:
     """Emails of nurtured contacts whose check-in is due but not drafted for want of an
     update they have not heard (``followups`` drafts none without one)."""
-    policy = core.Policy.from_cadence(svc.config.cadence)
+    policy = svc.config.cadence
     found = []
     for contact in contacts:
         if contact.status != Status.NURTURING:

@@ -11,7 +11,7 @@ import holidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automation.config import Cadence, parse_config
+from automation.config import parse_config
 from automation.core import pipeline as core
 from automation.core.businessdays import BusinessCalendar
 from automation.core.employers import (
@@ -22,7 +22,7 @@ from automation.core.employers import (
     outreach_order,
     waiting,
 )
-from automation.core.models import Status
+from automation.core.models import Cadence, Status
 
 MADRID = ZoneInfo("Europe/Madrid")
 NY = ZoneInfo("America/New_York")
@@ -86,7 +86,7 @@ def test_ranked_employers_come_first() -> None:
 
 
 def test_7_one_follow_up_seven_business_days_after_in_the_contacts_calendar() -> None:
-    policy = core.Policy.from_cadence(Cadence())
+    policy = Cadence()
     assert (policy.follow_up_after_business_days, policy.max_follow_ups) == (7, 1)
     state = core.ContactState(email="a@acme.es", status=Status.SENT, zone=MADRID,
                               last_outbound_at=FRIDAY, country="ES")

@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from automation.core import pipeline as core
-from automation.core.models import TERMINAL, Status
+from automation.core.models import TERMINAL, Cadence, Status
 from automation.core.picks import Pick
 from automation.core.replies import Kind
 
 NY = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
 # Written for a 4-business-day, two-follow-up cadence (the defaults are now 3B7's 7 and 1).
-POLICY = core.Policy(follow_up_after_business_days=4, max_follow_ups=2)
+POLICY = Cadence(follow_up_after_business_days=4, max_follow_ups=2)
 MON = datetime(2026, 12, 7, 9, 0, tzinfo=NY)  # a Monday
 
 

@@ -268,6 +268,13 @@ class Story:
 
     def reply(self, fixture: str, ids: dict[str, str], when: datetime,
               sender: str | None = None) -> EmailMessage:
+        """Deliver ``fixture`` as an answer to ``ids``; a person's reply (h/d/o/r fixtures)
+        comes from the contact the outreach went to, as a real one would: only the contact
+        speaks for the contact."""
+        if sender is None and ids.get("outreach") and fixture[0] in "hdor":
+            sent = [m for m in self.ws.messages("Sent")
+                    if str(m["Message-ID"]).strip() == ids["outreach"]]
+            sender = str(sent[0]["To"]) if sent else None
         raw = fixture_reply(fixture, ids, date=when, sender=sender)
         play.deliver(self.ws.maildir, raw)
         return parse(raw)
