@@ -138,11 +138,14 @@ def record_actions(store: Store, contact: Contact, decision: core.Decision, now:
     the caller's. Returns the keys of the ``book`` intents journaled."""
     cid = contact.id or 0
     books: list[str] = []
+    expected = contact.status
     for action in decision.actions:
         if isinstance(action, core.SetStatus):
-            # Re-read in this transaction: a user's `mark` during the pass stands.
+            # Re-read in this transaction: a user's `mark` during the pass stands. A decision
+            # may take two steps (thanked, then nurturing): each expects the one before.
             store.set_status(cid, action.status, action.at or now, cause=action.cause,
-                             detail=action.detail, expect=contact.status)
+                             detail=action.detail, expect=expected)
+            expected = action.status
         elif isinstance(action, core.Flag):
             store.flag(cid, action.reason, now)
             if action.detail:
