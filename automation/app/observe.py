@@ -12,10 +12,10 @@ in it and carried out just after (and on the next tick if a crash came in betwee
 from __future__ import annotations
 
 import logging
-import re
+import sqlite3
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from automation.app import rsvp
@@ -26,34 +26,38 @@ from automation.app.effects import (
     run_bookings,
     withdraw_drafts,
 )
+from automation.app.gate import held_back
 from automation.app.ports import DraftRef, MailItem, Store, Watch
 from automation.app.reports import by_report, record_unmatched
 from automation.app.services import Services
 from automation.core import pipeline as core
+from automation.core.mailsafe import header_addresses, header_text, message_id, message_ids
 from automation.core.models import Contact, MessageRow, Status
 from automation.core.picks import find_pick
 from automation.core.replies import Kind, classify
+from automation.errors import BackendError
 
 log = logging.getLogger(__name__)
 
 CURSOR = "mailbox"
-_MID = re.compile(r"<[^<>\s]+>")
 
 
 # -- matching --------------------------------------------------------------------------------
 
 
 def _header(msg: EmailMessage, name: str) -> str:
-    try:
-        value = msg.get(name)
-    except Exception:  # a malformed header must not stop the sync
-        return ""
-    return str(value or "")
+    # Raw and bounded (mailsafe): never raises, and a From with 20,000 addresses costs nothing.
+    return header_text(msg, name)
 
 
 def _addresses(msg: EmailMessage, *names: str) -> list[str]:
-    values = [_header(msg, n) for n in names]
-    return [a.lower() for _, a in getaddresses([v for v in values if v]) if "@" in a]
+    return header_addresses(msg, *names)
+
+
+def _reply_to(msg: EmailMessage) -> str | None:
+    """The In-Reply-To worth storing: valid Message-IDs only (they may be copied into a
+    header we write later; an encoded CR/LF in one would break every draft in the thread)."""
+    return " ".join(message_ids(_header(msg, "In-Reply-To"), limit=5)) or None
 
 
 def message_time(msg: EmailMessage, fallback: datetime | None, now: datetime,
@@ -71,7 +75,7 @@ def message_time(msg: EmailMessage, fallback: datetime | None, now: datetime,
 
 def by_headers(store: Store, msg: EmailMessage) -> MessageRow | None:
     """Our stored message this one answers: In-Reply-To first, then References, newest first."""
-    ids = _MID.findall(_header(msg, "In-Reply-To")) + _MID.findall(_header(msg, "References"))[::-1]
+    ids = message_ids(_header(msg, "In-Reply-To")) + message_ids(_header(msg, "References"))[::-1]
     for mid in dict.fromkeys(ids):
         row = store.message_by_id(mid)
         if row is not None and row.contact_id is not None:
@@ -193,11 +197,16 @@ def observe(svc: Services, changes: Changes) -> None:
     for item in sorted(result.items, key=lambda i: i.folder != "sent"):
         if store.is_seen(item.key):
             continue  # items may repeat across (and within) syncs
-        if item.folder == "sent":
-            if (row_id := _sent_item(svc, item, changes)) is not None:
-                sent_now.add(row_id)  # sent, not deleted (matters in a dry run)
-        else:
-            books += _inbound_item(svc, item, changes)
+        try:
+            if item.folder == "sent":
+                if (row_id := _sent_item(svc, item, changes)) is not None:
+                    sent_now.add(row_id)  # sent, not deleted (matters in a dry run)
+            else:
+                books += _inbound_item(svc, item, changes)
+        except (BackendError, sqlite3.Error, OSError):
+            raise  # the backend or the disk, not this message: the tick fails and retries
+        except Exception as exc:  # one message must never stop the pass for everyone
+            _quarantine(svc, item, exc, changes)
     if not changes.dry_run:
         if result.cursor is not None:
             store.set_cursor(CURSOR, result.cursor)
@@ -220,7 +229,7 @@ def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
                 store.mark_seen(item.key, now)
         return None
     at = message_time(msg, item.received_at, now, floor=draft.created_at if draft else None)
-    mid = _header(msg, "Message-ID").strip() or (draft.message_id if draft else None)
+    mid = message_id(_header(msg, "Message-ID")) or (draft.message_id if draft else None)
     state = contact_state(store, contact, svc.config.me.timezone)
     decision = core.on_sent(state, core.DraftSent(kind, draft.message_id or "" if draft
                                                   else mid or "", at), now)
@@ -231,7 +240,7 @@ def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
         store.add_message(contact_id=contact.id, kind=kind, direction="sent", state="sent",
                           now=now, message_id=mid, subject=" ".join(_header(msg, "Subject").split()),
                           thread_id=item.thread_id or (draft.thread_id if draft else None),
-                          in_reply_to=_header(msg, "In-Reply-To") or None, sent_at=at,
+                          in_reply_to=_reply_to(msg), sent_at=at,
                           detail={"key": item.key, "draft": draft.message_id if draft else None})
         if draft is not None:
             store.update_message(draft.id, state="sent", sent_at=at)
@@ -263,8 +272,9 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
         return []
     zone = contact.zone or svc.config.me.timezone
     verdict = classify(msg, now=now, tz=zone)
+    held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact
     pick = None
-    if verdict.kind == Kind.HUMAN:
+    if verdict.kind == Kind.HUMAN and held is None:
         pick = find_pick(verdict.text, store.offered_slots(contact.id or 0), tz=zone, now=now)
     failed: str | None = None
     if verdict.kind == Kind.BOUNCE:
@@ -278,7 +288,7 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
                        snooze_until=verdict.snooze_until, redirect_to=verdict.redirect_to,
                        failed_address=failed)
     state = contact_state(store, contact, svc.config.me.timezone)
-    decision = core.on_reply(state, reply, now)
+    decision = core.on_reply(state, reply, now) if held is None else _held(state, *held)
     if changes.dry_run:
         changes.preview(contact, decision.actions)
         return []
@@ -288,21 +298,50 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
     if pick is not None:
         detail["pick"] = {"kind": pick.kind, "index": pick.index, "detail": pick.detail,
                           "start": pick.start.isoformat() if pick.start else None}
+    if held is not None:
+        detail["held_back"] = held[0]
     if verdict.kind == Kind.BOUNCE:
         detail["failed_addresses"] = list(verdict.failed_addresses)
     with store.transaction():
         store.add_message(contact_id=contact.id, kind="reply", direction="inbound",
                           state="received", now=now,
-                          message_id=_header(msg, "Message-ID").strip() or None,
+                          message_id=message_id(_header(msg, "Message-ID")),
                           thread_id=item.thread_id or contact.thread_id,
                           subject=" ".join(_header(msg, "Subject").split()),
-                          in_reply_to=_header(msg, "In-Reply-To") or None, sent_at=at,
+                          in_reply_to=_reply_to(msg), sent_at=at,
                           classification=str(verdict.kind), detail=detail)
         store.add_event(contact.id or 0, now, "inbound", cause=f"{verdict.kind}: "
                         f"{core.summary(verdict.text) or verdict.reason}", detail=detail)
         books = record_actions(svc.store, contact, decision, now, changes, item_key=item.key)
         store.mark_seen(item.key, now)
     return books
+
+
+def _quarantine(svc: Services, item: MailItem, exc: Exception, changes: Changes) -> None:
+    """Record a message that could not be processed, once, and never retry it."""
+    log.error("message %s could not be processed; quarantined", item.key, exc_info=True)
+    subject = " ".join(_header(item.message, "Subject").split())[:200]
+    changes.problems.append(f"{item.folder} message {item.key} ({subject!r}) could not be "
+                            f"processed ({type(exc).__name__}) and was set aside; run with "
+                            "--log-level debug and report it")
+    if changes.dry_run:
+        return
+    store, now = svc.store, svc.clock()
+    with store.transaction():
+        store.add_message(contact_id=None, kind="reply", direction="inbound",
+                          state="quarantined", now=now, subject=subject,
+                          detail={"key": item.key, "error": type(exc).__name__,
+                                  "from": _header(item.message, "From")[:200]})
+        store.mark_seen(item.key, now)
+
+
+def _held(state: core.ContactState, reason: str, flag: str) -> core.Decision:
+    """A message that may not act for the contact: a timeline entry, and a flag if the user
+    should look at it."""
+    actions: list[core.Action] = [core.Record("held_back", reason)]
+    if flag:
+        actions.append(core.Flag(flag))
+    return core.Decision(state, tuple(actions))
 
 
 def _vanished(svc: Services, changed: frozenset[str] | None, sent_now: set[int],

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from automation.app.ports import Store
 from automation.core.compose import reply_subject
+from automation.core.mailsafe import message_id as valid_id
 from automation.core.models import MessageRow
 
 #: Enough ancestry for any client to thread; keeps the header short in long exchanges.
@@ -46,7 +47,8 @@ def reply_context(store: Store, contact_id: int, fallback_subject: str = "") -> 
     # matching subject: answer the subject of the message answered (the latest sent or
     # received one), not of our first draft — the contact may have changed it.
     subject = next((m.subject for m in reversed(messages) if m.subject), "")
-    ids = tuple(dict.fromkeys(m.message_id for m in messages if m.message_id))
+    # Only valid ids go into a header (a row stored before ids were validated may hold junk).
+    ids = tuple(dict.fromkeys(m.message_id for m in messages if valid_id(m.message_id)))
     thread_id = next((m.thread_id for m in reversed(messages) if m.thread_id), None)
     if thread_id is None:
         thread_id = store.get_contact(contact_id).thread_id

@@ -153,7 +153,7 @@ def test_gmail_and_calendar_from_outreach_to_thanks(story: GmailStory, fake: Fak
     (confirmation,) = fake.drafts()  # in the same Gmail thread, no invite attached
     message = fake.message(confirmation.message_id)
     assert message.thread_id == thread_id
-    assert str(message.header("Subject")).startswith("Re: Ten minutes")
+    assert str(message.header("Subject")).startswith("Re: A question about your path")
     assert message.email.get_content_type() == "text/plain"
     story.quiet(at(7, 16, 6))  # idempotent: nothing new, no second event or draft
     assert len(fake.events()) == 1 and len(fake.drafts()) == 1

@@ -30,18 +30,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser, HeaderParser
-from email.utils import getaddresses
+from email.parser import HeaderParser
 from typing import Any
 
 from automation.adapters.google.http import GoogleApi, GoogleApiError
 from automation.app.ports import DraftRef, MailItem, SyncResult, Watch
+from automation.core.mailsafe import header_addresses, header_text, message_ids, parse_message
 from automation.errors import AuthError, BackendError
 
 log = logging.getLogger(__name__)
 
 FULL_SYNC_DAYS = 30
 FULL_SYNC_CAP = 200  # messages per label (Sent, Inbox) in a fallback sync
+#: Larger messages are read headers-only, as on the local backend.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_NEW_PER_SYNC = 300  # more waits for the next tick: a tick stays short after a long pause
 _SKIP_LABELS = frozenset({"DRAFT", "SPAM", "TRASH"})
 
@@ -88,10 +90,6 @@ def headers_message(headers: list[dict[str, str]]) -> EmailMessage:
     return HeaderParser(policy=policy.default).parsestr("\n".join(lines) + "\n\n")  # type: ignore[return-value]
 
 
-def _msgids(value: object) -> set[str]:
-    return {part for part in str(value or "").split() if part.startswith("<")}
-
-
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
 _BOUNCE_SUBJECT = re.compile(r"(?i)undeliver|delivery status notification|delivery fail|"
                              r"mail delivery|returned mail|failure notice")
@@ -99,20 +97,22 @@ _BOUNCE_SUBJECT = re.compile(r"(?i)undeliver|delivery status notification|delive
 
 def looks_like_bounce(message: EmailMessage) -> bool:
     """A delivery report, judged by headers alone: it names the failed address only inside."""
-    senders = [addr.lower() for _, addr in getaddresses([str(message.get("From", ""))])]
+    # Raw, bounded header reads: the structured parse costs seconds on a hostile From.
+    senders = header_addresses(message, "From")
     return (message.get_content_type() == "multipart/report"
-            or message.get("X-Failed-Recipients") is not None
+            or bool(header_text(message, "X-Failed-Recipients"))
             or any(s.partition("@")[0] in _BOUNCE_SENDERS for s in senders)
-            or bool(_BOUNCE_SUBJECT.search(str(message.get("Subject", "")))))
+            or bool(_BOUNCE_SUBJECT.search(header_text(message, "Subject"))))
 
 
 def wants_body(message: EmailMessage, watch: Watch) -> bool:
     """Is this a message the service tracks: from a watched address, a reply to one of ours,
     or a bounce (which may come in a thread of its own, from a stranger)?"""
-    senders = {addr.lower() for _, addr in getaddresses([str(message.get("From", ""))])}
+    senders = set(header_addresses(message, "From"))
     if senders & {a.lower() for a in watch.addresses}:
         return True
-    refs = _msgids(message.get("In-Reply-To")) | _msgids(message.get("References"))
+    refs = (set(message_ids(header_text(message, "In-Reply-To")))
+            | set(message_ids(header_text(message, "References"))))
     return bool(refs & set(watch.message_ids)) or looks_like_bounce(message)
 
 
@@ -385,10 +385,22 @@ class GmailMailbox:
                  for i in full], "messages.get")
             problems += self._problems(failures)
             for gid, answer in answers.items():
-                data = base64.urlsafe_b64decode(answer["raw"] + "=" * (-len(answer["raw"]) % 4))
-                message = BytesParser(policy=policy.default).parsebytes(data)
-                items[gid] = self._item(by_id[gid], answer, message, has_body=True)  # type: ignore[arg-type]
+                items[gid] = self._parsed(by_id[gid], answer, problems)
         return [items[r.id] for r in refs if r.id in items], problems
+
+    @classmethod
+    def _parsed(cls, ref: _Ref, answer: dict[str, Any], problems: list[str]) -> MailItem:
+        """A ``format=raw`` answer as an item; a message that cannot be parsed whole (too
+        big, too deep, broken) is kept headers-only with a problem, never fails the sync."""
+        raw = str(answer.get("raw", ""))
+        try:
+            data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        except ValueError:
+            data = b""
+        parsed = parse_message(data, max_bytes=MAX_BODY_BYTES)
+        if parsed.problem:
+            problems.append(f"Gmail message {ref.id}: {parsed.problem}")
+        return cls._item(ref, answer, parsed.message, has_body=parsed.has_body)
 
     @staticmethod
     def _problems(failures: dict[str, BackendError]) -> list[str]:
