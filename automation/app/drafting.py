@@ -21,6 +21,7 @@ from typing import Any
 
 from automation.app.ports import DraftRef
 from automation.app.services import Services
+from automation.core.compose import fingerprint
 from automation.core.models import Intent, Slot, Status
 from automation.errors import BackendError
 
@@ -64,7 +65,8 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
         "in_reply_to": str(msg["In-Reply-To"]) if msg["In-Reply-To"] else None,
         "new_status": str(request.new_status) if request.new_status else None,
         "cause": request.cause,
-        "detail": request.detail or {},
+        # Recorded so that a later pass can tell whether the user has edited the draft.
+        "detail": {**(request.detail or {}), "fingerprint": fingerprint(msg)},
     }
     with store.transaction():
         intent = store.begin_intent(key, "draft", request.contact_id, payload, now)

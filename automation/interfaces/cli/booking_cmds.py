@@ -12,7 +12,7 @@ from automation.app.services import Services
 from automation.core.compose import slot_label
 from automation.core.models import Contact, Interview, Slot
 from automation.errors import UserError
-from automation.interfaces.cli.root import AppContext, cli, out
+from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
 _AT_HELP = ("Book this start time instead, \"YYYY-MM-DD HH:MM\" in --tz (default: your "
             "[me] timezone).")
@@ -96,11 +96,16 @@ def book(app: AppContext, email: str, option: int | None, at: str | None,
     when = _when(svc, option, at, zone)
     with svc.locks.tick():  # a booking never interleaves with a tick's own
         before = _interview(svc, contact)
+        unsent = booking.unsent_offers(svc, contact.id or 0)
         interview = booking.book(svc, contact, option=option, at=when)
     if before == interview:
         _report(svc, contact, interview, "Already booked (nothing changed):")
         return
     _report(svc, contact, interview, "Booked")
+    for row in unsent:
+        err_console.print(f"warning: your {row.kind.replace('_', '-')} to {contact.email} was "
+                          "never sent; it is withdrawn from Drafts (send the confirmation "
+                          "instead, it says when you'll talk)", markup=False)
 
 
 @cli.command()
