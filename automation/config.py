@@ -99,6 +99,21 @@ class DaemonConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """``[web]``: where ``automation web`` listens and where its password hash lives.
+
+    Any host but 127.0.0.1, ::1 or localhost needs a password (``automation web
+    --set-password``); ``secure_cookie`` marks the session cookie Secure, for a server reached
+    through a TLS reverse proxy.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    password_file: Path = Path("web-password")
+    secure_cookie: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     me: Me
@@ -112,6 +127,7 @@ class Config:
     interview: InterviewConfig
     daemon: DaemonConfig
     warnings: tuple[str, ...] = field(default=())
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def database(self) -> Path:
@@ -213,7 +229,7 @@ class _Reader:
 
 KNOWN_SECTIONS = (
     "me", "backend", "local", "google", "availability", "cadence", "templates", "interview",
-    "daemon", "prep",
+    "daemon", "prep", "web",
 )
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -341,6 +357,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         digest_draft=r.get("daemon", "digest_draft", bool, False),
     )
     templates_dir = r.path("templates", "dir", "templates")
+    web = _parse_web(r)
     r.warn_unknown()
     if r.problems:
         raise ConfigError(r.problems, str(path))
@@ -348,5 +365,16 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         path=path, me=me, backend=backend, local=local, google=google,
         availability=availability, busy_ics=busy_ics, cadence=cadence,
         templates_dir=templates_dir, interview=interview, daemon=daemon,
-        warnings=tuple(r.warnings),
+        warnings=tuple(r.warnings), web=web,
+    )
+
+
+def _parse_web(r: _Reader) -> WebConfig:
+    return WebConfig(
+        host=r.get("web", "host", str, WebConfig.host,
+                   lambda v: None if v.strip() else "must not be empty (e.g. \"127.0.0.1\")"),
+        port=r.get("web", "port", int, WebConfig.port,
+                   lambda v: None if 0 < v < 65536 else "must be a port number, 1-65535"),
+        password_file=r.path("web", "password_file", "web-password"),
+        secure_cookie=r.get("web", "secure_cookie", bool, False),
     )

@@ -32,6 +32,7 @@ from automation.app.outreach import template_variables
 from automation.app.ports import DraftRef, EventSpec
 from automation.app.services import Services
 from automation.app.threads import reply_context
+from automation.config import Config, InterviewConfig, Me
 from automation.core.compose import build_message, new_message_id, render, slot_label
 from automation.core.invites import attach_invite, invite_ics
 from automation.core.models import (
@@ -67,46 +68,46 @@ def interview_uid(contact: Contact) -> str:
 
 # -- composing --------------------------------------------------------------------------------
 
-def interview_location(svc: Services, contact: Contact) -> str:
+def interview_location(interview: InterviewConfig, contact: Contact) -> str:
     """The contact's preferred way to meet, else ``[interview] location`` (+ their phone)."""
-    location = contact.location or svc.config.interview.location
+    location = contact.location or interview.location
     if contact.phone and "phone" in location.lower() and contact.phone not in location:
         location = f"{location}: {contact.phone}"
     return location
 
 
-def event_title(svc: Services, contact: Contact, minutes: int) -> str:
+def event_title(me: Me, contact: Contact, minutes: int) -> str:
     """The event's title, neutral so it reads right on both calendars."""
-    return f"{minutes}-minute call: {svc.config.me.name} & {contact.display_name}"
+    return f"{minutes}-minute call: {me.name} & {contact.display_name}"
 
 
-def describe(svc: Services, contact: Contact) -> str:
+def describe(me: Me, interview: InterviewConfig, contact: Contact) -> str:
     """The event DESCRIPTION, which the contact sees: the purpose, how you'll talk, who you are.
 
     Nothing private: notes, tags and the questions to ask live in the prep sheet
     (``app.prep``), never here.
     """
-    me = svc.config.me
     at = f" at {contact.company}" if contact.company else ""
     return "\n".join([
         f"A short informational conversation: I'd love to hear about your work{at}.",
-        f"How we'll talk: {interview_location(svc, contact)}",
+        f"How we'll talk: {interview_location(interview, contact)}",
         f"{me.name} <{me.email}>",
     ])
 
 
-def event_spec(svc: Services, contact: Contact, slot: Slot, sequence: int) -> EventSpec:
+def event_spec(config: Config, contact: Contact, slot: Slot, sequence: int) -> EventSpec:
     """The interview event for ``slot`` (the organizer's zone, confirmed)."""
-    me = svc.config.me
+    me, interview = config.me, config.interview
     minutes = int((slot.end - slot.start).total_seconds() // 60)
     return EventSpec(
         uid=interview_uid(contact), start=slot.start.astimezone(me.timezone),
-        end=slot.end.astimezone(me.timezone), summary=event_title(svc, contact, minutes),
-        description=describe(svc, contact), location=interview_location(svc, contact),
+        end=slot.end.astimezone(me.timezone), summary=event_title(me, contact, minutes),
+        description=describe(me, interview, contact),
+        location=interview_location(interview, contact),
         organizer_name=me.name, organizer_email=me.email, attendee_name=contact.display_name,
         attendee_email=contact.email, sequence=sequence, status="CONFIRMED",
-        reminder_minutes=svc.config.interview.reminder_minutes,
-        meet=svc.config.backend == "google" and svc.config.google.meet, timezone=me.zone_name)
+        reminder_minutes=interview.reminder_minutes,
+        meet=config.backend == "google" and config.google.meet, timezone=me.zone_name)
 
 
 def interview_view(slot: Slot, zone: ZoneInfo, location: str, **extra: Any) -> dict[str, Any]:
@@ -184,11 +185,11 @@ def _check_free(svc: Services, contact: Contact, slot: Slot, now: datetime, *,
         reason = ("is taken (busy in your calendar, booked, held for another contact, or "
                   "max_per_day reached)")
     free = find_slots(avail, now, busy, held, booked, count=ALTERNATIVES, exclude_holder=cid)
-    raise SlotTakenError(_taken_message(svc, slot, reason, free), alternatives=free)
+    raise SlotTakenError(_taken_message(svc.config.me.timezone, slot, reason, free),
+                         alternatives=free)
 
 
-def _taken_message(svc: Services, slot: Slot, reason: str, free: list[Slot]) -> str:
-    zone = svc.config.me.timezone
+def _taken_message(zone: ZoneInfo, slot: Slot, reason: str, free: list[Slot]) -> str:
     text = f"{slot_label(slot, zone)} {reason}; nothing was booked."
     if not free:
         return text + " No free slot in the next days: widen [availability] or free some time."
@@ -339,9 +340,9 @@ def _fresh(svc: Services, contact: Contact) -> Contact:
     return contact
 
 
-def _view_for(svc: Services, contact: Contact, slot: Slot, spec: EventSpec,
+def _view_for(me: Me, contact: Contact, slot: Slot, spec: EventSpec,
               **extra: Any) -> dict[str, Any]:
-    return interview_view(slot, contact.zone or svc.config.me.timezone, spec.location, **extra)
+    return interview_view(slot, contact.zone or me.timezone, spec.location, **extra)
 
 
 def book(svc: Services, contact: Contact, *, option: int | None = None,
@@ -367,15 +368,16 @@ def book(svc: Services, contact: Contact, *, option: int | None = None,
     now = svc.clock()
     _check_free(svc, contact, slot, now, offered=option is not None)
     sequence = current.sequence + 1 if current is not None else 0
-    spec = event_spec(svc, contact, slot, sequence)
+    spec = event_spec(svc.config, contact, slot, sequence)
     return _commit(svc, contact, spec, action="book", method="REQUEST", kind="confirmation",
-                   view=_view_for(svc, contact, slot, spec), new_status=Status.SCHEDULED,
+                   view=_view_for(svc.config.me, contact, slot, spec), new_status=Status.SCHEDULED,
                    cause=cause, interview_status="confirmed")
 
 
 def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
-               at: datetime | None = None) -> Interview:
+               at: datetime | None = None, via: str = "") -> Interview:
     """Move the contact's interview: same UID, SEQUENCE+1, new times, a new REQUEST draft.
+    ``via`` (e.g. "via web") is added to the cause in the timeline.
 
     Without ``option``/``at``, or when the offered slot picked is no longer free and the
     contact holds no live offer, fresh slots are offered (held for ``hold_days``) and a
@@ -405,12 +407,13 @@ def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
                              f"{contact.email}: {_numbered(offers, zone)}; move the interview "
                              f"with `automation reschedule {contact.email} --option N`",
                              alternatives=offers) from None
-    spec = event_spec(svc, contact, slot, current.sequence + 1)
+    spec = event_spec(svc.config, contact, slot, current.sequence + 1)
     previous = slot_label(Slot(current.start, current.end), contact.zone or zone)
-    view = _view_for(svc, contact, slot, spec, rescheduled=True, previous_label=previous)
+    view = _view_for(svc.config.me, contact, slot, spec, rescheduled=True, previous_label=previous)
     return _commit(svc, contact, spec, action="reschedule", method="REQUEST",
                    kind="confirmation", view=view, new_status=Status.SCHEDULED,
-                   cause=f"rescheduled from {previous}", interview_status="confirmed")
+                   cause=f"rescheduled from {previous}" + (f" {via}" if via else ""),
+                   interview_status="confirmed")
 
 
 def _numbered(slots: list[Slot], zone: ZoneInfo) -> str:
@@ -430,10 +433,11 @@ def _make_offers(svc: Services, contact: Contact, now: datetime) -> list[Slot]:
 
 
 def cancel(svc: Services, contact: Contact, *, reason: str = "",
-           declined: bool = False) -> Interview:
+           declined: bool = False, via: str = "") -> Interview:
     """Cancel the interview: STATUS:CANCELLED, SEQUENCE+1, a METHOD:CANCEL notice drafted in
     the thread; status → ``replied`` (``declined`` with ``declined=True``). Cancelling an
-    interview already cancelled changes nothing."""
+    interview already cancelled changes nothing. ``via`` is added to the timeline's cause
+    (never to the notice)."""
     contact = _fresh(svc, contact)
     current = svc.store.interview_for(contact.id or 0)
     if current is not None and current.status == "cancelled":
@@ -442,14 +446,15 @@ def cancel(svc: Services, contact: Contact, *, reason: str = "",
         raise UserError(f"{contact.email} has no scheduled interview to cancel")
     slot = Slot(current.start, current.end)
     stored = svc.calendar.get_event(current.uid)
-    fresh = event_spec(svc, contact, slot, current.sequence)
+    fresh = event_spec(svc.config, contact, slot, current.sequence)
     # An event booked before the invitation was made private may still carry notes and
     # questions: the cancellation shows only what the contact may read.
     base = replace(stored, summary=fresh.summary, description=fresh.description) \
         if stored is not None else fresh
     spec = replace(base, status="CANCELLED", sequence=current.sequence + 1)
-    view = _view_for(svc, contact, slot, spec, declined=declined, reason=reason)
-    cause = ("declined" if declined else "cancelled") + (f": {reason}" if reason else "")
+    view = _view_for(svc.config.me, contact, slot, spec, declined=declined, reason=reason)
+    cause = (("declined" if declined else "cancelled") + (f": {reason}" if reason else "")
+             + (f" ({via})" if via else ""))
     return _commit(svc, contact, spec, action="cancel", method="CANCEL", kind="cancellation",
                    view=view, new_status=Status.DECLINED if declined else Status.REPLIED,
                    cause=cause, interview_status="cancelled")

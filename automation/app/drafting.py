@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
-from automation.app.ports import DraftRef
+from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
 from automation.core.compose import fingerprint
 from automation.core.models import Intent, Slot, Status
@@ -42,9 +42,9 @@ class DraftRequest:
     detail: dict[str, Any] | None = None
 
 
-def intent_key(svc: Services, contact_id: int, kind: str, discriminator: str = "") -> str:
+def intent_key(store: Store, contact_id: int, kind: str, discriminator: str = "") -> str:
     """A key naming one logical draft: the n-th draft of ``kind`` for this contact."""
-    n = 1 + sum(1 for m in svc.store.messages_for(contact_id)
+    n = 1 + sum(1 for m in store.messages_for(contact_id)
                 if m.kind == kind and m.direction == "draft")
     return f"draft:{kind}:{contact_id}:{n}{':' + discriminator if discriminator else ''}"
 
@@ -105,12 +105,12 @@ def _perform(svc: Services, intent: Intent, *, recovering: bool) -> DraftRef:
         message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
         ref = svc.mailbox.create_draft(message, thread_id=p["thread_id"])  # type: ignore[arg-type]
         log.info("drafted %s for contact %s (%s)", p["kind"], intent.contact_id, p["message_id"])
-    _complete(svc, intent, ref, svc.clock())
+    _complete(svc.store, intent, ref, svc.clock())
     return ref
 
 
-def _complete(svc: Services, intent: Intent, ref: DraftRef, now: datetime) -> None:
-    store, p = svc.store, intent.payload
+def _complete(store: Store, intent: Intent, ref: DraftRef, now: datetime) -> None:
+    p = intent.payload
     contact_id = intent.contact_id
     with store.transaction():
         if store.get_intent(intent.key).state == "done":  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -40,6 +41,11 @@ class Changes:
     def add(self, what: str, line: str) -> None:
         self.counts[what] += 1
         self.lines.append(("Would: " if self.dry_run else "") + line)
+
+    def preview(self, contact: Contact, actions: Iterable[core.Action]) -> None:
+        """One line per action, for a dry run: what it would do (nothing is written)."""
+        for action in actions:
+            self.add(*describe(contact, action))
 
 
 def contact_state(store: Store, contact: Contact, default_zone: ZoneInfo) -> core.ContactState:
@@ -122,11 +128,11 @@ def withdraw_drafts(svc: Services, actions: tuple[core.Action, ...]) -> None:
             delete_draft(svc.store, svc.mailbox, action.message_id)
 
 
-def record_actions(svc: Services, contact: Contact, decision: core.Decision, now: datetime,
+def record_actions(store: Store, contact: Contact, decision: core.Decision, now: datetime,
                    changes: Changes, *, item_key: str = "") -> list[str]:
     """Write a decision's effects to the store (call inside a transaction); Draft actions are
     the caller's. Returns the keys of the ``book`` intents journaled."""
-    store, cid = svc.store, contact.id or 0
+    cid = contact.id or 0
     books: list[str] = []
     for action in decision.actions:
         if isinstance(action, core.SetStatus):

@@ -49,7 +49,7 @@ def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> 
                 changes.add(what, line)
             continue
         with store.transaction():
-            record_actions(svc, contact, decision, now, changes)
+            record_actions(svc.store, contact, decision, now, changes)
         for action in decision.actions:
             if isinstance(action, core.Draft):
                 _draft(svc, store.get_contact(contact.id or 0), action, now, avail, changes)
@@ -80,7 +80,7 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
         if any(s.start < earliest for s in slots):
             slots = []
         if not slots:
-            slots = holds = offer(svc, avail, cid, now)
+            slots = holds = offer(svc.config.availability, avail, cid, now)
             avail.held.extend((cid, s.interval) for s in holds)
     try:
         message, thread_id = compose(svc, contact, action.kind, slots, now)
@@ -95,7 +95,7 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
                            detail={"slots": [s.start.isoformat() for s in slots],
                                    "number": action.number})
     try:
-        ref = draft_once(svc, request, intent_key(svc, cid, action.kind))
+        ref = draft_once(svc, request, intent_key(svc.store, cid, action.kind))
     except BackendError as exc:
         changes.problems.append(f"could not draft the {action.kind} to {contact.email}: {exc}")
         return
@@ -116,7 +116,7 @@ def compose(svc: Services, contact: Contact, kind: str, slots: list[Slot],
     if interview is not None:
         extra["interview"] = interview_view(Slot(interview.start, interview.end),
                                             contact.zone or me.timezone,
-                                            interview_location(svc, contact))
+                                            interview_location(svc.config.interview, contact))
     rendered = render(svc.templates, TEMPLATES[kind],
                       template_variables(me, contact, slots=slots, referrer=referrer, **extra))
     ctx = reply_context(store, contact.id or 0, fallback_subject=rendered.subject)

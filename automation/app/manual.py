@@ -44,10 +44,10 @@ def mark(svc: Services, email: str, new: Status, reason: str = "") -> list[str]:
     return [m.message_id or "" for m in pending]
 
 
-def note(svc: Services, email: str, text: str) -> tuple[Contact, str]:
+def note(svc: Services, email: str, text: str, *, via: str = "") -> tuple[Contact, str]:
     """Keep ``text`` (whitespace collapsed) as the user's note on the contact ``email`` (the
-    thank-you thanks them for it); returns ``(contact, note)``. Raises UserError for an unknown
-    address or an empty note."""
+    thank-you thanks them for it); returns ``(contact, note)``. ``via`` (e.g. "via web") is
+    added to the timeline's cause. Raises UserError for an unknown address or an empty note."""
     store, now = svc.store, svc.clock()
     contact = store.require_contact(email)
     text = " ".join(text.split())
@@ -56,16 +56,17 @@ def note(svc: Services, email: str, text: str) -> tuple[Contact, str]:
                         "\"the advice on portfolios\"")
     with store.transaction():
         store.update_contact(contact.id or 0, now, user_note=text)
-        store.add_event(contact.id or 0, now, "note", cause=text)
+        store.add_event(contact.id or 0, now, "note", cause=f"{text} ({via})" if via else text)
     return contact, text
 
 
 def refer(svc: Services, referrer_email: str, *, name: str, email: str, company: str = "",
-          role: str = "", notes: str = "") -> tuple[Contact, bool]:
+          role: str = "", notes: str = "", via: str = "") -> tuple[Contact, bool]:
     """Record that the contact ``referrer_email`` introduced ``email``: the new person is
     created (or an existing contact linked) with the referrer, and the outreach to them names
-    the referrer. Returns ``(contact, created)``. Raises UserError for an unknown referrer, an
-    address that is not one, or the referrer's own address."""
+    the referrer. Returns ``(contact, created)``; ``via`` is added to the timeline's causes.
+    Raises UserError for an unknown referrer, an address that is not one, or the referrer's
+    own address."""
     store, now = svc.store, svc.clock()
     referrer = store.require_contact(referrer_email)
     address = normalise_email(email)
@@ -77,11 +78,13 @@ def refer(svc: Services, referrer_email: str, *, name: str, email: str, company:
     first, _, last = " ".join(name.split()).partition(" ")
     record = ContactRecord(email=address, line=0, name=" ".join(name.split()), first_name=first,
                            last_name=last, company=company, role=role, notes=notes)
+    suffix = f" ({via})" if via else ""
     with store.transaction():
         contact, created = store.upsert_contact(record, now, referred_by=referrer.id)
         store.add_referral(referrer.id or 0, contact.id or 0, now)
-        store.add_event(contact.id or 0, now, "referred", cause=f"introduced by {referrer.email}")
-        store.add_event(referrer.id or 0, now, "referral", cause=f"introduced {address}",
+        store.add_event(contact.id or 0, now, "referred",
+                        cause=f"introduced by {referrer.email}{suffix}")
+        store.add_event(referrer.id or 0, now, "referral", cause=f"introduced {address}{suffix}",
                         detail={"referred": address})
         if referrer.needs_attention and address in referrer.needs_attention:
             store.flag(referrer.id or 0, None, now)  # the suggested person is now recorded

@@ -21,7 +21,6 @@ from typing import Any
 from automation.app.effects import (
     Changes,
     contact_state,
-    describe,
     record_actions,
     run_bookings,
     withdraw_drafts,
@@ -205,8 +204,7 @@ def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
     decision = core.on_sent(state, core.DraftSent(kind, draft.message_id or "" if draft
                                                   else mid or "", at), now)
     if changes.dry_run:
-        for action in decision.actions:
-            changes.add(*describe(contact, action))
+        changes.preview(contact, decision.actions)
         return draft.id if draft else None
     with store.transaction():
         store.add_message(contact_id=contact.id, kind=kind, direction="sent", state="sent",
@@ -216,7 +214,7 @@ def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
                           detail={"key": item.key, "draft": draft.message_id if draft else None})
         if draft is not None:
             store.update_message(draft.id, state="sent", sent_at=at)
-        record_actions(svc, contact, decision, now, changes, item_key=item.key)
+        record_actions(svc.store, contact, decision, now, changes, item_key=item.key)
         store.mark_seen(item.key, now)
     return draft.id if draft else None
 
@@ -250,8 +248,7 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
     state = contact_state(store, contact, svc.config.me.timezone)
     decision = core.on_reply(state, reply, now)
     if changes.dry_run:
-        for action in decision.actions:
-            changes.add(*describe(contact, action))
+        changes.preview(contact, decision.actions)
         return []
     withdraw_drafts(svc, decision.actions)
     detail: dict[str, Any] = {"key": item.key, "from": _header(msg, "From"), "matched_by": how,
@@ -271,7 +268,7 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
                           classification=str(verdict.kind), detail=detail)
         store.add_event(contact.id or 0, now, "inbound", cause=f"{verdict.kind}: "
                         f"{core.summary(verdict.text) or verdict.reason}", detail=detail)
-        books = record_actions(svc, contact, decision, now, changes, item_key=item.key)
+        books = record_actions(svc.store, contact, decision, now, changes, item_key=item.key)
         store.mark_seen(item.key, now)
     return books
 
@@ -292,12 +289,11 @@ def _vanished(svc: Services, present: set[str], known: set[int], changes: Change
         decision = core.on_draft_gone(state, core.DraftGone(row.kind, row.message_id or "", now),
                                       now)
         if changes.dry_run:
-            for action in decision.actions:
-                changes.add(*describe(contact, action))
+            changes.preview(contact, decision.actions)
             continue
         with store.transaction():
             store.update_message(row.id, state="discarded",
                                  detail={**row.detail, "discarded_at": now.isoformat()})
             if row.kind != "outreach":  # the only offer: kept for the user to sort out
                 store.drop_holds(row.message_id or "")
-            record_actions(svc, contact, decision, now, changes)
+            record_actions(svc.store, contact, decision, now, changes)

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from automation.app.drafting import DraftRequest, draft_once, intent_key
+from automation.app.ports import Store
 from automation.app.services import Services
 from automation.config import Me
 from automation.core.compose import build_message, new_message_id, render, slot_views
-from automation.core.models import Contact, Interval, Slot, Status
+from automation.core.models import Availability, Contact, Interval, Slot, Status
 from automation.core.slots import find_slots
 from automation.errors import TemplateError
 
@@ -41,9 +43,10 @@ def read_availability(svc: Services, now: datetime) -> FreeBusy:
                         problems=list(problems))
 
 
-def offer(svc: Services, avail: FreeBusy, contact_id: int, now: datetime) -> list[Slot]:
+def offer(availability: Availability, avail: FreeBusy, contact_id: int,
+          now: datetime) -> list[Slot]:
     """Up to ``offer_count`` slots for this contact, never overlapping another's holds."""
-    return find_slots(svc.config.availability, now, avail.busy, held=avail.held,
+    return find_slots(availability, now, avail.busy, held=avail.held,
                       booked=avail.booked, exclude_holder=contact_id)
 
 
@@ -84,8 +87,8 @@ def compose_outreach(svc: Services, contact: Contact, slots: list[Slot],
                          now=now, message_id=new_message_id(me.email))
 
 
-def local_day_start(now: datetime, svc: Services) -> datetime:
-    zone = svc.config.me.timezone
+def local_day_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """Midnight of ``now``'s day in ``zone`` (the daily cap counts local days)."""
     return datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
 
 
@@ -106,7 +109,7 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
     result = OutreachResult()
     store = svc.store
     cap = svc.config.cadence.daily_outreach_cap
-    remaining = cap - store.count_drafts_since("outreach", local_day_start(now, svc))
+    remaining = cap - store.count_drafts_since("outreach", local_day_start(now, svc.config.me.timezone))
     for contact in store.list_contacts(Status.NEW):
         if contact.needs_attention and not contact.needs_attention.startswith(("template",
                                                                                "no free")):
@@ -114,16 +117,16 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
         if remaining <= 0:
             result.capped += 1
             continue
-        slots = offer(svc, avail, contact.id or 0, now)
+        slots = offer(svc.config.availability, avail, contact.id or 0, now)
         if not slots:
             reason = (f"no free slots in the next {svc.config.availability.horizon_days} days;"
                       " widen [availability] or free some calendar time")
-            _flag(svc, contact, reason, now, result, dry_run)
+            _flag(store, contact, reason, now, result, dry_run)
             continue
         try:
             message = compose_outreach(svc, contact, slots, now)
         except TemplateError as exc:
-            _flag(svc, contact, f"template error: {exc}", now, result, dry_run)
+            _flag(store, contact, f"template error: {exc}", now, result, dry_run)
             continue
         avail.held.extend((contact.id or 0, s.interval) for s in slots)
         result.drafted.append((contact.email, str(message["Subject"]), slots))
@@ -135,15 +138,15 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
         request = DraftRequest(contact_id=contact.id or 0, kind="outreach", message=message,
                                new_status=Status.DRAFTED, cause="outreach drafted",
                                holds=slots, detail={"slots": [s.start.isoformat() for s in slots]})
-        draft_once(svc, request, intent_key(svc, contact.id or 0, "outreach"))
+        draft_once(svc, request, intent_key(store, contact.id or 0, "outreach"))
     return result
 
 
-def _flag(svc: Services, contact: Contact, reason: str, now: datetime,
+def _flag(store: Store, contact: Contact, reason: str, now: datetime,
           result: OutreachResult, dry_run: bool) -> None:
     """Flag the contact; a flag it already carries is no change (the tick stays quiet)."""
     if contact.needs_attention == reason:
         return
     result.flagged.append((contact.email, reason))
     if not dry_run:
-        svc.store.flag(contact.id or 0, reason, now)
+        store.flag(contact.id or 0, reason, now)

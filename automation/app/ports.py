@@ -311,7 +311,41 @@ class JournalStore(Protocol):
         """The latest pass as a dict (started_at, ended_at, outcome, counts, error, pid)."""
 
 
-class Store(ContactStore, CalendarStore, MessageStore, JournalStore, Protocol):
+class ReportStore(Protocol):
+    """Aggregates for the dashboard, computed by the database (fast at 10,000 contacts)."""
+
+    def flagged_contacts(self) -> list[Contact]:
+        """Contacts with ``needs_attention`` set, in id order (without their aliases)."""
+
+    def contacts_in(self, statuses: list[str]) -> list[Contact]:
+        """Contacts in any of ``statuses``, in id order (without their aliases)."""
+
+    def board_counts(self, company: str = "", tag: str = "") -> dict[str, int]:
+        """Contacts per status name among those whose company contains ``company``
+        (case-insensitive; "" matches all) and who carry ``tag`` ("" matches all)."""
+
+    def latest_in_status(self, status: Status | str, limit: int, company: str = "",
+                         tag: str = "") -> list[Contact]:
+        """Up to ``limit`` contacts in ``status`` (filtered as ``board_counts``), the most
+        recently changed first (without their aliases)."""
+
+    def companies_and_tags(self) -> tuple[list[str], list[str]]:
+        """Every non-empty company and every tag in use, each sorted."""
+
+    def stage_counts(self) -> dict[str, int]:
+        """Per status name, how many contacts have ever entered it (from the timeline)."""
+
+    def status_delays(self, first: str, then: str) -> list[float]:
+        """Days from each contact's first entry into ``first`` to its first into ``then``."""
+
+    def status_changes_since(self, since: datetime) -> list[tuple[datetime, str]]:
+        """``(at, new_status)`` of every status change at or after ``since``."""
+
+    def referral_pairs(self) -> list[tuple[str, str, str, str]]:
+        """``(referrer email, referrer name, referred email, referred name)``, in order."""
+
+
+class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, Protocol):
     """The database a use case works with (``adapters/store`` is the SQLite one)."""
 
     def transaction(self) -> AbstractContextManager[Any]:

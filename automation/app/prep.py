@@ -70,7 +70,7 @@ def prep_sheet(svc: Services, email: str) -> PrepSheet:
         notes=contact.notes, note=contact.user_note, tags=contact.tags,
         interview=Slot(interview.start, interview.end) if interview else None,
         interview_status=interview.status if interview else None,
-        location=interview_location(svc, contact), questions=svc.config.interview.questions)
+        location=interview_location(svc.config.interview, contact), questions=svc.config.interview.questions)
 
 
 def interview_label(sheet: PrepSheet, now: datetime) -> str:

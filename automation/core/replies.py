@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from flufl.bounce import all_failures
 from mailparser_reply import EmailMessage as QuotedBody
 
-from automation.core import autoreply, bounces
+from automation.core import autoreply, bounces, phrases
 from automation.core.models import require_aware
 from automation.core.picks import LANGUAGES, names_a_time
 
@@ -408,7 +408,7 @@ def _redirect(text: str, exclude: set[str]) -> tuple[str, str] | None:
         if addr in exclude:
             continue
         window = text[max(0, found.start() - 200) : found.end() + 100]
-        if not _REDIRECT.search(window):
+        if not (_REDIRECT.search(window) or phrases.REDIRECT.search(window)):
             continue
         before = text[max(0, found.start() - 80) : found.start()]
         before = re.sub(
@@ -459,8 +459,8 @@ def classify(msg: EmailMessage, *, now: datetime, tz: ZoneInfo) -> Classificatio
         return _auto_reply(text, subject, now, tz, why)
     flat = re.sub(r"\s+", " ", text.replace("’", "'"))
     exclude = {a for _, a in _addresses(msg, "From", "To", "Reply-To", "Sender")}
-    redirect = _redirect(text, exclude)
-    if m := _OPT_OUT.search(flat):
+    redirect = _redirect(text, exclude) or _cc_redirect(msg, flat, exclude)
+    if m := _OPT_OUT.search(flat) or phrases.OPT_OUT.search(flat):
         return Classification(Kind.OPT_OUT, text, reason=f"says {m.group()!r}")
     if words := autoreply.body_signal(text):  # a notice with no header that says so
         return _auto_reply(text, subject, now, tz, f"says {words!r}")
@@ -481,11 +481,19 @@ def _auto_reply(text: str, subject: str, now: datetime, tz: ZoneInfo, why: str) 
 
 def _declines(flat: str) -> str:
     """The decline phrase in ``flat``, unless its sentence is about a particular day or time."""
-    for m in _DECLINE.finditer(flat):
+    for m in (*_DECLINE.finditer(flat), *phrases.DECLINE.finditer(flat)):
         start = max(flat.rfind(c, 0, m.start()) for c in ".!?\n")
         end = min([i for i in (flat.find(c, m.end()) for c in ".!?\n") if i >= 0] or [len(flat)])
         sentence = flat[start + 1 : end].lower()
         # "Wednesday is not a good time, but Thursday works" is scheduling, not a refusal.
-        if not names_a_time(sentence):
+        if not names_a_time(sentence) and not phrases.TIMEISH.search(sentence):
             return m.group()
     return ""
+
+
+def _cc_redirect(msg: Message, flat: str, exclude: set[str]) -> tuple[str, str] | None:
+    """"My colleague Dana (cc'd) is the right person": the colleague is only in Cc."""
+    if not (_REDIRECT.search(flat) or phrases.REDIRECT.search(flat)):
+        return None
+    return next(((name, addr) for name, addr in _addresses(msg, "Cc") if addr not in exclude),
+                None)

@@ -30,8 +30,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from automation.core.models import Availability, Interval, Slot, require_aware
+from automation.errors import UserError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = _EPOCH.replace(tzinfo=None)
@@ -351,3 +353,22 @@ def _exists(wall: datetime, tz: tzinfo) -> bool:
     """Whether naive ``wall`` is shown by the clock in ``tz`` (it is not in a spring-forward gap)."""
     shown = wall.replace(tzinfo=tz, fold=0).astimezone(UTC).astimezone(tz)
     return shown.replace(tzinfo=None) == wall
+
+
+def parse_at(text: str, zone: ZoneInfo, what: str = "--at") -> datetime:
+    """``"YYYY-MM-DD HH:MM"`` as a wall time in ``zone`` (an explicit UTC offset wins).
+
+    A time the clock skips (spring forward) is refused; a repeated time (fall back) means its
+    first occurrence.
+    """
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise UserError(f"{what} {text!r} is not a time like \"2026-12-08 14:30\"") from exc
+    if parsed.tzinfo is not None:
+        return parsed
+    local = parsed.replace(tzinfo=zone, fold=0)
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
+        raise UserError(f"{text} does not exist in {zone.key} (the clocks jump forward then); "
+                        "pick another time")
+    return local

@@ -54,7 +54,7 @@ def test_crash_between_create_and_record_yields_exactly_one_draft(tmp_path: Path
                         message_id="<outreach-1-abc@example.org>")
     request = DraftRequest(contact_id=contact.id, kind="outreach", message=msg,
                            new_status=Status.DRAFTED, cause="outreach drafted")
-    key = intent_key(svc, contact.id, "outreach")
+    key = intent_key(svc.store, contact.id, "outreach")
     with pytest.raises(RuntimeError):
         draft_once(svc, request, key)
     assert len(mailbox.drafts) == 1
@@ -82,7 +82,7 @@ def test_crash_before_create_recreates_on_reconcile(tmp_path: Path) -> None:
     request = DraftRequest(contact_id=contact.id, kind="outreach", message=msg,
                            new_status=Status.DRAFTED, cause="outreach drafted")
     with pytest.raises(RuntimeError):
-        draft_once(svc, request, intent_key(svc, contact.id, "outreach"))
+        draft_once(svc, request, intent_key(svc.store, contact.id, "outreach"))
     healthy = MemoryMailbox()
     svc.mailbox = healthy
     reconcile(svc)

@@ -57,7 +57,7 @@ def decide(svc: Services, *actions: core.Action, item_key: str = "") -> tuple[Ch
     decision = core.Decision(contact_state(svc.store, ada, svc.config.me.timezone), actions)
     changes = Changes()
     with svc.store.transaction():
-        books = record_actions(svc, ada, decision, svc.clock(), changes, item_key=item_key)
+        books = record_actions(svc.store, ada, decision, svc.clock(), changes, item_key=item_key)
     return changes, books
 
 

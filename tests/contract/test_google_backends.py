@@ -187,7 +187,7 @@ def test_the_intent_journal_finishes_an_ambiguous_create(fake: FakeGoogle,
         contact, _ = svc.store.upsert_contact(ContactRecord(email=ADA, line=1, name="Ada"), NOW)
         request = DraftRequest(contact.id or 0, "outreach", message(), new_status=Status.DRAFTED,
                                cause="outreach drafted")
-        key = intent_key(svc, contact.id or 0, "outreach")
+        key = intent_key(svc.store, contact.id or 0, "outreach")
         fake.inject(503, method_contains="drafts.create", after_commit=True)
         fake.inject(503, times=4, method_contains="drafts.list")  # 1 call + 3 retries
         with pytest.raises(BackendError) as failed:

@@ -108,7 +108,7 @@ def run_case(svc: Services, clock: Clock, case: dict[str, Any]) -> int:
                             body="Hi Pat\n", now=clock(), message_id=outreach_id)
     draft_once(svc, DraftRequest(cid, "outreach", message, new_status=Status.DRAFTED,
                                  cause="outreach drafted", holds=OFFERED),
-               intent_key(svc, cid, "outreach"))
+               intent_key(svc.store, cid, "outreach"))
     # The only draft (its Message-ID header may be folded when it is long).
     (draft, _), = svc.mailbox.drafts.values()  # type: ignore[attr-defined]
     svc.mailbox.send(str(draft["Message-ID"]))  # type: ignore[attr-defined]

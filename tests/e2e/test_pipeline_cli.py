@@ -133,7 +133,7 @@ def outreach_sent(svc: Services, clock: Clock, email: str, *, follow_up: bool) -
     message["X-Automation-Kind"] = "outreach"  # as the old scheme wrote it
     draft_once(svc, DraftRequest(cid, "outreach", message, new_status=Status.DRAFTED,
                                  cause="outreach drafted", holds=OFFERED),
-               intent_key(svc, cid, "outreach"))
+               intent_key(svc.store, cid, "outreach"))
     svc.mailbox.send(ids["outreach"])  # type: ignore[attr-defined]
     if follow_up:
         clock.now += timedelta(hours=2)
@@ -143,7 +143,7 @@ def outreach_sent(svc: Services, clock: Clock, email: str, *, follow_up: bool) -
                                 body="Floating this up\n", now=clock(),
                                 message_id=ids["follow_up"], in_reply_to=ids["outreach"])
         draft_once(svc, DraftRequest(cid, "follow_up", message, cause="follow-up drafted"),
-                   intent_key(svc, cid, "follow_up"))
+                   intent_key(svc.store, cid, "follow_up"))
         svc.mailbox.send(ids["follow_up"])  # type: ignore[attr-defined]
     tick(svc)
     assert store.get_contact(cid).status == Status.SENT

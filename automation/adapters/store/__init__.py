@@ -12,9 +12,10 @@ from automation.adapters.store.db import Database, dt, ts
 from automation.adapters.store.journal import JournalTables
 from automation.adapters.store.messages import MessageTables
 from automation.adapters.store.migrations import MIGRATIONS
+from automation.adapters.store.reports import ReportTables
 
 __all__ = ["MIGRATIONS", "Database", "Store", "dt", "ts"]
 
 
-class Store(ContactTables, CalendarTables, MessageTables, JournalTables):
+class Store(ContactTables, CalendarTables, MessageTables, JournalTables, ReportTables):
     """The database: every table group over one connection."""

@@ -25,6 +25,7 @@ from automation.interfaces.cli import (  # noqa: F401
     prep_cmds,
     refresh_cmds,
     setup_cmds,
+    web_cmds,
 )
 from automation.interfaces.cli.root import AppContext, cli, configure_logging, err_console, out
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from automation.app import booking
 from automation.app.services import Services
+from automation.config import Config
 from automation.core.compose import slot_label
 from automation.core.models import Contact, Interview, Slot
+from automation.core.slots import parse_at
 from automation.errors import UserError
 from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
@@ -18,27 +21,9 @@ _AT_HELP = ("Book this start time instead, \"YYYY-MM-DD HH:MM\" in --tz (default
             "[me] timezone).")
 
 
-def parse_at(text: str, zone: ZoneInfo) -> datetime:
-    """``"YYYY-MM-DD HH:MM"`` as a wall time in ``zone`` (an explicit UTC offset wins).
-
-    A time the clock skips (spring forward) is refused; a repeated time (fall back) means its
-    first occurrence.
-    """
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise UserError(f"--at {text!r} is not a time like \"2026-12-08 14:30\"") from exc
-    if parsed.tzinfo is not None:
-        return parsed
-    local = parsed.replace(tzinfo=zone, fold=0)
-    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
-        raise UserError(f"{text} does not exist in {zone.key} (the clocks jump forward then); "
-                        "pick another time")
-    return local
-
-
-def _when(svc: Services, option: int | None, at: str | None, zone: str | None
+def _when(default_zone: ZoneInfo, option: int | None, at: str | None, zone: str | None
           ) -> datetime | None:
+    """The aware start ``--at`` names (None without it), after checking the options agree."""
     if option is not None and at is not None:
         raise click.UsageError("give either --option or --at, not both")
     if zone is not None and at is None:
@@ -46,32 +31,44 @@ def _when(svc: Services, option: int | None, at: str | None, zone: str | None
     if at is None:
         return None
     try:
-        tz = ZoneInfo(zone) if zone else svc.config.me.timezone
+        tz = ZoneInfo(zone) if zone else default_zone
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UserError(f"unknown time zone {zone!r}; use an IANA name such as "
                         "'America/New_York'") from exc
     return parse_at(at, tz)
 
 
-def _report(svc: Services, contact: Contact, interview: Interview, verb: str) -> None:
+def _report(config: Config, contact: Contact, interview: Interview, verb: str) -> None:
     slot = Slot(interview.start, interview.end)
-    mine = slot_label(slot, svc.config.me.timezone)
+    mine = slot_label(slot, config.me.timezone)
     theirs = slot_label(slot, contact.zone) if contact.zone else None
     line = f"{verb} {contact.display_name} <{contact.email}>: {mine}"
     if theirs and theirs != mine:
         line += f" (their time: {theirs})"
     out.print(line, markup=False)  # names and paths are the user's text, not markup
-    if svc.config.backend == "local":
-        out.print(f"  event:  {svc.config.local.calendar / (interview.event_ref or '')}",
+    if config.backend == "local":
+        out.print(f"  event:  {config.local.calendar / (interview.event_ref or '')}",
                   markup=False)
-        out.print(f"  draft:  in {svc.config.local.maildir / 'Drafts'}; review it and press Send",
+        out.print(f"  draft:  in {config.local.maildir / 'Drafts'}; review it and press Send",
                   markup=False)
     else:
         out.print("  draft:  in your Gmail Drafts; review it and press Send")
 
 
-def _interview(svc: Services, contact: Contact) -> Interview | None:
-    return svc.store.interview_for(contact.id or 0)
+def _apply(svc: Services, contact: Contact, change: Callable[[], Interview], verb: str,
+           unchanged: str, *, unchanged_is_verb: bool = True) -> None:
+    """Make ``change`` under the tick lock (a booking never interleaves with a tick's own) and
+    report it; when the interview is as it was (every change is idempotent), say
+    ``unchanged`` instead: as the verb of the report, or as a line of its own."""
+    with svc.locks.tick():
+        before = svc.store.interview_for(contact.id or 0)
+        interview = change()
+    if before != interview:
+        _report(svc.config, contact, interview, verb)
+    elif unchanged_is_verb:
+        _report(svc.config, contact, interview, unchanged)
+    else:
+        out.print(unchanged)
 
 
 @cli.command()
@@ -93,19 +90,15 @@ def book(app: AppContext, email: str, option: int | None, at: str | None,
     contact = svc.store.require_contact(email)
     if option is None and at is None:
         raise click.UsageError("say which slot: --option N or --at \"YYYY-MM-DD HH:MM\"")
-    when = _when(svc, option, at, zone)
-    with svc.locks.tick():  # a booking never interleaves with a tick's own
-        before = _interview(svc, contact)
-        unsent = booking.unsent_offers(svc, contact.id or 0)
-        interview = booking.book(svc, contact, option=option, at=when)
-    if before == interview:
-        _report(svc, contact, interview, "Already booked (nothing changed):")
-        return
-    _report(svc, contact, interview, "Booked")
+    when = _when(svc.config.me.timezone, option, at, zone)
+    unsent = booking.unsent_offers(svc, contact.id or 0)
+    _apply(svc, contact, lambda: booking.book(svc, contact, option=option, at=when),
+           "Booked", "Already booked (nothing changed):")
     for row in unsent:
-        err_console.print(f"warning: your {row.kind.replace('_', '-')} to {contact.email} was "
-                          "never sent; it is withdrawn from Drafts (send the confirmation "
-                          "instead, it says when you'll talk)", markup=False)
+        if svc.store.message_by_id(row.message_id or "").state == "withdrawn":  # type: ignore[union-attr]
+            err_console.print(f"warning: your {row.kind.replace('_', '-')} to {contact.email} "
+                              "was never sent; it is withdrawn from Drafts (send the "
+                              "confirmation instead: it says when you'll talk)", markup=False)
 
 
 @cli.command()
@@ -121,13 +114,9 @@ def cancel(app: AppContext, email: str, reason: str, declined: bool) -> None:
     """
     svc = app.services()
     contact = svc.store.require_contact(email)
-    with svc.locks.tick():  # a booking never interleaves with a tick's own
-        before = _interview(svc, contact)
-        interview = booking.cancel(svc, contact, reason=reason, declined=declined)
-    if before == interview:
-        out.print(f"The interview with {contact.email} was already cancelled; nothing changed.")
-        return
-    _report(svc, contact, interview, "Cancelled")
+    _apply(svc, contact, lambda: booking.cancel(svc, contact, reason=reason, declined=declined),
+           "Cancelled", f"The interview with {contact.email} was already cancelled; nothing "
+           "changed.", unchanged_is_verb=False)
 
 
 @cli.command()
@@ -146,11 +135,6 @@ def reschedule(app: AppContext, email: str, option: int | None, at: str | None,
     """
     svc = app.services()
     contact = svc.store.require_contact(email)
-    when = _when(svc, option, at, zone)
-    with svc.locks.tick():  # a booking never interleaves with a tick's own
-        before = _interview(svc, contact)
-        interview = booking.reschedule(svc, contact, option=option, at=when)
-    if before == interview:
-        _report(svc, contact, interview, "Already at that time (nothing changed):")
-        return
-    _report(svc, contact, interview, "Rescheduled")
+    when = _when(svc.config.me.timezone, option, at, zone)
+    _apply(svc, contact, lambda: booking.reschedule(svc, contact, option=option, at=when),
+           "Rescheduled", "Already at that time (nothing changed):")

@@ -10,9 +10,9 @@ import click
 from rich.markup import escape
 
 from automation.adapters.local.maildir import ensure_maildir
-from automation.app.services import Services
 from automation.app.templates import check_templates, sample_me
 from automation.app.tick import TickReport, tick_guarded
+from automation.config import Config
 from automation.core.compose import default_templates_dir, slot_label
 from automation.errors import UserError
 from automation.interfaces.cli.root import AppContext, cli, err_console, out
@@ -153,15 +153,15 @@ def run(app: AppContext, once: bool, dry_run: bool) -> None:
     if not once:
         raise click.UsageError("run needs --once; use `automation daemon` to keep running")
     svc = app.services()
-    print_report(tick_guarded(svc, dry_run=dry_run), svc)
+    print_report(tick_guarded(svc, dry_run=dry_run), svc.config)
 
 
-def print_report(report: TickReport, svc: Services) -> None:
+def print_report(report: TickReport, config: Config) -> None:
     verb = "Would draft" if report.dry_run else "Drafted"
     for email, subject, slots in report.outreach.drafted:
         offered = f"{len(slots)} slots offered"
         if report.dry_run:  # say which: the user checks the times before anything is held
-            zone = svc.config.me.timezone
+            zone = config.me.timezone
             offered += ": " + "; ".join(slot_label(s, zone) for s in slots)
         out.print(f"{verb} outreach to {email}: \"{subject}\" ({offered})", markup=False)
     for email, reason in report.outreach.flagged:
@@ -170,7 +170,7 @@ def print_report(report: TickReport, svc: Services) -> None:
         out.print(line, markup=False)  # lines quote replies: "[...]" is text, not markup
     if report.outreach.capped:
         out.print(f"{report.outreach.capped} new contact(s) wait for tomorrow "
-                  f"(daily_outreach_cap = {svc.config.cadence.daily_outreach_cap})")
+                  f"(daily_outreach_cap = {config.cadence.daily_outreach_cap})")
     for problem in report.problems:
         err_console.print(f"[yellow]warning:[/] {escape(problem)}")
     if not report.changed:
@@ -178,5 +178,5 @@ def print_report(report: TickReport, svc: Services) -> None:
     elif report.dry_run:
         out.print("Dry run: nothing was written.")
     elif (report.outreach.drafted or report.pipeline["drafted"] or report.pipeline["booked"]) \
-            and svc.config.backend == "local":
-        out.print(f"Drafts are in {svc.config.local.maildir / 'Drafts'}", markup=False)
+            and config.backend == "local":
+        out.print(f"Drafts are in {config.local.maildir / 'Drafts'}", markup=False)

@@ -1,0 +1,219 @@
+"""Read models of the dashboard's Today and Pipeline pages: what needs the user, and the board.
+
+Like ``queries``, these only read the store (no lock, no mailbox, no calendar, no writes) and
+return plain JSON-ready dicts; every time is an ISO string and every slot carries its label in
+the user's zone, so an interface formats nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from automation.app.effects import contact_state
+from automation.app.health import failing, template_failures
+from automation.app.ports import Store
+from automation.app.prep import prep_sheet
+from automation.app.services import Services
+from automation.config import Config
+from automation.core import pipeline as core
+from automation.core.compose import slot_label
+from automation.core.models import TERMINAL, Contact, Slot, Status
+
+#: The board's main columns, in pipeline order; the side exits are shown collapsed.
+MAIN_COLUMNS = (Status.NEW, Status.DRAFTED, Status.SENT, Status.REPLIED, Status.SCHEDULED,
+                Status.INTERVIEWED, Status.THANKED, Status.NURTURING)
+SIDE_EXITS = (Status.DECLINED, Status.NO_RESPONSE, Status.BOUNCED, Status.OPTED_OUT)
+_KEEP_IN_TOUCH = (Status.SCHEDULED, Status.INTERVIEWED, Status.THANKED, Status.NURTURING)
+#: Cards shown per column (the most recently changed first); the count is always complete.
+CARDS_PER_COLUMN = 40
+_NEXT = {
+    Status.NEW: "outreach is drafted on the next run",
+    Status.DRAFTED: "send the outreach draft",
+    Status.REPLIED: "book a time",
+    Status.THANKED: "check in",
+}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def slot_view(slot: Slot, zone: ZoneInfo, option: int | None = None) -> dict[str, Any]:
+    """``{"option", "start", "end", "label"}`` of one slot, labelled in ``zone``."""
+    return {"option": option, "start": slot.start.isoformat(), "end": slot.end.isoformat(),
+            "label": slot_label(slot, zone)}
+
+
+def _latest_reply(store: Store, contact: Contact) -> dict[str, Any] | None:
+    replies = [m for m in store.messages_for(contact.id or 0) if m.direction == "inbound"]
+    if not replies:
+        return None
+    last = replies[-1]
+    return {"at": _iso(last.sent_at or last.created_at), "subject": last.subject,
+            "from": last.detail.get("from", ""), "text": last.detail.get("summary", ""),
+            "classification": last.classification}
+
+
+def _suggested_referral(store: Store, contact: Contact) -> dict[str, str] | None:
+    for entry in reversed(store.timeline(contact.id or 0)):
+        if entry.event == "referral_offered" and "referral" in entry.detail:
+            ref = entry.detail["referral"]
+            if store.find_contact(ref.get("email", "")) is None:
+                return {"name": ref.get("name", ""), "email": ref.get("email", "")}
+            return None
+    return None
+
+
+def reason_head(reason: str) -> str:
+    """The part of a needs_attention reason before the quoted text ("reply needs you (names
+    options [2, 3])" of "reply needs you (names options [2, 3]): Hi! ...")."""
+    return reason.split(": ", 1)[0]
+
+
+def attention_item(store: Store, contact: Contact, zone: ZoneInfo) -> dict[str, Any]:
+    """One flagged contact on Today: who, why, the reply's first lines, the offered slots
+    (numbered as in the outreach) and the person they suggested, if any."""
+    reason = contact.needs_attention or ""
+    reply = _latest_reply(store, contact)
+    return {
+        "email": contact.email, "name": contact.display_name, "company": contact.company,
+        "status": str(contact.status), "reason": reason,
+        # The flag repeats the reply's first line after its colon; shown beside the reply,
+        # the part before it says why.
+        "why": reason_head(reason) if reply else reason,
+        "is_reply": "reply" in reason_head(reason),
+        "reply": reply,
+        "offered": [slot_view(s, zone, i) for i, s in
+                    enumerate(store.offered_slots(contact.id or 0), 1)],
+        "referral": _suggested_referral(store, contact),
+        "interview": store.interview_for(contact.id or 0) is not None,
+    }
+
+
+def _drafts(config: Config, store: Store, now: datetime, zone: ZoneInfo
+            ) -> list[dict[str, Any]]:
+    items = []
+    for row in store.messages_in_state("draft", "drafted"):
+        if row.contact_id is None:
+            continue
+        contact = store.get_contact(row.contact_id)
+        holds = store.holds_for(contact.id or 0, now)
+        lapse = holds[0].start - timedelta(hours=config.availability.min_notice_hours) \
+            if holds and row.kind in ("outreach", "follow_up") else None
+        items.append({"email": contact.email, "name": contact.display_name, "kind": row.kind,
+                      "subject": row.subject, "created_at": _iso(row.created_at),
+                      "waiting_days": max((now - row.created_at).days, 0),
+                      "slots_lapse_at": _iso(lapse),
+                      "slots_lapse_label": lapse.astimezone(zone).strftime("%a %b %d, %H:%M")
+                      if lapse else None})
+    return items
+
+
+def _interviews(svc: Services, now: datetime, zone: ZoneInfo) -> list[dict[str, Any]]:
+    store = svc.store
+    local = now.astimezone(zone)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    week_end = day_start + timedelta(days=7 - day_start.weekday())
+    items = []
+    for interview in store.interviews("confirmed"):
+        if interview.end < now or interview.start >= week_end:
+            continue
+        contact = store.get_contact(interview.contact_id)
+        slot = Slot(interview.start, interview.end)
+        items.append({"email": contact.email, "name": contact.display_name,
+                      "today": interview.start.astimezone(zone).date() == local.date(),
+                      "slot": slot_view(slot, zone),
+                      "their_time": slot_label(slot, contact.zone) if contact.zone else None,
+                      "attendee_status": interview.attendee_status,
+                      "prep": prep_sheet(svc, contact.email).as_json()})
+    return items
+
+
+def _keep_in_touch(config: Config, store: Store, now: datetime, zone: ZoneInfo,
+                   contacts: Iterable[Contact]) -> list[dict[str, Any]]:
+    """Thank-yous and check-ins due within a week (the drafts themselves come on the run)."""
+    policy = core.Policy.from_cadence(config.cadence)
+    soon = now + timedelta(days=7)
+    items = []
+    for contact in contacts:
+        state = contact_state(store, contact, zone)
+        if contact.status in (Status.INTERVIEWED, Status.SCHEDULED):
+            when, what = (None if state.thank_you_drafted else core.thank_you_due(state, policy),
+                          "thank-you")
+        else:
+            when, what = core.check_in_due(state, policy), "check-in"
+        if when is not None and when <= soon:
+            items.append({"email": contact.email, "name": contact.display_name, "what": what,
+                          "due_at": when.isoformat(),
+                          "due_label": when.astimezone(zone).strftime("%a %b %d"),
+                          "overdue": when <= now, "has_note": bool(contact.user_note)})
+    return sorted(items, key=lambda i: i["due_at"])
+
+
+def today(svc: Services, now: datetime) -> dict[str, Any]:
+    """What needs the user, most urgent first: ``attention`` (flagged contacts, replies
+    first, oldest flag first), ``drafts`` (waiting in Drafts: how long, when their slots
+    lapse), ``interviews`` (today's and the rest of this week's, each with its ``prep``
+    sheet, ``app.prep``), ``keep_in_touch`` (thank-yous and check-ins due within a week) and ``failing``
+    (each with its fix)."""
+    config, store, zone = svc.config, svc.store, svc.config.me.timezone
+    attention = [attention_item(store, c, zone) for c in store.flagged_contacts()]
+    attention.sort(key=lambda i: (not i["is_reply"], (i["reply"] or {}).get("at") or ""))
+    keep = store.contacts_in([str(s) for s in _KEEP_IN_TOUCH])
+    return {"now": now.isoformat(), "attention": attention,
+            "drafts": _drafts(config, store, now, zone),
+            "interviews": _interviews(svc, now, zone),
+            "keep_in_touch": _keep_in_touch(config, store, now, zone, keep),
+            "failing": failing(store) + template_failures(store)}
+
+
+def next_step(config: Config, store: Store, contact: Contact, now: datetime
+              ) -> tuple[str, str | None]:
+    """``(what, when)``: the contact's next step and its ISO date (None when it has none)."""
+    status, zone = contact.status, config.me.timezone
+    if contact.needs_attention:
+        return "needs you: " + reason_head(contact.needs_attention), None
+    if status in TERMINAL:
+        return "", None
+    policy = core.Policy.from_cadence(config.cadence)
+    if status in (Status.SENT, Status.SCHEDULED, Status.INTERVIEWED, Status.NURTURING):
+        state = contact_state(store, contact, zone)
+        if status == Status.SENT:
+            when = core.follow_up_due(state, policy)
+            return ("follow-up", _iso(when)) if when else \
+                ("no_response", _iso(core.no_response_due(state, policy)))
+        if status == Status.SCHEDULED:
+            interview = store.interview_for(contact.id or 0)
+            return "interview", _iso(interview.start if interview else None)
+        if status == Status.INTERVIEWED:
+            return "thank-you", _iso(core.thank_you_due(state, policy))
+        return "check-in", _iso(core.check_in_due(state, policy))
+    return _NEXT.get(status, ""), None
+
+
+def _card(config: Config, store: Store, contact: Contact, now: datetime) -> dict[str, Any]:
+    what, when = next_step(config, store, contact, now)
+    return {"email": contact.email, "name": contact.display_name, "company": contact.company,
+            "tags": list(contact.tags), "last_activity": _iso(contact.status_changed_at),
+            "next": what, "next_at": when}
+
+
+def board(config: Config, store: Store, now: datetime, *, company: str = "",
+          tag: str = "") -> dict[str, Any]:
+    """The pipeline board: ``columns`` (one per status in pipeline order, side exits last,
+    each with ``status``, ``count``, ``side`` and up to CARDS_PER_COLUMN ``cards``, the most
+    recently changed first), filtered by ``company`` (case-insensitive substring) and ``tag``
+    (exact); ``companies`` and ``tags`` list the values there are to filter by."""
+    counts = store.board_counts(company, tag)
+    columns = []
+    for status in (*MAIN_COLUMNS, *SIDE_EXITS):
+        cards = [_card(config, store, c, now) for c in
+                 store.latest_in_status(status, CARDS_PER_COLUMN, company, tag)]
+        columns.append({"status": str(status), "count": counts.get(str(status), 0),
+                        "side": status in SIDE_EXITS, "cards": cards})
+    companies, tags = store.companies_and_tags()
+    return {"columns": columns, "total": sum(counts.values()), "company": company, "tag": tag,
+            "companies": companies, "tags": tags}
