@@ -132,3 +132,25 @@ def _complete(store: Store, intent: Intent, ref: DraftRef, now: datetime) -> Non
                 store.add_event(contact_id, now, "draft", cause=p["cause"], detail=detail)
         store.finish_intent(intent.key, now, {"draft_id": ref.draft_id,
                                               "thread_id": ref.thread_id})
+
+
+def withdraw_unsent(svc: Services, contact_id: int, kinds: Sequence[str], cause: str) -> bool:
+    """Withdraw the contact's drafts of ``kinds`` still waiting in Drafts (a confirmation the
+    user has not sent when the interview moves again): two unsent replies in one thread would
+    contradict each other. Returns whether one of ``kinds`` was ever sent (the contact heard
+    of it). Deleting is idempotent, so a crash between the two steps is harmless.
+    """
+    store, now = svc.store, svc.clock()
+    rows = [m for m in store.messages_for(contact_id) if m.kind in kinds]
+    for row in rows:
+        if row.direction != "draft" or row.state != "drafted":
+            continue
+        svc.mailbox.delete_draft(DraftRef(row.draft_id or "", row.message_id or "",
+                                          row.thread_id))
+        with store.transaction():
+            store.update_message(row.id, state="withdrawn",
+                                 detail={**row.detail, "withdrawn_at": now.isoformat()})
+            store.add_event(contact_id, now, "withdrawn", cause=cause,
+                            detail={"message_id": row.message_id, "kind": row.kind})
+        log.info("withdrew the unsent %s %s: %s", row.kind, row.message_id, cause)
+    return any(m.direction == "sent" for m in rows)

@@ -13,7 +13,7 @@ from automation.core.models import Contact, ContactRecord, Status, TimelineEntry
 from automation.errors import UserError
 
 _CONTACT_FIELDS = ("name", "first_name", "last_name", "company", "role", "timezone", "notes",
-                   "phone", "location")
+                   "phone", "location", "connection")
 
 
 class ContactTables(Database):
@@ -31,7 +31,8 @@ class ContactTables(Database):
             aliases=tuple(aliases), status=Status(row["status"]),
             needs_attention=row["needs_attention"], snoozed_until=dt(row["snoozed_until"]),
             referred_by=row["referred_by"], thread_id=row["thread_id"],
-            user_note=row["user_note"], created_at=dt(row["created_at"]),
+            user_note=row["user_note"], connection=row["connection"],
+            created_at=dt(row["created_at"]),
             status_changed_at=dt(row["status_changed_at"]), extra=json.loads(row["extra"]),
         )
 
@@ -87,10 +88,12 @@ class ContactTables(Database):
             if existing is None:
                 cur = self.conn.execute(
                     "INSERT INTO contacts (email, name, first_name, last_name, company, role, "
-                    "timezone, notes, phone, location, tags, referred_by, created_at, "
-                    "updated_at, status_changed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "timezone, notes, phone, location, connection, tags, referred_by, "
+                    "created_at, updated_at, status_changed_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (record.email, *(getattr(record, f) or "" for f in _CONTACT_FIELDS[:5]),
                      record.timezone, record.notes, record.phone, record.location,
+                     record.connection,
                      json.dumps(sorted(set(tags))), referred_by, ts(now), ts(now), ts(now)),
                 )
                 contact_id = int(cur.lastrowid or 0)

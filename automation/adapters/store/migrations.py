@@ -76,4 +76,8 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         outcome TEXT, counts TEXT NOT NULL DEFAULT '{}', error TEXT, pid INTEGER
     )""",
     )),
+    # How the user knows of the contact; the outreach opens with it.
+    ("0002_contact_connection", (
+        """ALTER TABLE contacts ADD COLUMN connection TEXT NOT NULL DEFAULT ''""",
+    )),
 ]
