@@ -58,7 +58,7 @@ def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> 
 def _would_offer(svc: Services, contact: Contact, now: datetime, avail: FreeBusy) -> str:
     """The slots a follow-up drafted now would offer (a dry run: nothing is held)."""
     cid = contact.id or 0
-    slots = svc.store.holds_for(cid, now) or offer(svc.config.availability, avail, cid, now)
+    slots = svc.store.holds_for(cid, now) or offer(svc.config.availability, avail, contact, now)
     avail.held.extend((cid, s.interval) for s in slots)
     zone = contact.zone or svc.config.me.timezone
     return "; ".join(slot_label(s, zone) for s in slots) or "no free slot"

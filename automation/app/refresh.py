@@ -93,7 +93,7 @@ def refresh_stale(svc: Services, now: datetime, avail: FreeBusy, changes: Change
         if contact.status not in OPEN or not lapsed(svc, row, now):
             continue  # booked, declined, ...: the offer is closed, not stale
         if changes.dry_run:
-            slots = offer(svc.config.availability, avail, contact.id or 0, now)
+            slots = offer(svc.config.availability, avail, contact, now)
             changes.add("refreshed", f"Refresh the {_label(row)} draft to {contact.email} "
                         f"(its times lapsed); it would offer {_slots(svc, contact, slots)}")
             avail.held.extend((contact.id or 0, s.interval) for s in slots)
@@ -133,7 +133,7 @@ def refresh_one(svc: Services, row: MessageRow, contact: Contact, now: datetime,
     cid = contact.id or 0
     mine = {s.interval for s in svc.store.holds_for(cid, now)}
     avail.held[:] = [(h, i) for h, i in avail.held if not (h == cid and i in mine)]
-    slots = offer(svc.config.availability, avail, cid, now)
+    slots = offer(svc.config.availability, avail, contact, now)
     if not slots:
         return Outcome("no_slots", detail=(
             f"{STALE_FLAG.format(email=contact.email)}, and no slot is free in the next "
