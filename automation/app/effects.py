@@ -139,8 +139,9 @@ def record_actions(store: Store, contact: Contact, decision: core.Decision, now:
     books: list[str] = []
     for action in decision.actions:
         if isinstance(action, core.SetStatus):
+            # Re-read in this transaction: a user's `mark` during the pass stands.
             store.set_status(cid, action.status, action.at or now, cause=action.cause,
-                             detail=action.detail)
+                             detail=action.detail, expect=contact.status)
         elif isinstance(action, core.Flag):
             store.flag(cid, action.reason, now)
             if action.detail:

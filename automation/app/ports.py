@@ -197,8 +197,11 @@ class ContactStore(Protocol):
         """Set plain columns (not status: use ``set_status``)."""
 
     def set_status(self, contact_id: int, new: Status, now: datetime, *, cause: str,
-                   detail: dict[str, Any] | None = None) -> None:
-        """Change a contact's status and record the change with its cause in the timeline."""
+                   detail: dict[str, Any] | None = None, expect: Status | None = None) -> bool:
+        """Change a contact's status and record the change with its cause in the timeline.
+
+        With ``expect``: only if the status, read in this transaction, is still ``expect``
+        (else the change is recorded as not applied and False is returned)."""
 
     def flag(self, contact_id: int, reason: str | None, now: datetime) -> None:
         """Set (or with None clear) ``needs_attention``, recorded in the timeline."""
