@@ -135,7 +135,7 @@ def _interviews(svc: Services, now: datetime, zone: ZoneInfo) -> list[dict[str, 
 def _keep_in_touch(config: Config, store: Store, now: datetime, zone: ZoneInfo,
                    contacts: Iterable[Contact]) -> list[dict[str, Any]]:
     """Thank-yous and check-ins due within a week (the drafts themselves come on the run)."""
-    policy = core.Policy.from_cadence(config.cadence)
+    policy = config.cadence
     soon = now + timedelta(days=7)
     items = []
     for contact in contacts:
@@ -178,7 +178,7 @@ def next_step(config: Config, store: Store, contact: Contact, now: datetime
         return "needs you: " + reason_head(contact.needs_attention), None
     if status in TERMINAL:
         return "", None
-    policy = core.Policy.from_cadence(config.cadence)
+    policy = config.cadence
     if status in (Status.SENT, Status.SCHEDULED, Status.INTERVIEWED, Status.NURTURING):
         state = contact_state(store, contact, zone)
         if status == Status.SENT:

@@ -33,7 +33,7 @@ TIMED = (Status.SENT, Status.SCHEDULED, Status.INTERVIEWED, Status.NURTURING)
 
 def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> None:
     """Decide and act for every contact whose status time can move (see ``pipeline.due``)."""
-    policy = core.Policy.from_cadence(svc.config.cadence)
+    policy = svc.config.cadence
     store = svc.store
     for contact in store.list_contacts():
         if contact.status not in TIMED:
