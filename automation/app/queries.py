@@ -71,13 +71,17 @@ def pipeline_status(store: Store, locks: Locks, now: datetime) -> dict[str, Any]
     (bounces and auto-replies of the last two weeks that matched no contact: at, kind, subject,
     from, reason; newest first)."""
     counts = store.status_counts()
+    contacts = store.list_contacts()
     attention = [{"email": c.email, "reason": c.needs_attention}
-                 for c in store.list_contacts() if c.needs_attention]
+                 for c in contacts if c.needs_attention]
+    snoozed = [{"email": c.email, "until": c.snoozed_until.isoformat()}
+               for c in contacts if c.snoozed_until and c.snoozed_until > now]
     last = store.last_tick()
     if last:
         last = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in last.items()}
     return {"counts": {s.value: counts.get(s.value, 0) for s in Status},
-            "total": sum(counts.values()), "needs_attention": attention, "last_tick": last,
+            "total": sum(counts.values()), "needs_attention": attention, "snoozed": snoozed,
+            "last_tick": last,
             "daemon": locks.daemon_status(),
             "failing": failing(store) + template_failures(store),
             "referrals": referral_yield(store, now),
