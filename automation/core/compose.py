@@ -13,6 +13,7 @@ header are folded to spaces, and addresses are built with ``email.headerregistry
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -188,6 +189,19 @@ def build_message(*, sender_name: str, sender: str, to_name: str, to: str, subje
         msg["References"] = " ".join(dict.fromkeys((*references, in_reply_to)))
     msg.set_content(body, charset="utf-8")
     return msg
+
+
+def fingerprint(message: EmailMessage) -> str:
+    """What the user would change by editing a draft: its recipients, subject and text.
+
+    Whitespace is ignored (clients re-wrap and re-encode); a draft whose fingerprint differs
+    from the one recorded when it was written has been edited by the user.
+    """
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    parts = [str(message.get("To", "")), str(message.get("Subject", "")), text]
+    normal = "\n".join(" ".join(p.split()) for p in parts)
+    return hashlib.sha256(normal.encode()).hexdigest()[:32]
 
 
 def reply_subject(subject: str) -> str:
