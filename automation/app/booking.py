@@ -271,7 +271,7 @@ def _perform(svc: Services, intent: Intent) -> None:
     message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
     detail = {"uid": spec.uid, "sequence": spec.sequence, "start": spec.start.isoformat(),
               "status": spec.status}
-    draft_once(svc, DraftRequest(contact_id=contact_id, kind=p["kind"], message=message,  # type: ignore[arg-type]
+    draft_once(svc, DraftRequest(contact_id=contact_id, kind=p["kind"], message=message,
                                  thread_id=p["thread_id"], cause=p["cause"], detail=detail),
                p["draft_key"])
     unsent = _withdraw_unsent_offers(svc, contact_id) if p["action"] == "book" else []
@@ -404,7 +404,7 @@ def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
     now = svc.clock()
     zone = svc.config.me.timezone
     if option is None and at is None:
-        offers = svc.store.holds_for(contact.id or 0, now) or _make_offers(svc, contact, now)
+        offers = reschedule_options(svc, contact)
         raise UserError(f"say where to move it: --at TIME, or --option N of the slots held for "
                         f"{contact.email}: {_numbered(offers, zone)}")
     slot = _resolve(svc, contact, option, at)
@@ -433,6 +433,13 @@ def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
                    kind="confirmation", view=view, new_status=Status.SCHEDULED,
                    cause=f"rescheduled from {previous}" + (f" {via}" if via else ""),
                    interview_status="confirmed")
+
+
+def reschedule_options(svc: Services, contact: Contact) -> list[Slot]:
+    """The slots held for moving the contact's interview: the live offer, else fresh slots
+    (held for ``hold_days``, so asking twice lists the same ones)."""
+    now = svc.clock()
+    return svc.store.holds_for(contact.id or 0, now) or _make_offers(svc, contact, now)
 
 
 def _next_sequence(svc: Services, current: Interview,

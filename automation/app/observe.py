@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from automation.app import rsvp
 from automation.app.effects import (
     Changes,
     contact_state,
@@ -266,6 +267,12 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
         return []
     if not changes.dry_run:
         contact = _settle_bookings(svc, contact, changes)
+    if (answer := rsvp.imip_answer(msg)) is not None and \
+            rsvp.record_mail_answer(svc, contact, answer, changes, item.key):
+        if not changes.dry_run:  # the answer to our invitation: no reply to read, no pick
+            with store.transaction():
+                store.mark_seen(item.key, now)
+        return []
     zone = contact.zone or svc.config.me.timezone
     verdict = classify(msg, now=now, tz=zone)
     held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact

@@ -135,6 +135,21 @@ def reschedule(app: AppContext, email: str, option: int | None, at: str | None,
     """
     svc = app.services()
     contact = svc.store.require_contact(email)
+    if option is None and at is None:
+        current = svc.store.interview_for(contact.id or 0)
+        if current is None or current.status != "confirmed":
+            raise UserError(f"{contact.email} has no scheduled interview; book one with "
+                            f"`automation book {contact.email}`")
+        held = booking.reschedule_options(svc, contact)
+        zone_ = svc.config.me.timezone
+        out.print(f"Slots held for {contact.email}:", markup=False)
+        for n, slot in enumerate(held, 1):
+            out.print(f"  {n}. {slot_label(slot, zone_)}", markup=False)
+        out.print(f"Move the interview with `automation reschedule {contact.email} --option N` "
+                  "(or --at \"YYYY-MM-DD HH:MM\")" if held else
+                  "No free slot in the next days: widen [availability] or use --at TIME",
+                  markup=False)
+        return
     when = _when(svc.config.me.timezone, option, at, zone)
     _apply(svc, contact, lambda: booking.reschedule(svc, contact, option=option, at=when),
            "Rescheduled", "Already at that time (nothing changed):")
