@@ -41,6 +41,10 @@ class Me:
     email: str
     timezone: ZoneInfo
     signature: str = ""
+    #: What the user is exploring, broadly ("public health") and specifically ("how health
+    #: agencies talk with the public"): the outreach says both.
+    exploring: str = ""
+    exploring_specifically: str = ""
 
     @property
     def zone_name(self) -> str:
@@ -242,32 +246,33 @@ def _non_negative(value: int) -> str | None:
     return None if value >= 0 else "must be 0 or more"
 
 
-def _parse_hours(r: _Reader, spans: list[Any]) -> tuple[tuple[time, time], ...]:
+def _parse_hours(r: _Reader, spans: list[Any],
+                 key: str = "availability.hours") -> tuple[tuple[time, time], ...]:
     result = []
     for span in spans:
         match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(span))
         if not match:
-            r.problems.append(f"availability.hours: {span!r} is not like \"09:00-12:00\"")
+            r.problems.append(f"{key}: {span!r} is not like \"09:00-12:00\"")
             continue
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
-            r.problems.append(f"availability.hours: {span!r} is not a valid time range")
+            r.problems.append(f"{key}: {span!r} is not a valid time range")
             continue
         start = time(h1, m1)
         end = time(23, 59, 59) if (h2, m2) == (24, 0) else time(h2, m2)
         if end <= start:
-            r.problems.append(f"availability.hours: {span!r} ends before it starts")
+            r.problems.append(f"{key}: {span!r} ends before it starts")
             continue
         result.append((start, end))
     return tuple(result)
 
 
-def _parse_days(r: _Reader, days: list[Any]) -> tuple[int, ...]:
+def _parse_days(r: _Reader, days: list[Any], key: str = "availability.days") -> tuple[int, ...]:
     result = []
     for day in days:
         name = str(day).strip().lower()[:3]
         if name not in DAY_NAMES:
-            r.problems.append(f"availability.days: {day!r} is not a day (use mon, tue, ...)")
+            r.problems.append(f"{key}: {day!r} is not a day (use mon, tue, ...)")
             continue
         result.append(DAY_NAMES.index(name))
     return tuple(sorted(set(result)))
@@ -298,6 +303,8 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         email=email.lower(),
         timezone=tz,
         signature=r.get("me", "signature", str, ""),
+        exploring=r.get("me", "exploring", str, ""),
+        exploring_specifically=r.get("me", "exploring_specifically", str, ""),
     )
     backend = r.get("backend", "kind", str, "local",
                     lambda v: None if v in ("local", "google") else "must be \"local\" or \"google\"")
@@ -329,11 +336,20 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         horizon_days=r.get(sec, "horizon_days", int, 14, _positive),
         offer_count=r.get(sec, "offer_count", int, 3, _positive),
         max_per_day=r.get(sec, "max_per_day", int, 2, _positive),
+        # The contact's side, read in the contact's zone: a working day by default.
+        contact_days=_parse_days(r, r.get(sec, "contact_days", list,
+                                          ["mon", "tue", "wed", "thu", "fri"]),
+                                 "availability.contact_days"),
+        contact_hours=_parse_hours(r, r.get(sec, "contact_hours", list, ["08:30-18:00"]),
+                                   "availability.contact_hours"),
     )
     if not availability.days:
         r.problems.append("availability.days: no valid day; list at least one, e.g. [\"tue\"]")
     if not availability.hours:
         r.problems.append("availability.hours: no valid window; e.g. [\"09:00-12:00\"]")
+    if not availability.contact_days or not availability.contact_hours:
+        r.problems.append("availability.contact_days/contact_hours: no valid day or window; "
+                          "the defaults are [\"mon\", ..., \"fri\"] and [\"08:30-18:00\"]")
     busy_ics = tuple(
         p if p.is_absolute() else r.base / p
         for p in (Path(str(x)).expanduser() for x in r.get(sec, "busy_ics", list, []))

@@ -8,7 +8,7 @@ user (send or discard a draft) and the world (deliver a reply, answer an invite)
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from email.message import EmailMessage
 
@@ -38,6 +38,20 @@ class MemoryMailbox:
 
     def draft_message_ids(self) -> set[str]:
         return {str(m["Message-ID"]) for m, _ in self.drafts.values()}
+
+    def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
+        found = {}
+        for ref in refs:
+            if ref.draft_id in self.drafts:
+                found[ref.message_id] = DraftRef(ref.draft_id, ref.message_id,
+                                                 self.drafts[ref.draft_id][1])
+            elif (other := self.find_draft(ref.message_id)) is not None:
+                found[ref.message_id] = other
+        return found
+
+    def sent_in_thread(self, thread_id: str, known: Callable[[str], bool]) -> bool:
+        return any(i.folder == "sent" and i.thread_id == thread_id and not known(i.key)
+                   for i in self.items)
 
     def delete_draft(self, ref: DraftRef) -> None:
         self.drafts.pop(ref.draft_id, None)

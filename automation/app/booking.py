@@ -27,7 +27,7 @@ from email.parser import BytesParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from automation.app.drafting import DraftRequest, draft_once
+from automation.app.drafting import DraftRequest, draft_once, withdraw_unsent
 from automation.app.outreach import template_variables
 from automation.app.ports import EventSpec
 from automation.app.services import Services
@@ -47,13 +47,18 @@ CANCELLATION_TEMPLATE = "cancellation.txt.j2"
 ALTERNATIVES = 3
 
 
-def interview_uid(contact: Contact) -> str:
+def interview_uid(contact: Contact, generation: int = 0) -> str:
     """The UID of the contact's interview: stable across updates, unique across workspaces.
 
-    32 hex digits; hex is a subset of base32hex, so it is also a valid Google event id.
+    ``generation`` counts the bookings cancelled before this one: Google never lets the id of
+    a deleted event be used again, so a booking after a cancel gets its own id — derived, not
+    random, so an insert repeated after a crash still answers 409 (done). 32 hex digits; hex is
+    a subset of base32hex, so it is also a valid Google event id.
     """
     created = contact.created_at.isoformat() if contact.created_at else ""
     seed = f"informational-interview|{contact.id}|{contact.email}|{created}"
+    if generation:
+        seed += f"|{generation}"
     return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
@@ -86,12 +91,14 @@ def describe(me: Me, interview: InterviewConfig, contact: Contact) -> str:
     ])
 
 
-def event_spec(config: Config, contact: Contact, slot: Slot, sequence: int) -> EventSpec:
-    """The interview event for ``slot`` (the organizer's zone, confirmed)."""
+def event_spec(config: Config, contact: Contact, slot: Slot, sequence: int,
+               uid: str | None = None) -> EventSpec:
+    """The interview event ``uid`` (default: the first generation's) for ``slot`` (the
+    organizer's zone, confirmed)."""
     me, interview = config.me, config.interview
     minutes = int((slot.end - slot.start).total_seconds() // 60)
     return EventSpec(
-        uid=interview_uid(contact), start=slot.start.astimezone(me.timezone),
+        uid=uid or interview_uid(contact), start=slot.start.astimezone(me.timezone),
         end=slot.end.astimezone(me.timezone), summary=event_title(me, contact, minutes),
         description=describe(me, interview, contact),
         location=interview_location(interview, contact),
@@ -333,8 +340,8 @@ def book(svc: Services, contact: Contact, *, option: int | None = None,
                         f"`automation reschedule {contact.email} --option N | --at TIME`")
     now = svc.clock()
     _check_free(svc, contact, slot, now, offered=option is not None)
-    sequence = current.sequence + 1 if current is not None else 0
-    spec = event_spec(svc.config, contact, slot, sequence)
+    cancelled = sum(1 for i in svc.store.interviews("cancelled") if i.contact_id == contact.id)
+    spec = event_spec(svc.config, contact, slot, 0, uid=interview_uid(contact, cancelled))
     return _commit(svc, contact, spec, action="book", method="REQUEST", kind="confirmation",
                    view=_view_for(svc.config.me, contact, slot, spec), new_status=Status.SCHEDULED,
                    cause=cause, interview_status="confirmed")
@@ -373,13 +380,29 @@ def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
                              f"{contact.email}: {_numbered(offers, zone)}; move the interview "
                              f"with `automation reschedule {contact.email} --option N`",
                              alternatives=offers) from None
-    spec = event_spec(svc.config, contact, slot, current.sequence + 1)
+    spec = event_spec(svc.config, contact, slot, _next_sequence(svc, current), uid=current.uid)
     previous = slot_label(Slot(current.start, current.end), contact.zone or zone)
-    view = _view_for(svc.config.me, contact, slot, spec, rescheduled=True, previous_label=previous)
+    # The unsent confirmation goes first; "moved from" only to someone who heard of the time
+    # (a confirmation sent, or Google's own invitation).
+    told = withdraw_unsent(svc, contact.id or 0, ("confirmation",),
+                           f"the interview moved to {slot_label(slot, zone)}")
+    told = told or svc.calendar.sends_invites
+    view = _view_for(svc.config.me, contact, slot, spec, rescheduled=told,
+                     previous_label=previous if told else "")
     return _commit(svc, contact, spec, action="reschedule", method="REQUEST",
                    kind="confirmation", view=view, new_status=Status.SCHEDULED,
                    cause=f"rescheduled from {previous}" + (f" {via}" if via else ""),
                    interview_status="confirmed")
+
+
+def _next_sequence(svc: Services, current: Interview,
+                   stored: EventSpec | None | bool = False) -> int:
+    """SEQUENCE of an update: one more than the larger of ours and the event's (a calendar
+    client or a CalDAV server may have raised the one in the file, RFC 5546 §2.1.4)."""
+    if stored is False:
+        stored = svc.calendar.get_event(current.uid)
+    theirs = stored.sequence if isinstance(stored, EventSpec) else -1
+    return max(current.sequence, theirs) + 1
 
 
 def _numbered(slots: list[Slot], zone: ZoneInfo) -> str:
@@ -393,7 +416,9 @@ def _make_offers(svc: Services, contact: Contact, now: datetime) -> list[Slot]:
                        exclude_holder=contact.id)
     if slots:
         expires = now + timedelta(days=svc.config.cadence.hold_days)
-        tag = f"reschedule:{interview_uid(contact)}:{int(now.timestamp())}"
+        current = svc.store.interview_for(contact.id or 0)
+        tag = f"reschedule:{current.uid if current else interview_uid(contact)}:" \
+              f"{int(now.timestamp())}"
         svc.store.add_holds(contact.id or 0, slots, expires, tag)
     return slots
 
@@ -411,13 +436,14 @@ def cancel(svc: Services, contact: Contact, *, reason: str = "",
     if current is None:
         raise UserError(f"{contact.email} has no scheduled interview to cancel")
     slot = Slot(current.start, current.end)
+    withdraw_unsent(svc, contact.id or 0, ("confirmation",), "the interview was cancelled")
     stored = svc.calendar.get_event(current.uid)
-    fresh = event_spec(svc.config, contact, slot, current.sequence)
+    fresh = event_spec(svc.config, contact, slot, current.sequence, uid=current.uid)
     # An event booked before the invitation was made private may still carry notes and
     # questions: the cancellation shows only what the contact may read.
     base = replace(stored, summary=fresh.summary, description=fresh.description) \
         if stored is not None else fresh
-    spec = replace(base, status="CANCELLED", sequence=current.sequence + 1)
+    spec = replace(base, status="CANCELLED", sequence=_next_sequence(svc, current, stored))
     view = _view_for(svc.config.me, contact, slot, spec, declined=declined, reason=reason)
     cause = (("declined" if declined else "cancelled") + (f": {reason}" if reason else "")
              + (f" ({via})" if via else ""))

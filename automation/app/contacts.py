@@ -51,5 +51,6 @@ def _profile(contact: Contact | None) -> tuple[object, ...]:
     if contact is None:
         return ()
     return (contact.name, contact.first_name, contact.last_name, contact.company, contact.role,
-            contact.timezone, contact.notes, contact.phone, contact.location, contact.tags,
+            contact.timezone, contact.notes, contact.phone, contact.location,
+            contact.connection, contact.tags,
             contact.aliases, contact.referred_by)

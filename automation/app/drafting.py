@@ -21,7 +21,7 @@ from typing import Any
 
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
-from automation.core.models import Intent, Slot, Status
+from automation.core.models import TERMINAL, Intent, Slot, Status
 from automation.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,10 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
         "subject": str(msg["Subject"]),
         "in_reply_to": str(msg["In-Reply-To"]) if msg["In-Reply-To"] else None,
         "new_status": str(request.new_status) if request.new_status else None,
+        # What the status change is decided on: re-checked when the draft is recorded, so a
+        # user's `automation mark` during the pass is never overwritten.
+        "from_status": str(store.get_contact(request.contact_id).status)
+        if request.new_status else None,
         "cause": request.cause,
         "detail": request.detail or {},
     }
@@ -103,16 +107,38 @@ def _perform(svc: Services, intent: Intent, *, recovering: bool) -> DraftRef:
         message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
         ref = svc.mailbox.create_draft(message, thread_id=p["thread_id"])  # type: ignore[arg-type]
         log.info("drafted %s for contact %s (%s)", p["kind"], intent.contact_id, p["message_id"])
-    _complete(svc.store, intent, ref, svc.clock())
+    if not _complete(svc.store, intent, ref, svc.clock()):
+        _withdraw_overtaken(svc, intent, ref)
     return ref
 
 
-def _complete(store: Store, intent: Intent, ref: DraftRef, now: datetime) -> None:
+def _withdraw_overtaken(svc: Services, intent: Intent, ref: DraftRef) -> None:
+    """The contact's status changed while the draft was made (the user marked them
+    opted_out, say): a draft to someone who left the pipeline is taken back."""
+    store, now = svc.store, svc.clock()
+    contact = store.get_contact(intent.contact_id or 0)
+    if contact.status not in TERMINAL:
+        return
+    svc.mailbox.delete_draft(ref)
+    with store.transaction():
+        row = store.message_by_id(ref.message_id)
+        if row is not None:
+            store.update_message(row.id, state="withdrawn",
+                                 detail={**row.detail, "withdrawn_at": now.isoformat()})
+        store.drop_holds(ref.message_id)
+        store.add_event(contact.id or 0, now, "withdrawn",
+                        cause=f"the contact became {contact.status} while it was drafted",
+                        detail={"message_id": ref.message_id, "kind": intent.payload["kind"]})
+
+
+def _complete(store: Store, intent: Intent, ref: DraftRef, now: datetime) -> bool:
+    """Record the draft and its status change; False if the status had changed meanwhile."""
     p = intent.payload
     contact_id = intent.contact_id
+    applied = True
     with store.transaction():
         if store.get_intent(intent.key).state == "done":  # type: ignore[union-attr]
-            return
+            return True
         if store.message_by_id(p["message_id"]) is None:
             store.add_message(contact_id=contact_id, kind=p["kind"], direction="draft",
                               state="drafted", now=now, message_id=p["message_id"],
@@ -124,9 +150,33 @@ def _complete(store: Store, intent: Intent, ref: DraftRef, now: datetime) -> Non
             if ref.thread_id:
                 store.update_contact(contact_id, now, thread_id=ref.thread_id)
             if p["new_status"]:
-                store.set_status(contact_id, Status(p["new_status"]), now, cause=p["cause"],
-                                 detail=detail)
+                expect = Status(p["from_status"]) if p.get("from_status") else None
+                applied = store.set_status(contact_id, Status(p["new_status"]), now,
+                                           cause=p["cause"], detail=detail, expect=expect)
             else:
                 store.add_event(contact_id, now, "draft", cause=p["cause"], detail=detail)
         store.finish_intent(intent.key, now, {"draft_id": ref.draft_id,
                                               "thread_id": ref.thread_id})
+    return applied
+
+
+def withdraw_unsent(svc: Services, contact_id: int, kinds: Sequence[str], cause: str) -> bool:
+    """Withdraw the contact's drafts of ``kinds`` still waiting in Drafts (a confirmation the
+    user has not sent when the interview moves again): two unsent replies in one thread would
+    contradict each other. Returns whether one of ``kinds`` was ever sent (the contact heard
+    of it). Deleting is idempotent, so a crash between the two steps is harmless.
+    """
+    store, now = svc.store, svc.clock()
+    rows = [m for m in store.messages_for(contact_id) if m.kind in kinds]
+    for row in rows:
+        if row.direction != "draft" or row.state != "drafted":
+            continue
+        svc.mailbox.delete_draft(DraftRef(row.draft_id or "", row.message_id or "",
+                                          row.thread_id))
+        with store.transaction():
+            store.update_message(row.id, state="withdrawn",
+                                 detail={**row.detail, "withdrawn_at": now.isoformat()})
+            store.add_event(contact_id, now, "withdrawn", cause=cause,
+                            detail={"message_id": row.message_id, "kind": row.kind})
+        log.info("withdrew the unsent %s %s: %s", row.kind, row.message_id, cause)
+    return any(m.direction == "sent" for m in rows)

@@ -20,6 +20,7 @@ from automation.app.booking import book  # the booking module owns events and in
 from automation.app.ports import DraftRef, Mailbox, Store
 from automation.app.services import Services
 from automation.core import pipeline as core
+from automation.core.businessdays import country_for_zone
 from automation.core.models import Contact, Status
 from automation.errors import BackendError, UserError
 
@@ -64,6 +65,7 @@ def contact_state(store: Store, contact: Contact, default_zone: ZoneInfo) -> cor
             (outbound if m.kind == "follow_up" else exchange if m.kind == "check_in"
              else []).append(at)
     interview = store.interview_for(cid)
+    zone = contact.zone or default_zone
     return core.ContactState(
         email=contact.email, status=contact.status, zone=contact.zone or default_zone,
         needs_attention=contact.needs_attention, snoozed_until=contact.snoozed_until,
@@ -74,6 +76,7 @@ def contact_state(store: Store, contact: Contact, default_zone: ZoneInfo) -> cor
         interview_end=interview.end if interview and interview.status == "confirmed" else None,
         thank_you_drafted=any(m.direction == "draft" and m.kind == "thank_you" for m in rows),
         has_note=bool(contact.user_note),
+        country=country_for_zone(zone.key) or country_for_zone(default_zone.key),
     )
 
 
@@ -136,8 +139,9 @@ def record_actions(store: Store, contact: Contact, decision: core.Decision, now:
     books: list[str] = []
     for action in decision.actions:
         if isinstance(action, core.SetStatus):
+            # Re-read in this transaction: a user's `mark` during the pass stands.
             store.set_status(cid, action.status, action.at or now, cause=action.cause,
-                             detail=action.detail)
+                             detail=action.detail, expect=contact.status)
         elif isinstance(action, core.Flag):
             store.flag(cid, action.reason, now)
             if action.detail:

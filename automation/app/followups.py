@@ -67,7 +67,7 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
         if any(s.start < earliest for s in slots):
             slots = []
         if not slots:
-            slots = holds = offer(svc.config.availability, avail, cid, now)
+            slots = holds = offer(svc.config.availability, avail, contact, now)
             avail.held.extend((cid, s.interval) for s in holds)
     try:
         message, thread_id = compose(svc, contact, action.kind, slots, now)

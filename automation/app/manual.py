@@ -60,6 +60,22 @@ def note(svc: Services, email: str, text: str, *, via: str = "") -> tuple[Contac
     return contact, text
 
 
+def set_connection(svc: Services, email: str, text: str) -> tuple[Contact, str]:
+    """Keep ``text`` (whitespace collapsed) as how the user knows of the contact ``email``
+    ("we met at the PRSA mixer"): the outreach opens with it. Returns ``(contact, text)``.
+    Raises UserError for an unknown address or an empty text."""
+    store, now = svc.store, svc.clock()
+    contact = store.require_contact(email)
+    text = " ".join(text.split())
+    if not text:
+        raise UserError("the connection is empty; say how you know of them, e.g. "
+                        "\"we met at the PRSA mixer\"")
+    with store.transaction():
+        store.update_contact(contact.id or 0, now, connection=text)
+        store.add_event(contact.id or 0, now, "connection", cause=text)
+    return contact, text
+
+
 def refer(svc: Services, referrer_email: str, *, name: str, email: str, company: str = "",
           role: str = "", notes: str = "", via: str = "") -> tuple[Contact, bool]:
     """Record that the contact ``referrer_email`` introduced ``email``: the new person is

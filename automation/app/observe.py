@@ -12,10 +12,10 @@ in it and carried out just after (and on the next tick if a crash came in betwee
 from __future__ import annotations
 
 import logging
-import re
+import sqlite3
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from automation.app.effects import (
@@ -25,34 +25,38 @@ from automation.app.effects import (
     run_bookings,
     withdraw_drafts,
 )
-from automation.app.ports import MailItem, Store, Watch
+from automation.app.gate import held_back
+from automation.app.ports import DraftRef, MailItem, Store, Watch
 from automation.app.reports import by_report, record_unmatched
 from automation.app.services import Services
 from automation.core import pipeline as core
+from automation.core.mailsafe import header_addresses, header_text, message_id, message_ids
 from automation.core.models import Contact, MessageRow, Status
 from automation.core.picks import find_pick
 from automation.core.replies import Kind, classify
+from automation.errors import BackendError
 
 log = logging.getLogger(__name__)
 
 CURSOR = "mailbox"
-_MID = re.compile(r"<[^<>\s]+>")
 
 
 # -- matching --------------------------------------------------------------------------------
 
 
 def _header(msg: EmailMessage, name: str) -> str:
-    try:
-        value = msg.get(name)
-    except Exception:  # a malformed header must not stop the sync
-        return ""
-    return str(value or "")
+    # Raw and bounded (mailsafe): never raises, and a From with 20,000 addresses costs nothing.
+    return header_text(msg, name)
 
 
 def _addresses(msg: EmailMessage, *names: str) -> list[str]:
-    values = [_header(msg, n) for n in names]
-    return [a.lower() for _, a in getaddresses([v for v in values if v]) if "@" in a]
+    return header_addresses(msg, *names)
+
+
+def _reply_to(msg: EmailMessage) -> str | None:
+    """The In-Reply-To worth storing: valid Message-IDs only (they may be copied into a
+    header we write later; an encoded CR/LF in one would break every draft in the thread)."""
+    return " ".join(message_ids(_header(msg, "In-Reply-To"), limit=5)) or None
 
 
 def message_time(msg: EmailMessage, fallback: datetime | None, now: datetime,
@@ -70,7 +74,7 @@ def message_time(msg: EmailMessage, fallback: datetime | None, now: datetime,
 
 def by_headers(store: Store, msg: EmailMessage) -> MessageRow | None:
     """Our stored message this one answers: In-Reply-To first, then References, newest first."""
-    ids = _MID.findall(_header(msg, "In-Reply-To")) + _MID.findall(_header(msg, "References"))[::-1]
+    ids = message_ids(_header(msg, "In-Reply-To")) + message_ids(_header(msg, "References"))[::-1]
     for mid in dict.fromkeys(ids):
         row = store.message_by_id(mid)
         if row is not None and row.contact_id is not None:
@@ -113,25 +117,48 @@ def match_inbound(svc: Services, item: MailItem) -> tuple[Contact | None, str]:
     return None, ""
 
 
-def match_sent(svc: Services, msg: EmailMessage) -> MessageRow | None:
-    """Our draft this Sent copy is: same Message-ID, else — some clients mint a new one at
-    send — a draft no longer in Drafts to the same recipient with the same subject, else the
-    only such draft to that recipient (the user edited the subject)."""
-    store = svc.store
+def _ref(row: MessageRow) -> DraftRef:
+    return DraftRef(row.draft_id or "", row.message_id or "", row.thread_id)
+
+
+def _best(rows: list[MessageRow], msg: EmailMessage) -> MessageRow:
+    """The draft a Sent copy most likely is: same subject, else the latest made."""
+    subject = " ".join(_header(msg, "Subject").split()).casefold()
+    same = [m for m in rows if " ".join(m.subject.split()).casefold() == subject]
+    return max(same or rows, key=lambda m: m.id)
+
+
+def match_sent(svc: Services, item: MailItem) -> MessageRow | None:
+    """Our draft this Sent copy is.
+
+    1. the same Message-ID;
+    2. the thread: a draft of ours in the same thread that is no longer in Drafts — Gmail keeps
+       the thread whatever the user changed before sending (the To address, the subject);
+    3. the last fallback, recipient and subject: a draft no longer in Drafts to the same
+       recipient with the same subject, else the only such draft (the user edited the subject).
+
+    A draft still in Drafts was not sent, whatever its subject (the user may reply by hand).
+    """
+    store, msg = svc.store, item.message
     mid = _header(msg, "Message-ID").strip()
     row = store.message_by_id(mid) if mid else None
     if row is not None and row.direction == "draft":
         return row
+    pending = [m for state in ("drafted", "discarded")
+               for m in store.messages_in_state("draft", state)]
+    if item.thread_id:
+        in_thread = [m for m in pending if m.thread_id == item.thread_id]
+        present = svc.mailbox.drafts_present([_ref(m) for m in in_thread]) if in_thread else {}
+        gone = [m for m in in_thread if m.message_id not in present]
+        if gone:
+            return _best(gone, msg)
     recipients = {c.id for a in _addresses(msg, "To", "Cc")
                   if (c := store.find_contact(a)) is not None}
-    mine = [m for state in ("drafted", "discarded") for m in store.messages_in_state("draft", state)
-            if m.contact_id in recipients]
+    mine = [m for m in pending if m.contact_id in recipients]
     if not mine:
         return None
-    # Read now, not before the sync: the draft just sent must already be gone. A draft still
-    # in Drafts was not sent, whatever its subject (the user may have replied by hand).
-    still = svc.mailbox.draft_message_ids()
-    mine = [m for m in mine if m.message_id not in still]
+    present = svc.mailbox.drafts_present([_ref(m) for m in mine])
+    mine = [m for m in mine if m.message_id not in present]
     subject = " ".join(_header(msg, "Subject").split()).casefold()
     same = [m for m in mine if " ".join(m.subject.split()).casefold() == subject]
     if same:
@@ -161,33 +188,35 @@ def observe(svc: Services, changes: Changes) -> None:
     safely without knowing what was sent, and the daemon backs off and reports it.
     """
     store = svc.store
-    # Before the sync (see _vanished), with the drafts we knew of at that moment; with none
-    # pending there is nothing to look for (an idle tick costs Gmail no drafts.list).
-    known_drafts = {m.id for m in store.messages_in_state("draft", "drafted")}
-    present = svc.mailbox.draft_message_ids() if known_drafts else set()
     result = svc.mailbox.sync(store.get_cursor(CURSOR), build_watch(store), known=store.is_seen)
     changes.problems.extend(result.problems)
     books: list[str] = []
+    sent_now: set[int] = set()
     # Sent copies first: a reply in the same batch then finds the contact already "sent".
     for item in sorted(result.items, key=lambda i: i.folder != "sent"):
         if store.is_seen(item.key):
             continue  # items may repeat across (and within) syncs
-        if item.folder == "sent":
-            if (row_id := _sent_item(svc, item, changes)) is not None:
-                known_drafts.discard(row_id)  # sent, not deleted (matters in a dry run)
-        else:
-            books += _inbound_item(svc, item, changes)
+        try:
+            if item.folder == "sent":
+                if (row_id := _sent_item(svc, item, changes)) is not None:
+                    sent_now.add(row_id)  # sent, not deleted (matters in a dry run)
+            else:
+                books += _inbound_item(svc, item, changes)
+        except (BackendError, sqlite3.Error, OSError):
+            raise  # the backend or the disk, not this message: the tick fails and retries
+        except Exception as exc:  # one message must never stop the pass for everyone
+            _quarantine(svc, item, exc, changes)
     if not changes.dry_run:
         if result.cursor is not None:
             store.set_cursor(CURSOR, result.cursor)
         run_bookings(svc, books, changes)
-    _vanished(svc, present, known_drafts, changes)
+    _vanished(svc, result.changed_threads, sent_now, changes)
 
 
 def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
     """Record a Sent copy; returns the row id of our draft it is, if any."""
     store, now, msg = svc.store, svc.clock(), item.message
-    draft = match_sent(svc, msg)
+    draft = match_sent(svc, item)
     contact = store.get_contact(draft.contact_id) if draft and draft.contact_id else None
     kind = draft.kind if draft else "manual"
     if contact is None:  # mail the user wrote themselves: a real exchange if it is to a contact
@@ -199,7 +228,7 @@ def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
                 store.mark_seen(item.key, now)
         return None
     at = message_time(msg, item.received_at, now, floor=draft.created_at if draft else None)
-    mid = _header(msg, "Message-ID").strip() or (draft.message_id if draft else None)
+    mid = message_id(_header(msg, "Message-ID")) or (draft.message_id if draft else None)
     state = contact_state(store, contact, svc.config.me.timezone)
     decision = core.on_sent(state, core.DraftSent(kind, draft.message_id or "" if draft
                                                   else mid or "", at), now)
@@ -210,10 +239,15 @@ def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
         store.add_message(contact_id=contact.id, kind=kind, direction="sent", state="sent",
                           now=now, message_id=mid, subject=" ".join(_header(msg, "Subject").split()),
                           thread_id=item.thread_id or (draft.thread_id if draft else None),
-                          in_reply_to=_header(msg, "In-Reply-To") or None, sent_at=at,
+                          in_reply_to=_reply_to(msg), sent_at=at,
                           detail={"key": item.key, "draft": draft.message_id if draft else None})
         if draft is not None:
             store.update_message(draft.id, state="sent", sent_at=at)
+            mine = {contact.email.lower(), *(a.lower() for a in contact.aliases)}
+            fixed = [a for a in _addresses(msg, "To") if a not in mine]
+            if fixed and not mine & set(_addresses(msg, "To", "Cc")):
+                # The user corrected the address before sending: replies come from there.
+                store.add_alias(contact.id or 0, fixed[0])
         record_actions(svc.store, contact, decision, now, changes, item_key=item.key)
         store.mark_seen(item.key, now)
     return draft.id if draft else None
@@ -231,8 +265,9 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
         return []
     zone = contact.zone or svc.config.me.timezone
     verdict = classify(msg, now=now, tz=zone)
+    held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact
     pick = None
-    if verdict.kind == Kind.HUMAN:
+    if verdict.kind == Kind.HUMAN and held is None:
         pick = find_pick(verdict.text, store.offered_slots(contact.id or 0), tz=zone, now=now)
     failed: str | None = None
     if verdict.kind == Kind.BOUNCE:
@@ -246,7 +281,7 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
                        snooze_until=verdict.snooze_until, redirect_to=verdict.redirect_to,
                        failed_address=failed)
     state = contact_state(store, contact, svc.config.me.timezone)
-    decision = core.on_reply(state, reply, now)
+    decision = core.on_reply(state, reply, now) if held is None else _held(state, *held)
     if changes.dry_run:
         changes.preview(contact, decision.actions)
         return []
@@ -256,15 +291,17 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
     if pick is not None:
         detail["pick"] = {"kind": pick.kind, "index": pick.index, "detail": pick.detail,
                           "start": pick.start.isoformat() if pick.start else None}
+    if held is not None:
+        detail["held_back"] = held[0]
     if verdict.kind == Kind.BOUNCE:
         detail["failed_addresses"] = list(verdict.failed_addresses)
     with store.transaction():
         store.add_message(contact_id=contact.id, kind="reply", direction="inbound",
                           state="received", now=now,
-                          message_id=_header(msg, "Message-ID").strip() or None,
+                          message_id=message_id(_header(msg, "Message-ID")),
                           thread_id=item.thread_id or contact.thread_id,
                           subject=" ".join(_header(msg, "Subject").split()),
-                          in_reply_to=_header(msg, "In-Reply-To") or None, sent_at=at,
+                          in_reply_to=_reply_to(msg), sent_at=at,
                           classification=str(verdict.kind), detail=detail)
         store.add_event(contact.id or 0, now, "inbound", cause=f"{verdict.kind}: "
                         f"{core.summary(verdict.text) or verdict.reason}", detail=detail)
@@ -273,27 +310,87 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
     return books
 
 
-def _vanished(svc: Services, present: set[str], known: set[int], changes: Changes) -> None:
-    """Our drafts no longer in Drafts with no Sent copy seen: the user deleted them.
+def _quarantine(svc: Services, item: MailItem, exc: Exception, changes: Changes) -> None:
+    """Record a message that could not be processed, once, and never retry it."""
+    log.error("message %s could not be processed; quarantined", item.key, exc_info=True)
+    subject = " ".join(_header(item.message, "Subject").split())[:200]
+    changes.problems.append(f"{item.folder} message {item.key} ({subject!r}) could not be "
+                            f"processed ({type(exc).__name__}) and was set aside; run with "
+                            "--log-level debug and report it")
+    if changes.dry_run:
+        return
+    store, now = svc.store, svc.clock()
+    with store.transaction():
+        store.add_message(contact_id=None, kind="reply", direction="inbound",
+                          state="quarantined", now=now, subject=subject,
+                          detail={"key": item.key, "error": type(exc).__name__,
+                                  "from": _header(item.message, "From")[:200]})
+        store.mark_seen(item.key, now)
 
-    ``present`` was read before the sync, so a draft sent meanwhile is matched by the sync
-    first; a Sent copy that shows up later still heals the record (``match_sent``). Only
-    drafts ``known`` then are judged: one made during this sync (a confirmation) is not gone.
+
+def _held(state: core.ContactState, reason: str, flag: str) -> core.Decision:
+    """A message that may not act for the contact: a timeline entry, and a flag if the user
+    should look at it."""
+    actions: list[core.Action] = [core.Record("held_back", reason)]
+    if flag:
+        actions.append(core.Flag(flag))
+    return core.Decision(state, tuple(actions))
+
+
+def _vanished(svc: Services, changed: frozenset[str] | None, sent_now: set[int],
+              changes: Changes) -> None:
+    """Our drafts no longer in Drafts with no Sent copy: the user deleted them — but only once
+    a draft is gone on **two consecutive passes** and its thread holds no message the user
+    sent or scheduled. A scheduled message leaves Drafts at once and is sent later, and
+    undo-send hides a sent draft for a few seconds: neither is a discard.
+
+    Only drafts in a thread the sync saw change (``changed``; None: every one), and those
+    already found missing once, are looked up: an idle pass costs nothing here.
     """
     store, now = svc.store, svc.clock()
-    for row in store.messages_in_state("draft", "drafted"):
-        if row.message_id in present or row.contact_id is None or row.id not in known:
-            continue
-        contact = store.get_contact(row.contact_id)
-        state = contact_state(store, contact, svc.config.me.timezone)
-        decision = core.on_draft_gone(state, core.DraftGone(row.kind, row.message_id or "", now),
-                                      now)
-        if changes.dry_run:
-            changes.preview(contact, decision.actions)
-            continue
-        with store.transaction():
-            store.update_message(row.id, state="discarded",
-                                 detail={**row.detail, "discarded_at": now.isoformat()})
-            if row.kind != "outreach":  # the only offer: kept for the user to sort out
-                store.drop_holds(row.message_id or "")
-            record_actions(svc.store, contact, decision, now, changes)
+    rows = [m for m in store.messages_in_state("draft", "drafted")
+            if m.contact_id is not None and m.id not in sent_now]
+    if changed is not None:
+        rows = [m for m in rows if m.thread_id is None or m.thread_id in changed
+                or "missing_since" in m.detail]
+    if not rows:
+        return
+    present = svc.mailbox.drafts_present([_ref(m) for m in rows])
+    for row in rows:
+        here = present.get(row.message_id or "")
+        if here is not None:
+            _still_here(svc, row, here, changes)
+        elif "missing_since" not in row.detail:
+            if not changes.dry_run:  # gone once: maybe scheduled, or inside undo-send
+                with store.transaction():
+                    store.update_message(row.id, detail={**row.detail,
+                                                         "missing_since": now.isoformat()})
+        elif not (row.thread_id and svc.mailbox.sent_in_thread(row.thread_id, store.is_seen)):
+            _discarded(svc, row, changes)
+
+
+def _still_here(svc: Services, row: MessageRow, here: DraftRef, changes: Changes) -> None:
+    """A draft found again (an undo-send undone) or moved to another thread: record it."""
+    detail = {k: v for k, v in row.detail.items() if k != "missing_since"}
+    moved = here.thread_id and here.thread_id != row.thread_id
+    if changes.dry_run or (detail == row.detail and not moved):
+        return
+    with svc.store.transaction():
+        svc.store.update_message(row.id, detail=detail,
+                                 **({"thread_id": here.thread_id} if moved else {}))
+
+
+def _discarded(svc: Services, row: MessageRow, changes: Changes) -> None:
+    store, now = svc.store, svc.clock()
+    contact = store.get_contact(row.contact_id or 0)
+    state = contact_state(store, contact, svc.config.me.timezone)
+    decision = core.on_draft_gone(state, core.DraftGone(row.kind, row.message_id or "", now), now)
+    if changes.dry_run:
+        changes.preview(contact, decision.actions)
+        return
+    with store.transaction():
+        store.update_message(row.id, state="discarded",
+                             detail={**row.detail, "discarded_at": now.isoformat()})
+        if row.kind != "outreach":  # the only offer: kept for the user to sort out
+            store.drop_holds(row.message_id or "")
+        record_actions(svc.store, contact, decision, now, changes)

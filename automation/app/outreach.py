@@ -15,6 +15,7 @@ from automation.app.ports import Store
 from automation.app.services import Services
 from automation.config import Me
 from automation.core.compose import build_message, new_message_id, render, slot_views
+from automation.core.contacthours import ContactHours
 from automation.core.models import Availability, Contact, Interval, Slot, Status
 from automation.core.slots import find_slots
 from automation.errors import TemplateError
@@ -43,11 +44,36 @@ def read_availability(svc: Services, now: datetime) -> FreeBusy:
                         problems=list(problems))
 
 
-def offer(availability: Availability, avail: FreeBusy, contact_id: int,
+def contact_hours(availability: Availability, contact: Contact) -> ContactHours:
+    """The contact's working hours and holidays (``[availability] contact_hours``)."""
+    return ContactHours.for_contact(availability, contact.zone)
+
+
+def offer(availability: Availability, avail: FreeBusy, contact: Contact,
           now: datetime) -> list[Slot]:
-    """Up to ``offer_count`` slots for this contact, never overlapping another's holds."""
+    """Up to ``offer_count`` slots for this contact: inside the user's availability and the
+    contact's working hours on their business days, never overlapping another's holds."""
     return find_slots(availability, now, avail.busy, held=avail.held,
-                      booked=avail.booked, exclude_holder=contact_id)
+                      booked=avail.booked, exclude_holder=contact.id or 0,
+                      contact=contact_hours(availability, contact))
+
+
+def shortfall(availability: Availability, avail: FreeBusy, contact: Contact, now: datetime,
+              found: int) -> str:
+    """Why only ``found`` (< ``offer_count``) slots could be offered, in words the user can
+    act on: the two people's hours barely overlap, or the user's calendar is full."""
+    hours = contact_hours(availability, contact)
+    mine = find_slots(availability, now, avail.busy, held=avail.held, booked=avail.booked,
+                      exclude_holder=contact.id or 0)
+    days = availability.horizon_days
+    if len(mine) > found:
+        offered = f"only {found} slot(s)" if found else "no slots"
+        return (f"{offered} in the next {days} days inside both your hours and "
+                f"theirs ({hours.describe()}); widen [availability] hours or contact_hours, "
+                "or offer a time by hand")
+    offered = f"only {found} free slot(s)" if found else "no free slots"
+    return (f"{offered} in the next {days} days; widen [availability] "
+            "or free some calendar time")
 
 
 def template_variables(me: Me, contact: Contact, *, slots: Sequence[Slot] = (),
@@ -62,10 +88,11 @@ def template_variables(me: Me, contact: Contact, *, slots: Sequence[Slot] = (),
         "email": contact.email, "name": contact.display_name, "first_name": first,
         "last_name": contact.last_name, "company": contact.company, "role": contact.role,
         "notes": contact.notes, "timezone": zone.key, "location": contact.location,
-        "note": contact.user_note,
+        "note": contact.user_note, "connection": sentence(contact.connection),
     }
     me_view = {"name": me.name, "first_name": me.name.split()[0] if me.name else "",
-               "email": me.email, "signature": me.signature or me.name, "timezone": me.zone_name}
+               "email": me.email, "signature": me.signature or me.name, "timezone": me.zone_name,
+               "exploring": me.exploring, "exploring_specifically": me.exploring_specifically}
     referrer_view = None
     if referrer is not None:
         referrer_view = {"name": referrer.display_name, "email": referrer.email,
@@ -73,6 +100,16 @@ def template_variables(me: Me, contact: Contact, *, slots: Sequence[Slot] = (),
                          "company": referrer.company}
     return {"me": me_view, "contact": contact_view, "referrer": referrer_view,
             "slots": slot_views(list(slots), zone), **extra}
+
+
+def sentence(text: str) -> str:
+    """A fragment as a sentence: "we met at the PRSA mixer" → "We met at the PRSA mixer."
+    (only the first letter is raised, so "PRSA" stays as written); "" stays ""."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?…" else text + "."
 
 
 def compose_outreach(svc: Services, contact: Contact, slots: list[Slot],
@@ -96,6 +133,7 @@ def local_day_start(now: datetime, zone: ZoneInfo) -> datetime:
 class OutreachResult:
     drafted: list[tuple[str, str, list[Slot]]] = field(default_factory=list)  # email, subject
     flagged: list[tuple[str, str]] = field(default_factory=list)
+    short: list[tuple[str, str]] = field(default_factory=list)  # email, why fewer slots
     capped: int = 0
 
 
@@ -111,18 +149,21 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
     cap = svc.config.cadence.daily_outreach_cap
     remaining = cap - store.count_drafts_since("outreach", local_day_start(now, svc.config.me.timezone))
     for contact in store.list_contacts(Status.NEW):
-        if contact.needs_attention and not contact.needs_attention.startswith(("template",
-                                                                               "no free")):
+        if contact.needs_attention and not contact.needs_attention.startswith(
+                ("template", "no free", "no slots")):
             continue  # flagged for a reason only the user can clear
         if remaining <= 0:
             result.capped += 1
             continue
-        slots = offer(svc.config.availability, avail, contact.id or 0, now)
+        availability = svc.config.availability
+        slots = offer(availability, avail, contact, now)
         if not slots:
-            reason = (f"no free slots in the next {svc.config.availability.horizon_days} days;"
-                      " widen [availability] or free some calendar time")
-            _flag(store, contact, reason, now, result, dry_run)
+            _flag(store, contact, shortfall(availability, avail, contact, now, 0), now, result,
+                  dry_run)
             continue
+        if len(slots) < svc.config.availability.offer_count:
+            result.short.append((contact.email, shortfall(availability, avail, contact, now,
+                                                          len(slots))))
         try:
             message = compose_outreach(svc, contact, slots, now)
         except TemplateError as exc:

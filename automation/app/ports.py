@@ -68,9 +68,14 @@ class Watch:
 
 @dataclass(frozen=True)
 class SyncResult:
+    """What a sync saw. ``changed_threads``: the threads in which a message was added or
+    deleted since the cursor — a draft can only have left Drafts in one of them — or None when
+    the backend cannot tell (then every pending draft is looked at)."""
+
     items: list[MailItem]
     cursor: str | None = None
     problems: list[str] = field(default_factory=list)
+    changed_threads: frozenset[str] | None = None
 
 
 class Mailbox(Protocol):
@@ -94,6 +99,22 @@ class Mailbox(Protocol):
 
     def draft_message_ids(self) -> set[str]:
         """Message-IDs of every draft now in the Drafts folder."""
+        ...
+
+    def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
+        """Which of our drafts ``refs`` are still in Drafts: Message-ID → where it is now.
+
+        Judged by the draft's stable identity where the backend has one (Gmail's immutable
+        draft id: the user may edit the draft, its subject, its address, even its Message-ID),
+        else by the Message-ID. The returned ref carries the draft's current thread.
+        """
+        ...
+
+    def sent_in_thread(self, thread_id: str, known: Callable[[str], bool]) -> bool:
+        """Whether the thread holds a message the user sent or scheduled to send that is not
+        ``known`` yet (by ``MailItem.key``): a draft that left Drafts is on its way, not
+        deleted. False when the thread is gone or the backend has no threads.
+        """
         ...
 
     def delete_draft(self, ref: DraftRef) -> None:
@@ -162,8 +183,11 @@ class ContactStore(Protocol):
         """Set plain columns (not status: use ``set_status``)."""
 
     def set_status(self, contact_id: int, new: Status, now: datetime, *, cause: str,
-                   detail: dict[str, Any] | None = None) -> None:
-        """Change a contact's status and record the change with its cause in the timeline."""
+                   detail: dict[str, Any] | None = None, expect: Status | None = None) -> bool:
+        """Change a contact's status and record the change with its cause in the timeline.
+
+        With ``expect``: only if the status, read in this transaction, is still ``expect``
+        (else the change is recorded as not applied and False is returned)."""
 
     def flag(self, contact_id: int, reason: str | None, now: datetime) -> None:
         """Set (or with None clear) ``needs_attention``, recorded in the timeline."""

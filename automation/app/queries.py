@@ -94,7 +94,8 @@ def contact_story(store: Store, email: str, now: datetime) -> dict[str, Any]:
     interview = store.interview_for(cid)
     data.update({
         "first_name": contact.first_name, "last_name": contact.last_name,
-        "notes": contact.notes, "note": contact.user_note, "aliases": list(contact.aliases),
+        "notes": contact.notes, "note": contact.user_note, "connection": contact.connection,
+        "aliases": list(contact.aliases),
         "created_at": _iso(contact.created_at), "status_changed_at": _iso(contact.status_changed_at),
         "offered": [{"option": i, "start": s.start.isoformat(), "end": s.end.isoformat()}
                     for i, s in enumerate(store.offered_slots(cid), 1)],

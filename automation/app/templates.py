@@ -6,6 +6,7 @@ fail at the next tick is caught before.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from automation.core.compose import (
     template_env,
 )
 from automation.core.models import Contact, Slot
+from automation.core.wordcount import measure, warnings
 from automation.errors import TemplateError
 
 #: One template's outcome: ``(name, rendered, None)`` or ``(name, None, error)``.
@@ -29,7 +31,9 @@ TemplateResult = tuple[str, Rendered | None, TemplateError | None]
 
 def sample_me() -> Me:
     """The sender a check uses when there is no config to read ``[me]`` from."""
-    return Me("Alex Rivera", "alex@example.org", ZoneInfo("America/New_York"))
+    return Me("Alex Rivera", "alex@example.org", ZoneInfo("America/New_York"),
+              exploring="public health",
+              exploring_specifically="how health organisations talk with the public")
 
 
 def sample_contact() -> tuple[Contact, Contact]:
@@ -38,7 +42,8 @@ def sample_contact() -> tuple[Contact, Contact]:
     contact = Contact(id=1, email="jordan.okafor@example.com", name="Jordan Okafor",
                       first_name="Jordan", last_name="Okafor", company="Food & Beverage Co",
                       role="PR Manager", timezone="America/Chicago",
-                      notes="Met at the PRSA mixer", user_note="the advice on portfolios")
+                      notes="Met at the PRSA mixer", user_note="the advice on portfolios",
+                      connection="we met at the PRSA mixer")
     referrer = Contact(id=2, email="sam.lee@example.com", name="Sam Lee", first_name="Sam",
                        company="Bright Comms")
     return contact, referrer
@@ -66,3 +71,27 @@ def check_templates(directory: Path, me: Me) -> list[TemplateResult]:
         except TemplateError as exc:
             results.append((name, None, exc))
     return results
+
+
+@dataclass(frozen=True)
+class TemplateCheck:
+    """One template as ``templates check`` reports it: rendered (or the error), its words of
+    prose (the slot list and sign-off not counted) and the method's warnings."""
+
+    name: str
+    rendered: Rendered | None
+    error: TemplateError | None
+    words: int = 0
+    warnings: tuple[str, ...] = ()
+
+
+def measure_templates(directory: Path, me: Me) -> list[TemplateCheck]:
+    """``check_templates``, each rendered template measured (``core.wordcount``)."""
+    checks = []
+    for name, rendered, error in check_templates(directory, me):
+        if rendered is None:
+            checks.append(TemplateCheck(name, None, error))
+            continue
+        checks.append(TemplateCheck(name, rendered, None, measure(rendered.body).words,
+                                    tuple(warnings(name, rendered.body))))
+    return checks

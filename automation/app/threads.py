@@ -1,7 +1,8 @@
 """Replying in a contact's thread: In-Reply-To, References, "Re:" subject and thread id.
 
 A draft lands in the existing conversation only with all of them (Gmail also needs the
-threadId). The thread's messages are the copies the user actually sent (``direction='sent'``
+threadId, and the subject must match the thread's latest message: developers.google.com/gmail/
+api/guides/threads, "The Subject headers must match"). The thread's messages are the copies the user actually sent (``direction='sent'``
 rows, recorded by sent detection) and the inbound mail matched to the contact
 (``direction='inbound'``); before anything was sent, the drafted outreach stands in.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from automation.app.ports import Store
 from automation.core.compose import reply_subject
+from automation.core.mailsafe import message_id as valid_id
 from automation.core.models import MessageRow
 
 #: Enough ancestry for any client to thread; keeps the header short in long exchanges.
@@ -41,9 +43,12 @@ def thread_messages(store: Store, contact_id: int) -> list[MessageRow]:
 def reply_context(store: Store, contact_id: int, fallback_subject: str = "") -> ReplyContext:
     """Headers for a draft that continues the contact's thread."""
     messages = thread_messages(store, contact_id)
-    outreach = next((m for m in store.messages_for(contact_id) if m.kind == "outreach"), None)
-    subject = outreach.subject if outreach else (messages[0].subject if messages else "")
-    ids = tuple(dict.fromkeys(m.message_id for m in messages if m.message_id))
+    # Gmail joins a draft to a thread only with threadId, References/In-Reply-To *and* a
+    # matching subject: answer the subject of the message answered (the latest sent or
+    # received one), not of our first draft — the contact may have changed it.
+    subject = next((m.subject for m in reversed(messages) if m.subject), "")
+    # Only valid ids go into a header (a row stored before ids were validated may hold junk).
+    ids = tuple(dict.fromkeys(m.message_id for m in messages if valid_id(m.message_id)))
     thread_id = next((m.thread_id for m in reversed(messages) if m.thread_id), None)
     if thread_id is None:
         thread_id = store.get_contact(contact_id).thread_id

@@ -19,6 +19,8 @@ fall-back night.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -34,17 +36,23 @@ __all__ = ["busy_from_files", "busy_from_ics"]
 # What icalendar and recurring_ical_events raise on bad input (their own errors subclass
 # ValueError). Caught only around parsing and expansion, never around our own code.
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+#: A calendar export of a few years is a few MB; beyond this the file is refused with the fix.
+MAX_ICS_BYTES = 20 * 1024 * 1024
 
 
 def busy_from_ics(
-    data: bytes, window: Interval, default_tz: tzinfo, source: str = ""
+    data: bytes, window: Interval, default_tz: tzinfo, source: str = "",
+    notes: list[str] | None = None,
 ) -> list[Interval]:
     """Return the busy intervals in ``data`` that overlap ``window``, in UTC, sorted.
 
     Intervals are not clipped to the window: each is the occurrence's real extent. A
     zero-length one (an instantaneous event) is returned when it lies in ``[start, end)`` of the
     window. Raises UserError naming ``source`` when ``data`` is not a readable iCalendar file.
+    A recurring event that would expand to more than ``MAX_OCCURRENCES`` before the window
+    ends (``FREQ=SECONDLY`` with no end) is left out, with a line in ``notes`` saying so.
     """
+    notes = notes if notes is not None else []
     where = f"busy_ics file {source}" if source else "busy_ics data"
     busy: set[Interval] = set()
     # Ask the library for a day more on each side: it cannot know that floating and all-day
@@ -52,6 +60,7 @@ def busy_from_ics(
     span_start = window.start.astimezone(default_tz) - timedelta(days=1)
     span_end = window.end.astimezone(default_tz) + timedelta(days=1)
     for calendar in _calendars(data, where):
+        _drop_runaway_rules(calendar, span_end, where, notes)
         try:
             events = recurring_ical_events.of(calendar).between(span_start, span_end)
         except _PARSE_ERRORS as error:
@@ -76,16 +85,82 @@ def busy_from_files(
     problems: list[str] = []
     for path in paths:
         try:
-            data = Path(path).read_bytes()
+            data = read_calendar_file(Path(path))
+            busy.extend(busy_from_ics(data, window, default_tz, source=str(path),
+                                      notes=problems))
         except OSError as error:
             problems.append(f"busy_ics file {path}: cannot read it ({error.strerror or error});"
                             " its events are ignored until it is readable")
-            continue
-        try:
-            busy.extend(busy_from_ics(data, window, default_tz, source=str(path)))
         except UserError as error:
             problems.append(f"{error}; its events are ignored until it is fixed")
     return sorted(set(busy)), problems
+
+
+def read_calendar_file(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of ``path``, refusing what is not a regular file or is over ``limit``.
+
+    A FIFO would block the pass and ``/dev/zero`` never ends, so the file is opened without
+    blocking and checked with ``fstat`` before anything is read; at most ``limit`` + 1 bytes
+    are ever read (a file may grow meanwhile).
+    """
+    limit = MAX_ICS_BYTES if limit is None else limit
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fh.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise UserError(f"busy_ics file {path}: not a regular file; point busy_ics at an "
+                            "exported .ics file")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise UserError(f"busy_ics file {path}: larger than {limit // (1024 * 1024)} MB; "
+                        "export a shorter range of your calendar (a few months)")
+    return data
+
+
+#: Above this, a recurring event is left out: no real calendar repeats that often.
+MAX_OCCURRENCES = 20_000
+_PERIOD = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 604800,
+           "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
+
+
+def _drop_runaway_rules(calendar: icalendar.Calendar, until: datetime, where: str,
+                        notes: list[str]) -> None:
+    """Remove the VEVENTs whose RRULE would expand to more than ``MAX_OCCURRENCES`` from
+    DTSTART to ``until``: the expansion library walks every occurrence from DTSTART, so a
+    208-byte ``FREQ=SECONDLY`` rule would otherwise cost minutes and gigabytes a pass."""
+    for event in list(calendar.walk("VEVENT")):
+        estimate = _occurrences(event, until)
+        if estimate > MAX_OCCURRENCES:
+            for parent in calendar.walk():
+                if event in parent.subcomponents:
+                    parent.subcomponents.remove(event)
+            notes.append(f"{where}: event {event.get('UID', '?')} repeats too often (about "
+                         f"{estimate:,} times before {until:%Y-%m-%d}); it is ignored: give "
+                         "its RRULE an UNTIL or COUNT, or a coarser FREQ")
+
+
+def _occurrences(event: icalendar.cal.Component, until: datetime) -> int:
+    """An upper estimate of the occurrences of ``event``'s RRULEs up to ``until``."""
+    rules = event.get("RRULE")
+    if rules is None:
+        return 1
+    total = 0
+    for rule in rules if isinstance(rules, list) else [rules]:
+        try:
+            freq = str((rule.get("FREQ") or ["DAILY"])[0]).upper()
+            interval = max(1, int((rule.get("INTERVAL") or [1])[0]))
+            start = _instant(event["DTSTART"].dt, UTC)
+            end = min([until, *(_instant(u, UTC) for u in rule.get("UNTIL") or [])])
+        except _PARSE_ERRORS:
+            continue  # the library reports a broken rule itself
+        count = max(0.0, (end - start).total_seconds()) / _PERIOD.get(freq, 86400) / interval
+        for key in ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY"):
+            count *= max(1, len(rule.get(key) or []))
+        if rule.get("COUNT"):
+            count = min(count, float(str(rule["COUNT"][0])) if str(rule["COUNT"][0]).isdigit()
+                        else count)
+        total += int(min(count, 10**12)) + 1
+    return total
 
 
 def _calendars(data: bytes, where: str) -> list[icalendar.Calendar]:

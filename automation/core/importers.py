@@ -184,6 +184,7 @@ _SYNONYMS = {
     "role": ("role", "title", "position", "jobtitle", "organizationtitle"),
     "timezone": ("timezone", "tz"),
     "notes": ("notes", "note", "comments"),
+    "connection": ("connection", "howwemet", "howimet", "howweknoweachother", "howiknowthem"),
     "phone": ("phone", "telephone", "mobile"),
     "location": ("location", "preferredlocation", "callvia"),
 }
@@ -303,6 +304,7 @@ _NO_EMAIL_HINT = {
 }
 _MERGEABLE = (
     "name", "first_name", "last_name", "company", "role", "timezone", "notes", "phone", "location",
+    "connection",
 )
 
 
@@ -355,6 +357,7 @@ def _to_record(raw: _Raw, fmt: str, result: ImportResult) -> ContactRecord | Non
         email=valid[0], line=raw.line, name=name, first_name=first, last_name=last,
         company=f.get("company", ""), role=f.get("role", ""), timezone=zone,
         notes=f.get("notes", ""), phone=f.get("phone", ""), location=f.get("location", ""),
+        connection=f.get("connection", ""),
         extra_emails=tuple(dict.fromkeys(e for e in valid[1:] if e != valid[0])),
     )
 

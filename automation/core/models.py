@@ -96,7 +96,8 @@ class Availability:
     """When the user takes interviews. Built from ``[availability]`` in the config.
 
     ``days`` are weekday numbers (0 = Monday); ``hours`` are local ``(start, end)`` windows in
-    ``timezone``.
+    ``timezone``. ``contact_days``/``contact_hours`` are the same for the *contact*, read in
+    the contact's zone (``core.contacthours``): an outreach offers only slots inside both.
     """
 
     timezone: ZoneInfo
@@ -108,6 +109,8 @@ class Availability:
     horizon_days: int = 14
     offer_count: int = 3
     max_per_day: int = 2
+    contact_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    contact_hours: tuple[tuple[time, time], ...] = ((time(8, 30), time(18)),)
 
 
 @dataclass
@@ -132,6 +135,8 @@ class Contact:
     referred_by: int | None = None
     thread_id: str | None = None
     user_note: str = ""
+    #: How the user knows of them ("we met at the PRSA mixer"): the outreach opens with it.
+    connection: str = ""
     id: int | None = None
     created_at: datetime | None = None
     status_changed_at: datetime | None = None
@@ -171,6 +176,7 @@ class ContactRecord:
     notes: str = ""
     phone: str = ""
     location: str = ""
+    connection: str = ""
     extra_emails: tuple[str, ...] = ()
 
 

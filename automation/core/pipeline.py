@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from automation.core.businessdays import BusinessCalendar
 from automation.core.models import TERMINAL, Status
 from automation.core.picks import Pick
 from automation.core.replies import Kind
@@ -99,6 +100,7 @@ class ContactState:
     interview_end: datetime | None = None
     thank_you_drafted: bool = False
     has_note: bool = False
+    country: str | None = None  # whose public holidays business days skip (ISO code)
 
     def pending_of(self, kinds: Iterable[str]) -> tuple[PendingDraft, ...]:
         wanted = frozenset(kinds)
@@ -245,18 +247,15 @@ def _decide(state: ContactState, actions: list[Action], now: datetime) -> Decisi
 # -- time -----------------------------------------------------------------------------------
 
 
-def add_business_days(start: datetime, days: int, zone: ZoneInfo) -> datetime:
-    """``start`` plus ``days`` weekdays (Saturdays and Sundays skipped) counted in ``zone``.
+def add_business_days(start: datetime, days: int, zone: ZoneInfo,
+                      country: str | None = None) -> datetime:
+    """``start`` plus ``days`` business days counted in ``zone``: weekends skipped, and the
+    public holidays of ``country`` (ISO code) when given -- the contact's, so "4 business
+    days" are four of *their* working days.
 
     The local time of day is kept: Friday 09:00 + 4 business days is Thursday 09:00.
     """
-    local = start.astimezone(zone)
-    day, left = local.date(), days
-    while left > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone)
+    return BusinessCalendar(zone=zone, country=country).add_business_days(start, days)
 
 
 def _later(moment: datetime, snoozed_until: datetime | None) -> datetime:
@@ -268,7 +267,7 @@ def follow_up_due(state: ContactState, policy: Policy) -> datetime | None:
     if state.follow_ups >= policy.max_follow_ups or state.last_outbound_at is None:
         return None
     due = add_business_days(state.last_outbound_at, policy.follow_up_after_business_days,
-                            state.zone)
+                            state.zone, state.country)
     return _later(due, state.snoozed_until)
 
 

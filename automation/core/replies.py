@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 from enum import StrEnum
@@ -26,6 +25,12 @@ from flufl.bounce import all_failures
 from mailparser_reply import EmailMessage as QuotedBody
 
 from automation.core import autoreply, bounces, phrases
+from automation.core.mailsafe import (
+    MAX_NEW_TEXT_CHARS,
+    MAX_SCANNED_CHARS,
+    find_addresses,
+    header_text,
+)
 from automation.core.models import require_aware
 from automation.core.picks import LANGUAGES, names_a_time
 
@@ -73,14 +78,7 @@ def _header(msg: Message, name: str) -> str:
     """The decoded value of header ``name`` ('' if absent); never raises on malformed input."""
     # raw_items() bypasses the policy's structured header parsing, which raises on some broken
     # headers; decoding RFC 2047 words by hand is enough for matching.
-    raws = [v for k, v in msg.raw_items() if k.lower() == name.lower()]
-    if not raws:
-        return ""
-    raw = str(raws[0])
-    try:
-        return str(make_header(decode_header(raw))).strip()
-    except Exception:  # malformed encoded-words: the raw text is still useful
-        return raw.strip()
+    return header_text(msg, name)  # bounded: a From with 20,000 addresses costs nothing
 
 
 def _addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
@@ -242,8 +240,11 @@ def new_text(msg: EmailMessage) -> str:
     else:
         html_part = _best_part(msg, "html")
         text = _html_to_text(_decode(html_part)) if html_part is not None else ""
+    # Bounded work (mailsafe): the new text of a reply is at its top, and a few kB of it is
+    # all a person writes; a megabyte of it must cost what a normal reply costs.
+    text = text[:MAX_SCANNED_CHARS]
     try:
-        return _strip_quotes(text)
+        return _strip_quotes(text)[:MAX_NEW_TEXT_CHARS]
     except Exception:  # regex engines do not fail, but a library bug must not stop a sync
         log.debug("quote stripping failed; using the whole body", exc_info=True)
         return text.strip()
@@ -392,7 +393,6 @@ _REDIRECT = re.compile(
     r"|coll[èe]gue|contacter|adresser [àa]|colega|compa[ñn]er[oa]|contactar|escribir a",
     re.IGNORECASE,
 )
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _NAME_WORD = re.compile(r"[A-ZÀ-Ý][\w'’.-]*$")
 # Capitalised words that precede a name but are not part of it.
 _NOT_NAME = frozenset(
@@ -403,14 +403,14 @@ _NOT_NAME = frozenset(
 
 def _redirect(text: str, exclude: set[str]) -> tuple[str, str] | None:
     """``(name, email)`` of another person the text points to, or None."""
-    for found in _ADDRESS.finditer(text):
-        addr = found.group().strip(".'").lower()
+    for start, end, found in find_addresses(text):  # linear; the regex was quadratic
+        addr = found.lower()
         if addr in exclude:
             continue
-        window = text[max(0, found.start() - 200) : found.end() + 100]
+        window = text[max(0, start - 200) : end + 100]
         if not (_REDIRECT.search(window) or phrases.REDIRECT.search(window)):
             continue
-        before = text[max(0, found.start() - 80) : found.start()]
+        before = text[max(0, start - 80) : start]
         before = re.sub(
             r"(?:\s*(?:<|\(|\[|mailto:|:|,|-|–|\bat\b|\bvia\b|\bunter\b|\b[àa]\b))+\s*$", "", before
         )

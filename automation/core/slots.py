@@ -17,6 +17,9 @@ Terms used in the docstrings below:
 - *blocking*: every busy interval, every booked interval, and every held interval whose holder is
   not ``exclude_holder``. A candidate is *free* when ``[start - buffer, end + buffer)`` overlaps
   none of them.
+- *contact fit*: with ``contact`` (a ``ContactHours``), a candidate must also lie inside one of
+  the contact's windows on one of their business days, in their zone (``ContactHours.fits``).
+  Candidates that do not fit are not candidates at all.
 - *load* of a local date: booked intervals starting that date plus the number of distinct
   non-excluded holders with a hold starting that date. A date is *eligible* while
   ``load < max_per_day``, because an offer adds one holder to every date it uses.
@@ -30,10 +33,20 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from automation.core.models import Availability, Interval, Slot, require_aware
 from automation.errors import UserError
+
+
+class ContactHours(Protocol):
+    """The contact's side of an offer (``core.contacthours.ContactHours`` implements it)."""
+
+    def fits(self, start: datetime, end: datetime) -> bool:
+        """Whether a slot ``[start, end)`` suits the contact."""
+        ...
+
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = _EPOCH.replace(tzinfo=None)
@@ -53,10 +66,15 @@ def find_slots(
     booked: Sequence[Interval] = (),
     count: int | None = None,
     exclude_holder: int | None = None,
+    contact: ContactHours | None = None,
 ) -> list[Slot]:
     """Return up to ``count`` (default ``avail.offer_count``) free slots to offer, sorted by start.
 
-    Takes the earliest free candidate of each eligible local date, date by date. Only when fewer
+    Takes one free candidate of each eligible local date, date by date, varying the time of
+    day: on the first date the earliest; on each later date the one whose local time of day
+    (in ``avail.timezone``) is farthest from the nearest time of day already chosen, the
+    earliest among equals -- so a week reads 09:00, 16:50, 11:50, not 09:00 three times. With
+    ``contact``, only candidates that also fit the contact's hours count. Only when fewer
     eligible dates have a free candidate than ``count`` does it add further free candidates from
     the dates already used, earliest first: first those at least ``buffer_minutes`` clear of the
     slots already chosen, then any that merely do not overlap them. Fewer than ``count`` slots
@@ -68,7 +86,7 @@ def find_slots(
     the offer is for) are ignored entirely. Raises ValueError if ``now`` is naive or ``avail``
     is unusable (slot length not positive, negative buffer).
     """
-    frame = _Frame.build(avail, now)
+    frame = _Frame.build(avail, now, contact)
     wanted = avail.offer_count if count is None else count
     if wanted <= 0:
         return []
@@ -81,9 +99,9 @@ def find_slots(
     for day in frame.days():
         if loads[day] >= avail.max_per_day:
             continue
-        first = next((c for c in frame.day_candidates(day) if frame.free(c[0], blocks)), None)
-        if first is not None:
-            chosen.append(first)
+        pick = _varied(frame, day, blocks, [_minute_of_day(start) for _, start in chosen])
+        if pick is not None:
+            chosen.append(pick)
             used_days.append(day)
             if len(chosen) == wanted:
                 break
@@ -101,15 +119,17 @@ def is_free(
     held: Sequence[tuple[int, Interval]] = (),
     booked: Sequence[Interval] = (),
     exclude_holder: int | None = None,
+    contact: ContactHours | None = None,
 ) -> bool:
     """Return whether a slot starting at ``start`` could be offered or booked right now.
 
     True exactly when ``start`` (any zone) is a candidate, it is free, and its local date is
     eligible -- the same test ``find_slots`` applies, so every slot it returns passes. A start
-    off the slot grid (e.g. 14:05 with 10-minute slots from 14:00) is not free. Raises
+    off the slot grid (e.g. 14:05 with 10-minute slots from 14:00) is not free. ``contact``
+    as in ``find_slots`` (booking a time the contact proposed passes None). Raises
     ValueError if ``now`` or ``start`` is naive.
     """
-    frame = _Frame.build(avail, now)
+    frame = _Frame.build(avail, now, contact)
     start_us = _to_us(require_aware(start, "start"))
     day = frame.local(start_us).date()
     if day.weekday() not in avail.days:
@@ -122,13 +142,14 @@ def is_free(
     return frame.free(start_us, _Blocks(_spans([*busy, *booked, *(i for _, i in others)])))
 
 
-def candidate_starts(avail: Availability, now: datetime) -> Iterator[datetime]:
+def candidate_starts(avail: Availability, now: datetime,
+                     contact: ContactHours | None = None) -> Iterator[datetime]:
     """Yield every candidate start in the horizon, in chronological order, in ``avail.timezone``.
 
-    Busy time, holds and ``max_per_day`` are not considered. Raises ValueError if ``now`` is
-    naive.
+    Busy time, holds and ``max_per_day`` are not considered; ``contact`` is (see
+    ``find_slots``). Raises ValueError if ``now`` is naive.
     """
-    frame = _Frame.build(avail, now)
+    frame = _Frame.build(avail, now, contact)
     for day in frame.days():
         for _, start in frame.day_candidates(day):
             yield start
@@ -167,9 +188,11 @@ class _Frame:
     horizon_us: int
     length_us: int
     buffer_us: int
+    contact: ContactHours | None = None
 
     @classmethod
-    def build(cls, avail: Availability, now: datetime) -> _Frame:
+    def build(cls, avail: Availability, now: datetime,
+              contact: ContactHours | None = None) -> _Frame:
         now_us = _to_us(require_aware(now, "now"))
         if avail.slot_minutes <= 0:
             raise ValueError(f"slot_minutes must be positive, got {avail.slot_minutes}")
@@ -181,6 +204,7 @@ class _Frame:
             horizon_us=now_us + avail.horizon_days * _DAY_US,
             length_us=avail.slot_minutes * _MINUTE_US,
             buffer_us=avail.buffer_minutes * _MINUTE_US,
+            contact=contact,
         )
 
     def local(self, us: int) -> datetime:
@@ -201,14 +225,17 @@ class _Frame:
         """Yield ``(start_us, start)`` for the candidates on local date ``day``, in order.
 
         Lazy, so ``find_slots`` builds only the candidates it looks at; overlapping windows
-        are merged and a start shared by two windows comes once.
+        are merged and a start shared by two windows comes once. Candidates outside the
+        contact's hours are left out.
         """
         windows = sorted(w for w in self.avail.hours if w[0] < w[1])
         previous = None
         for item in heapq.merge(*(self._window_candidates(day, w) for w in windows)):
             if item[0] != previous:
                 previous = item[0]
-                yield item
+                if self.contact is None or self.contact.fits(
+                        item[1], self.local(item[0] + self.length_us)):
+                    yield item
 
     def _window_candidates(
         self, day: date, window: tuple[time, time]
@@ -259,6 +286,28 @@ class _Blocks:
         """Return whether ``[start_us, end_us)`` overlaps no span."""
         index = bisect_right(self._ends, start_us)
         return index == len(self._ends) or self._starts[index] >= end_us
+
+
+def _varied(
+    frame: _Frame, day: date, blocks: _Blocks, taken_minutes: list[int]
+) -> tuple[int, datetime] | None:
+    """The free candidate of ``day`` farthest in time of day from ``taken_minutes`` (the
+    earliest among equals; simply the earliest when nothing is taken yet), or None."""
+    best, best_gap = None, -1
+    for candidate in frame.day_candidates(day):
+        if not frame.free(candidate[0], blocks):
+            continue
+        if not taken_minutes:
+            return candidate
+        gap = min(abs(_minute_of_day(candidate[1]) - m) for m in taken_minutes)
+        if gap > best_gap:
+            best, best_gap = candidate, gap
+    return best
+
+
+def _minute_of_day(start: datetime) -> int:
+    """Minutes since local midnight on the wall clock of ``start``'s zone."""
+    return start.hour * 60 + start.minute
 
 
 def _fill(

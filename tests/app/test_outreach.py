@@ -108,7 +108,7 @@ def test_a_referred_contact_hears_who_suggested_them(svc: Services) -> None:
     add_contact(svc, "ada@example.com", "Ada Lovelace")
     svc.store.update_contact(contact(svc, "ada@example.com").id, MONDAY, referred_by=priya.id)
     outreach(svc)
-    assert "Priya Raman suggested I reach out" in drafts(svc, "ada@example.com")[0].get_content()
+    assert "Priya Raman suggested I contact you" in drafts(svc, "ada@example.com")[0].get_content()
 
 
 def test_a_dry_run_composes_everything_and_writes_nothing(svc: Services) -> None:

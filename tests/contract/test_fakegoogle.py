@@ -6,7 +6,7 @@ import base64
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -234,13 +234,21 @@ def test_reply_and_bounce_thread_like_gmail(fake, gmail):
     assert len(sent["messages"]) == 1
 
 
-def test_user_edit_changes_draft_and_message_ids_but_not_thread(fake, gmail):
-    draft = create_draft(gmail, outreach())
-    new_id = fake.edit_draft(draft["id"], body="Could I ask you three questions?")
+def test_user_edit_keeps_the_draft_id_and_thread_not_the_message_id(fake, gmail):
+    # "the draft resource is simply a container that provides a stable ID because the
+    # underlying message IDs change every time the message is replaced" (Gmail drafts guide)
+    draft = create_draft(gmail, outreach(Message_ID="<ours-1@example.org>"))
+    new_id = fake.edit_draft(draft["id"], body="Could I ask you three questions?",
+                             subject="Another subject", to="ada@elsewhere.example")
     (edited,) = fake.drafts()
-    assert edited.id == new_id != draft["id"] and edited.message_id != draft["message"]["id"]
+    assert edited.id == new_id == draft["id"] and edited.message_id != draft["message"]["id"]
     assert fake.message(edited.message_id).thread_id == draft["message"]["threadId"]
-
+    header = fake.message(edited.message_id).header("Message-ID")
+    assert header == "<ours-1@example.org>"  # kept unless the UI rewrites it
+    fake.edit_draft(new_id, rewrite_message_id=True)
+    (rewritten,) = fake.drafts()
+    assert rewritten.id == draft["id"]
+    assert fake.message(rewritten.message_id).header("Message-ID") != header
     updated = (
         gmail.users()
         .drafts()
@@ -256,6 +264,39 @@ def test_user_edit_changes_draft_and_message_ids_but_not_thread(fake, gmail):
     )
     assert updated["id"] == new_id
     assert updated["message"]["threadId"] == draft["message"]["threadId"]
+
+
+def test_scheduled_send_leaves_drafts_now_and_is_sent_later(fake, gmail):
+    draft = create_draft(gmail, outreach())
+    thread = draft["message"]["threadId"]
+    start = gmail.users().getProfile(userId="me").execute()["historyId"]
+    later = datetime.now(UTC) + timedelta(hours=3)
+    waiting = fake.schedule_send(draft["id"], later)
+    assert fake.drafts() == [] and [m.label_ids for m in fake.thread(thread)] == [["SCHEDULED"]]
+    assert fake.messages_in("SENT") == []
+    fake.mailbox.now = lambda: later + timedelta(seconds=1)  # the fake's clock moves on
+    gmail.users().getProfile(userId="me").execute()  # any request: the time has come
+    (sent,) = fake.messages_in("SENT")
+    assert sent.thread_id == thread and sent.id != waiting
+    history = gmail.users().history().list(userId="me", startHistoryId=start).execute()
+    added = [m["message"]["id"] for h in history["history"] for m in h.get("messagesAdded", [])]
+    assert sent.id in added
+
+
+def test_undo_send_brings_the_same_draft_back(fake, gmail):
+    draft = create_draft(gmail, outreach())
+    waiting = fake.send_with_undo(draft["id"], seconds=30)
+    assert fake.drafts() == []
+    assert fake.undo_send(waiting) == draft["id"]
+    assert [d.id for d in fake.drafts()] == [draft["id"]] and fake.messages_in("SENT") == []
+
+
+def test_newer_than_is_honoured(fake, gmail):
+    fake.deliver(outreach(Message_ID="<old@example.org>"),
+                 received_at=datetime.now(UTC) - timedelta(days=40))
+    fake.deliver(outreach(Message_ID="<new@example.org>"))
+    found = gmail.users().messages().list(userId="me", q="newer_than:30d").execute()
+    assert len(found["messages"]) == 1
 
 
 def test_message_id_lookup_finds_a_draft_after_a_crash(fake, gmail):

@@ -20,7 +20,7 @@ from automation.adapters.google.gcal import event_id
 from automation.adapters.google.gmail import FULL_SYNC_CAP, GmailMailbox
 from automation.adapters.google.http import Pacer
 from automation.app.drafting import DraftRequest, draft_once, intent_key, reconcile
-from automation.app.ports import EventSpec, Watch
+from automation.app.ports import DraftRef, EventSpec, Watch
 from automation.bootstrap import open_services
 from automation.core.compose import build_message
 from automation.core.models import ContactRecord, Interval, Status
@@ -113,27 +113,41 @@ def test_draft_for_a_vanished_thread_starts_a_new_one(fake: FakeGoogle,
     assert len(fake.drafts()) == 1
 
 
-def test_delete_finds_a_draft_the_user_edited(fake: FakeGoogle, mailbox: GmailMailbox) -> None:
+def test_a_draft_edited_in_the_ui_keeps_its_id(fake: FakeGoogle, mailbox: GmailMailbox) -> None:
     ref = mailbox.create_draft(message())
-    new_id = fake.edit_draft(ref.draft_id, body="Could I ask three questions?")
-    assert new_id != ref.draft_id
-    assert mailbox.draft_message_ids() == {ref.message_id}
+    same = fake.edit_draft(ref.draft_id, body="Could I ask three questions?",
+                           rewrite_message_id=True)
+    assert same == ref.draft_id  # Draft.id: "The immutable ID of the draft"
+    fake.reset_quota()
+    present = mailbox.drafts_present([ref])
+    assert present[ref.message_id].draft_id == ref.draft_id
+    assert fake.quota_by_method == {"gmail.users.drafts.list": 5}  # no messages.get at all
     mailbox.delete_draft(ref)
     assert fake.drafts() == []
 
 
-def test_ids_of_drafts_made_elsewhere_cost_one_get_each_once(fake: FakeGoogle,
-                                                             mailbox: GmailMailbox,
-                                                             google, tmp_path: Path) -> None:
-    other, _ = open_on_fake(fake, tmp_path / "other")  # another process made these
-    made = {other.create_draft(message(n)).message_id for n in range(1, 4)}
-    fake.reset_quota()
-    assert mailbox.draft_message_ids() == made
-    assert fake.quota_by_method == {"gmail.users.drafts.list": 5,
-                                    "gmail.users.messages.get": 15}
-    fake.reset_quota()
-    assert mailbox.draft_message_ids() == made
-    assert fake.quota_used == 5  # Gmail messages never change: the ids are cached
+def test_drafts_present_falls_back_to_the_message_id(fake: FakeGoogle,
+                                                    mailbox: GmailMailbox) -> None:
+    ref = mailbox.create_draft(message())
+    legacy = DraftRef("", ref.message_id, None)  # a record without a draft id
+    assert mailbox.drafts_present([legacy])[ref.message_id].draft_id == ref.draft_id
+    fake.discard_draft(ref.draft_id)
+    assert mailbox.drafts_present([ref, legacy]) == {}
+
+
+def test_sent_in_thread_sees_scheduled_and_unsynced_sent(fake: FakeGoogle,
+                                                       mailbox: GmailMailbox) -> None:
+    first = mailbox.create_draft(message())
+    assert not mailbox.sent_in_thread(first.thread_id or "", lambda key: False)
+    fake.schedule_send(first.draft_id, datetime.now(UTC) + timedelta(hours=2))
+    assert mailbox.sent_in_thread(first.thread_id or "", lambda key: False)
+    second = mailbox.create_draft(message(2))
+    sent = fake.send_draft(second.draft_id)
+    assert mailbox.sent_in_thread(second.thread_id or "", lambda key: False)
+    assert not mailbox.sent_in_thread(second.thread_id or "", lambda key: key == f"sent:{sent}")
+    third = mailbox.create_draft(message(3))
+    fake.discard_draft(third.draft_id)
+    assert not mailbox.sent_in_thread(third.thread_id or "", lambda key: False)  # 404
 
 
 # -- exactly one draft, whatever the wire does -------------------------------------------------

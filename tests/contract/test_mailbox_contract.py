@@ -143,7 +143,14 @@ class TestMailboxContract:
 
     def test_a_thread_id_given_is_kept(self, backend: MailboxUnderTest) -> None:
         thread_id = backend.thread()
-        ref = backend.mailbox.create_draft(draft(), thread_id=thread_id)
+        # Gmail wants all three: threadId, In-Reply-To/References and the subject answered.
+        answer = build_message(sender_name="Alex Rivera", sender="alex@example.org",
+                               to_name="Priya Raman", to="priya.raman@example.com",
+                               subject="Re: Ten minutes to learn about your work?",
+                               body="Hi Priya\n", now=NOW, message_id="<answer-1@example.org>",
+                               in_reply_to="<reply-0@mail.example.com>",
+                               references=("<reply-0@mail.example.com>",))
+        ref = backend.mailbox.create_draft(answer, thread_id=thread_id)
         assert ref.thread_id == thread_id
 
     def test_drafts_are_independent(self, backend: MailboxUnderTest) -> None:

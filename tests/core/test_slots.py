@@ -142,6 +142,24 @@ def oracle_offerable(sc: Scenario) -> list[datetime]:
     ]
 
 
+def varied_picks(day_starts: list[list[datetime]], tz: ZoneInfo) -> list[datetime]:
+    """The rule for the time of day, literally: the first day's earliest start; on each later
+    day the start whose wall-clock minute of day is farthest from the nearest one already
+    picked, the earliest among equals."""
+    def minute(start: datetime) -> int:
+        local = start.astimezone(tz)
+        return local.hour * 60 + local.minute
+
+    picks: list[datetime] = []
+    for starts_of_day in day_starts:
+        if not picks:
+            picks.append(starts_of_day[0])
+            continue
+        gaps = [min(abs(minute(c) - minute(p)) for p in picks) for c in starts_of_day]
+        picks.append(starts_of_day[gaps.index(max(gaps))])
+    return picks
+
+
 # --- strategies ------------------------------------------------------------------------------
 
 
@@ -243,10 +261,13 @@ def scenarios(draw: st.DrawFn, max_horizon: int = 14) -> Scenario:
 # --- examples --------------------------------------------------------------------------------
 
 
-def test_default_offer_is_three_slots_on_three_days() -> None:
+def test_default_offer_is_three_slots_on_three_days_at_varied_times() -> None:
+    """Not 9:00, 9:00, 9:00: the earliest, then the farthest time of day, then the middle."""
     now = datetime(2026, 3, 2, 8, 0, tzinfo=BERLIN)  # a Monday
     slots = find_slots(avail_of(), now, [])
-    assert starts(slots) == [datetime(2026, 3, d, 9, 0, tzinfo=BERLIN) for d in (3, 4, 5)]
+    assert starts(slots) == [datetime(2026, 3, 3, 9, 0, tzinfo=BERLIN),
+                             datetime(2026, 3, 4, 16, 50, tzinfo=BERLIN),
+                             datetime(2026, 3, 5, 11, 50, tzinfo=BERLIN)]
     assert all(s.end - s.start == timedelta(minutes=10) for s in slots)
 
 
@@ -499,6 +520,7 @@ def test_slots_only_use_days_below_max_per_day(sc: Scenario) -> None:
 @PROPERTY
 @given(scenarios())
 def test_offer_spreads_over_days_then_fills_earliest(sc: Scenario) -> None:
+    """One slot per eligible day at varied times of day (``varied_picks``), then fills."""
     tz = sc.avail.timezone
     result = [utc(s.start) for s in sc.run()]
     by_day: dict[date, list[datetime]] = defaultdict(list)
@@ -506,7 +528,7 @@ def test_offer_spreads_over_days_then_fills_earliest(sc: Scenario) -> None:
         by_day[start.astimezone(tz).date()].append(start)
     days = sorted(by_day)
     wanted = max(sc.wanted, 0)
-    spread = [by_day[d][0] for d in days[:wanted]]  # earliest free slot of each eligible day
+    spread = varied_picks([by_day[d] for d in days[:wanted]], tz)
     assert set(spread) <= set(result)
     result_days = Counter(s.astimezone(tz).date() for s in result)
     assert set(result_days) <= set(days[:wanted])

@@ -164,7 +164,7 @@ def test_no_token_secret_or_body_in_any_log(workspace: Workspace,
         assert fake.internal_errors == []
 
     records = all_logs.records
-    assert len(records) > 50  # the libraries' debug lines were captured too
+    assert len(records) > 30  # the libraries' debug lines were captured too
     assert any(r.name.startswith("googleapiclient") for r in records)
     lines = [r.getMessage() + (r.exc_text or "") for r in records] + stderr
     assert len(secrets) >= 4

@@ -43,7 +43,7 @@ def test_import_then_tick_drafts_one_proper_message_per_contact(workspace: Works
     priya = by_to["priya.raman@example.com"]
     assert priya["From"].addresses[0].addr_spec == "alex@example.org"
     assert priya["To"].addresses[0].display_name == "Priya Raman"
-    assert priya["Subject"] == "Ten minutes to learn about your work at County Health Department?"
+    assert priya["Subject"] == "A question about your path at County Health Department"
     assert parsedate_to_datetime(priya["Date"]) == datetime.fromisoformat(MONDAY)
     assert priya.get_content_type() == "text/plain"
     assert priya.get_content_charset() == "utf-8"
@@ -139,11 +139,11 @@ def test_referrer_is_named_in_outreach(workspace: Workspace) -> None:
     workspace.ok("run", "--once", now=MONDAY)
     marcus = next(d for d in workspace.drafts()
                   if d["To"].addresses[0].addr_spec == "marcus.oneill@example.com")
-    assert "Priya Raman suggested I reach out" in marcus.get_content()
+    assert "Priya Raman suggested I contact you" in marcus.get_content()
     others = [d for d in workspace.drafts()
               if d["To"].addresses[0].addr_spec != "marcus.oneill@example.com"]
     assert len(others) == 5
-    assert not any("suggested I reach out" in d.get_content() for d in others)
+    assert not any("suggested I contact you" in d.get_content() for d in others)
 
 
 def test_busy_ics_and_calendar_block_offers(workspace: Workspace, tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ KIND_MARKERS = (
     ("confirmation", "Our call has moved"),
     ("cancellation", "cancel our call"),
     ("cancellation", "off the calendar"),
-    ("thank_you", "Thank you so much for talking"),
+    ("thank_you", "Thank you for talking with me"),
     ("check_in", "It's been a while since we talked"),
     ("outreach", "Would you have ten minutes"),
 )

@@ -6,8 +6,13 @@
   ``sendUpdates="all"`` so Google mails the invitation, the attendee, description, a popup
   reminder and, with ``[google] meet = true``, a Meet link (``conferenceDataVersion=1`` and a
   ``createRequest``). An insert that answers 409 ``duplicate`` was already done (a retry, a
-  crash): the event is read and patched only if it differs. Cancel and reschedule are patches
-  with ``sendUpdates="all"``, so the attendee hears of them.
+  crash): the event is read and patched only if it differs. A reschedule is a patch and a
+  cancel the documented ``events.delete(sendUpdates="all")``, so the attendee hears of both.
+- The id of a deleted event is not reusable: "the ID must be unique per calendar" and a deleted
+  event stays as ``cancelled`` (insert answers 409; a patch may answer 403), so the booking
+  use case gives every booking generation its own UID. A deleted event may come back as a stub:
+  "Deleted events are only guaranteed to have the id field populated" (the discovery
+  document's ``Event.status``); such a stub is read as "cancelled", never parsed as an event.
 - What Google does not keep as we gave it (our UID, SEQUENCE, the organizer's name) travels in
   the event's private extended properties, so ``get_event`` returns the EventSpec that was put.
 """
@@ -84,8 +89,13 @@ def event_body(spec: EventSpec) -> dict[str, Any]:
     return body
 
 
+def is_stub(event: dict[str, Any]) -> bool:
+    """A deleted event answered with little more than ``id`` and ``status``."""
+    return event.get("status") == "cancelled" and "dateTime" not in event.get("start", {})
+
+
 def spec_from_event(event: dict[str, Any], uid: str) -> EventSpec:
-    """The EventSpec an event stands for (see ``event_body``)."""
+    """The EventSpec an event stands for (see ``event_body``); not for a stub (``is_stub``)."""
     private = event.get("extendedProperties", {}).get("private", {})
     organizer = event.get("organizer", {})
     attendee = next((a for a in event.get("attendees", [])
@@ -209,6 +219,14 @@ class GoogleCalendar:
             if current is None:  # nothing was ever booked: record it quietly, invite nobody
                 self._insert(eid, body, send_updates="none")
                 return eid
+            if current.get("status") != "cancelled":
+                # What Google keeps for us (SEQUENCE, UID) first, quietly; then the delete,
+                # which is what mails the attendee the cancellation.
+                live = replace(event, status="CONFIRMED")
+                self._patch_if_different(eid, current, live, event_body(live),
+                                         send_updates="none")
+                self._delete(eid)
+            return eid
         else:
             try:
                 self._insert(eid, body, send_updates="all")
@@ -220,8 +238,26 @@ class GoogleCalendar:
             current = self._get(event.uid)  # 409 duplicate: already booked (a retry, a crash)
             if current is None:
                 raise GoogleApiError(f"event {eid} exists but cannot be read", status=409)
+            if current.get("status") == "cancelled":
+                raise GoogleApiError(
+                    f"calendar event {eid} was deleted and Google does not let its id be used "
+                    "again; book the interview anew (`automation book EMAIL --at TIME`)",
+                    status=409, retryable=False)
         self._patch_if_different(eid, current, event, body)
         return eid
+
+    def _delete(self, eid: str) -> None:
+        """events.delete with ``sendUpdates="all"``: Google mails the attendee the cancellation
+        (developers.google.com/calendar/api/v3/reference/events/delete, "all": "Notifications
+        are sent to all guests"). A second delete answers 410: already done."""
+        request = self._events.delete(calendarId=self.calendar_id, eventId=eid,
+                                      sendUpdates="all")
+        try:
+            self.api.call(request, "events.delete")
+        except GoogleApiError as exc:
+            if exc.status not in (404, 410):
+                raise
+        log.info("deleted calendar event %s (Google sends the cancellation)", eid)
 
     def _insert(self, eid: str, body: dict[str, Any], *, send_updates: str) -> None:
         request = self._events.insert(calendarId=self.calendar_id, body={"id": eid, **body},
@@ -231,7 +267,7 @@ class GoogleCalendar:
         self.api.call(request, "events.insert")
 
     def _patch_if_different(self, eid: str, current: dict[str, Any], spec: EventSpec,
-                            body: dict[str, Any]) -> None:
+                            body: dict[str, Any], *, send_updates: str = "all") -> None:
         have = _comparable(spec_from_event(current, spec.uid))
         want = _comparable(spec)
         if have == want:
@@ -247,18 +283,18 @@ class GoogleCalendar:
         if not patch:
             return
         request = self._events.patch(calendarId=self.calendar_id, eventId=eid, body=patch,
-                                     sendUpdates="all",
+                                     sendUpdates=send_updates,
                                      conferenceDataVersion=1 if "conferenceData" in patch else 0)
         self.api.call(request, "events.patch")  # a patch repeated is the same patch
         log.info("updated calendar event %s (%s)", eid, ", ".join(sorted(patch)))
 
     def get_event(self, uid: str) -> EventSpec | None:
         event = self._get(uid)
-        return None if event is None else spec_from_event(event, uid)
+        return None if event is None or is_stub(event) else spec_from_event(event, uid)
 
     def attendee_status(self, uid: str) -> str | None:
         event = self._get(uid)
-        if event is None:
+        if event is None or is_stub(event):
             return None
         for attendee in event.get("attendees", []):
             if not attendee.get("self") and not attendee.get("organizer"):

@@ -11,6 +11,13 @@
   reply to one of our messages), then ``format=raw``. An expired history id (404) falls back
   to a bounded full sync of recent Sent and Inbox mail, re-seeded from ``getProfile``.
 - Gmail stamps its own Message-ID on a sent draft: sent mail is matched by ``thread_id``.
+- Drafts are tracked by **draft id**: "the draft resource is simply a container that provides a
+  stable ID because the underlying message IDs change every time the message is replaced"
+  (developers.google.com/gmail/api/guides/drafts); ``Draft.id`` is "The immutable ID of the
+  draft" (the discovery document). ``drafts_present`` costs one ``drafts.list`` and no
+  ``messages.get``; the Message-ID is only the fallback for a record without a draft id. The
+  history sync also reports the threads where a message was deleted (a draft edited, sent or
+  deleted leaves a ``messageDeleted`` there), so an idle pass need not list drafts at all.
 """
 
 from __future__ import annotations
@@ -18,23 +25,25 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser, HeaderParser
-from email.utils import getaddresses
+from email.parser import HeaderParser
 from typing import Any
 
 from automation.adapters.google.http import GoogleApi, GoogleApiError
 from automation.app.ports import DraftRef, MailItem, SyncResult, Watch
+from automation.core.mailsafe import header_addresses, header_text, message_ids, parse_message
 from automation.errors import AuthError, BackendError
 
 log = logging.getLogger(__name__)
 
 FULL_SYNC_DAYS = 30
 FULL_SYNC_CAP = 200  # messages per label (Sent, Inbox) in a fallback sync
+#: Larger messages are read headers-only, as on the local backend.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_NEW_PER_SYNC = 300  # more waits for the next tick: a tick stays short after a long pause
 _SKIP_LABELS = frozenset({"DRAFT", "SPAM", "TRASH"})
 
@@ -81,10 +90,6 @@ def headers_message(headers: list[dict[str, str]]) -> EmailMessage:
     return HeaderParser(policy=policy.default).parsestr("\n".join(lines) + "\n\n")  # type: ignore[return-value]
 
 
-def _msgids(value: object) -> set[str]:
-    return {part for part in str(value or "").split() if part.startswith("<")}
-
-
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
 _BOUNCE_SUBJECT = re.compile(r"(?i)undeliver|delivery status notification|delivery fail|"
                              r"mail delivery|returned mail|failure notice")
@@ -92,20 +97,22 @@ _BOUNCE_SUBJECT = re.compile(r"(?i)undeliver|delivery status notification|delive
 
 def looks_like_bounce(message: EmailMessage) -> bool:
     """A delivery report, judged by headers alone: it names the failed address only inside."""
-    senders = [addr.lower() for _, addr in getaddresses([str(message.get("From", ""))])]
+    # Raw, bounded header reads: the structured parse costs seconds on a hostile From.
+    senders = header_addresses(message, "From")
     return (message.get_content_type() == "multipart/report"
-            or message.get("X-Failed-Recipients") is not None
+            or bool(header_text(message, "X-Failed-Recipients"))
             or any(s.partition("@")[0] in _BOUNCE_SENDERS for s in senders)
-            or bool(_BOUNCE_SUBJECT.search(str(message.get("Subject", "")))))
+            or bool(_BOUNCE_SUBJECT.search(header_text(message, "Subject"))))
 
 
 def wants_body(message: EmailMessage, watch: Watch) -> bool:
     """Is this a message the service tracks: from a watched address, a reply to one of ours,
     or a bounce (which may come in a thread of its own, from a stranger)?"""
-    senders = {addr.lower() for _, addr in getaddresses([str(message.get("From", ""))])}
+    senders = set(header_addresses(message, "From"))
     if senders & {a.lower() for a in watch.addresses}:
         return True
-    refs = _msgids(message.get("In-Reply-To")) | _msgids(message.get("References"))
+    refs = (set(message_ids(header_text(message, "In-Reply-To")))
+            | set(message_ids(header_text(message, "References"))))
     return bool(refs & set(watch.message_ids)) or looks_like_bounce(message)
 
 
@@ -223,6 +230,40 @@ class GmailMailbox:
         return {self._message_ids[e.gmail_id] for e in entries
                 if self._message_ids.get(e.gmail_id)}
 
+    def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
+        if not refs:
+            return {}
+        listed = {e.draft_id: e for e in self._list_drafts()}
+        found: dict[str, DraftRef] = {}
+        for ref in refs:
+            entry = listed.get(ref.draft_id)
+            if entry is None and not ref.draft_id:
+                # No draft id on record: the Message-ID is all there is (a search, 5 units).
+                hits = self._search(ref.message_id)
+                entry = hits[0] if hits else None
+            if entry is not None:
+                found[ref.message_id] = DraftRef(entry.draft_id, ref.message_id,
+                                                 entry.thread_id or ref.thread_id)
+        return found
+
+    def sent_in_thread(self, thread_id: str, known: Callable[[str], bool]) -> bool:
+        request = self._users.threads().get(userId="me", id=thread_id, format="minimal")
+        try:
+            thread = self.api.call(request, "threads.get")
+        except GoogleApiError as exc:
+            if exc.status in (404, 410):
+                return False  # nothing left in it: the draft was its only message
+            raise
+        for m in thread.get("messages", []):
+            labels = set(m.get("labelIds", ()))
+            if "DRAFT" in labels or labels & {"TRASH", "SPAM"}:
+                continue
+            # SCHEDULED: a message whose send the user scheduled sits in Gmail's Scheduled
+            # folder until it goes; SENT and not yet synced: the history will bring it.
+            if "SCHEDULED" in labels or "SENT" in labels and not known(f"sent:{m['id']}"):
+                return True
+        return False
+
     def _delete(self, draft_id: str) -> bool:
         """Delete one draft; False if it was already gone."""
         try:
@@ -247,7 +288,7 @@ class GmailMailbox:
         if cursor is None or not cursor.isdigit():
             return self._full_sync(cursor, watch, known, [])
         try:
-            refs, new_cursor = self._history(cursor)
+            refs, new_cursor, changed = self._history(cursor)
         except HistoryGone:
             note = (f"Gmail no longer has history since {cursor} (the service was off a long "
                     f"time); re-read the last {FULL_SYNC_DAYS} days of Sent and Inbox")
@@ -256,16 +297,18 @@ class GmailMailbox:
         wanted = [r for r in refs if not known(r.key)]
         items, problems = self._fetch(wanted, watch)
         return SyncResult(items=items, cursor=cursor if problems else new_cursor,
-                          problems=problems)
+                          problems=problems, changed_threads=frozenset(changed))
 
-    def _history(self, cursor: str) -> tuple[list[_Ref], str]:
-        """New messages since ``cursor`` and the cursor after them (bounded per call)."""
+    def _history(self, cursor: str) -> tuple[list[_Ref], str, set[str]]:
+        """New messages since ``cursor``, the cursor after them (bounded per call), and the
+        threads where any message was added or deleted (drafts included)."""
         refs: dict[str, _Ref] = {}
+        changed: set[str] = set()
         page: str | None = None
         while True:
             request = self._users.history().list(
-                userId="me", startHistoryId=cursor, historyTypes=["messageAdded"],
-                maxResults=500, pageToken=page)
+                userId="me", startHistoryId=cursor,
+                historyTypes=["messageAdded", "messageDeleted"], maxResults=500, pageToken=page)
             try:
                 answer = self.api.call(request, "history.list")
             except GoogleApiError as exc:
@@ -273,6 +316,9 @@ class GmailMailbox:
                     raise HistoryGone(cursor) from exc
                 raise
             for record in answer.get("history", []):
+                for change in record.get("messagesAdded", []) + record.get("messagesDeleted", []):
+                    if thread := change.get("message", {}).get("threadId"):
+                        changed.add(thread)
                 for added in record.get("messagesAdded", []):
                     m = added.get("message", {})
                     labels = tuple(m.get("labelIds", ()))
@@ -280,10 +326,10 @@ class GmailMailbox:
                         refs.setdefault(m["id"], _Ref(m["id"], m.get("threadId"), labels))
                 if len(refs) >= MAX_NEW_PER_SYNC:
                     # Resume after this record next time: the rest is not lost, only later.
-                    return list(refs.values()), str(record["id"])
+                    return list(refs.values()), str(record["id"]), changed
             page = answer.get("nextPageToken")
             if not page:
-                return list(refs.values()), str(answer["historyId"])
+                return list(refs.values()), str(answer["historyId"]), changed
 
     def _full_sync(self, cursor: str | None, watch: Watch, known: Callable[[str], bool],
                    problems: list[str]) -> SyncResult:
@@ -339,10 +385,22 @@ class GmailMailbox:
                  for i in full], "messages.get")
             problems += self._problems(failures)
             for gid, answer in answers.items():
-                data = base64.urlsafe_b64decode(answer["raw"] + "=" * (-len(answer["raw"]) % 4))
-                message = BytesParser(policy=policy.default).parsebytes(data)
-                items[gid] = self._item(by_id[gid], answer, message, has_body=True)  # type: ignore[arg-type]
+                items[gid] = self._parsed(by_id[gid], answer, problems)
         return [items[r.id] for r in refs if r.id in items], problems
+
+    @classmethod
+    def _parsed(cls, ref: _Ref, answer: dict[str, Any], problems: list[str]) -> MailItem:
+        """A ``format=raw`` answer as an item; a message that cannot be parsed whole (too
+        big, too deep, broken) is kept headers-only with a problem, never fails the sync."""
+        raw = str(answer.get("raw", ""))
+        try:
+            data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        except ValueError:
+            data = b""
+        parsed = parse_message(data, max_bytes=MAX_BODY_BYTES)
+        if parsed.problem:
+            problems.append(f"Gmail message {ref.id}: {parsed.problem}")
+        return cls._item(ref, answer, parsed.message, has_body=parsed.has_body)
 
     @staticmethod
     def _problems(failures: dict[str, BackendError]) -> list[str]:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 import mailbox
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesHeaderParser, BytesParser
+from email.parser import BytesHeaderParser
 from pathlib import Path
+from stat import S_ISREG
 
 from automation.app.ports import DraftRef, MailItem, SyncResult, Watch
+from automation.core.mailsafe import parse_message
 from automation.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,9 @@ log = logging.getLogger(__name__)
 FOLDERS = ("Drafts", "Sent", "INBOX")
 #: Larger messages are read headers-only: nothing we track needs a 5 MB body.
 MAX_BODY_BYTES = 2 * 1024 * 1024
+#: What is read of a draft to know its headers, and how often a moved one is looked up again.
+HEADER_BYTES = 256 * 1024
+RESCANS = 20
 
 
 def ensure_maildir(root: Path) -> None:
@@ -61,13 +67,24 @@ class MaildirMailbox:
         return DraftRef(draft_id=key, message_id=str(message["Message-ID"]), thread_id=thread_id)
 
     def _headers(self, box: mailbox.Maildir) -> Iterator[tuple[str, EmailMessage]]:
+        """Each message's headers. A mail client changing flags renames the file
+        (``:2,DS`` -> ``:2,DFS``) between our listing and our reading it: a message that
+        could not be read is looked up again after a rescan, so it is never reported missing
+        because it moved; only one gone on every rescan is gone."""
         parser = BytesHeaderParser(policy=policy.default)
-        for key in box.iterkeys():
-            try:
-                with box.get_file(key) as fh:
-                    yield key, parser.parse(fh)  # type: ignore[misc]
-            except (OSError, KeyError):
-                continue  # moved or deleted by a mail client meanwhile
+        pending = list(box.iterkeys())
+        for _ in range(RESCANS):
+            missed = []
+            for key in pending:
+                try:
+                    data, _ = _read_regular(Path(box._path) / box._lookup(key), HEADER_BYTES)
+                except (OSError, KeyError, ValueError):
+                    missed.append(key)
+                    continue
+                yield key, parser.parsebytes(data)  # type: ignore[misc]
+            if not missed:
+                return
+            pending = missed
 
     def find_draft(self, message_id: str) -> DraftRef | None:
         try:  # the port promises BackendError, never a bare OSError (e.g. a broken tmp/)
@@ -82,6 +99,22 @@ class MaildirMailbox:
 
     def draft_message_ids(self) -> set[str]:
         return {str(h.get("Message-ID", "")).strip() for _, h in self._headers(self.drafts)}
+
+    def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
+        # A mail client that edits a draft writes a new file (a new key) with the same
+        # Message-ID: in a Maildir the Message-ID is the draft's identity.
+        if not refs:
+            return {}
+        wanted = {ref.message_id for ref in refs}
+        try:
+            return {mid: DraftRef(key, mid) for key, h in self._headers(self.drafts)
+                    if (mid := str(h.get("Message-ID", "")).strip()) in wanted}
+        except OSError as exc:
+            raise BackendError(f"cannot read the drafts in {self.root / 'Drafts'}: {exc}; "
+                               "check the folder and its permissions") from exc
+
+    def sent_in_thread(self, thread_id: str, known: Callable[[str], bool]) -> bool:
+        return False  # a Maildir has no thread ids; a Sent copy is matched by its headers
 
     def delete_draft(self, ref: DraftRef) -> None:
         try:
@@ -113,17 +146,29 @@ class MaildirMailbox:
         try:
             # Maildir keeps the delivery time as the file's mtime; the path is needed for it.
             path = Path(box._path) / box._lookup(key)
-            size = path.stat().st_size
-            with box.get_file(key) as fh:
-                if size > MAX_BODY_BYTES:
-                    message = BytesHeaderParser(policy=policy.default).parse(fh)
-                    has_body = False
-                else:
-                    message = BytesParser(policy=policy.default).parse(fh)
-                    has_body = True
-            received = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        except (OSError, KeyError) as exc:
-            problems.append(f"{label} message {key}: cannot read it ({exc})")
+            data, stat = _read_regular(path, MAX_BODY_BYTES)
+        except (OSError, KeyError, ValueError) as exc:
+            problems.append(f"{label} message {key}: cannot read it ({exc}); it is skipped "
+                            "until it is readable")
             return None
-        return MailItem(key=item_key, folder=label, message=message,  # type: ignore[arg-type]
-                        has_body=has_body, received_at=received)
+        # Larger messages are read headers-only: nothing we track needs a 5 MB body.
+        parsed = parse_message(data, max_bytes=MAX_BODY_BYTES)
+        if parsed.problem:
+            problems.append(f"{label} message {key}: {parsed.problem}")
+        received = datetime.fromtimestamp(stat.st_mtime, UTC)
+        return MailItem(key=item_key, folder=label, message=parsed.message,
+                        has_body=parsed.has_body, received_at=received)
+
+
+def _read_regular(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
+    """The file's bytes, or for a file over ``limit`` its first ``limit`` + 1 (headers-only).
+
+    Refuses what is not a regular file (a FIFO would block the pass forever, a device such
+    as /dev/zero never ends): opened without blocking, checked with ``fstat``.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        stat = os.fstat(fh.fileno())
+        if not S_ISREG(stat.st_mode):
+            raise ValueError("not a regular file")
+        return fh.read(limit + 1), stat

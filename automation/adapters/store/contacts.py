@@ -13,7 +13,7 @@ from automation.core.models import Contact, ContactRecord, Status, TimelineEntry
 from automation.errors import UserError
 
 _CONTACT_FIELDS = ("name", "first_name", "last_name", "company", "role", "timezone", "notes",
-                   "phone", "location")
+                   "phone", "location", "connection")
 
 
 class ContactTables(Database):
@@ -31,7 +31,8 @@ class ContactTables(Database):
             aliases=tuple(aliases), status=Status(row["status"]),
             needs_attention=row["needs_attention"], snoozed_until=dt(row["snoozed_until"]),
             referred_by=row["referred_by"], thread_id=row["thread_id"],
-            user_note=row["user_note"], created_at=dt(row["created_at"]),
+            user_note=row["user_note"], connection=row["connection"],
+            created_at=dt(row["created_at"]),
             status_changed_at=dt(row["status_changed_at"]), extra=json.loads(row["extra"]),
         )
 
@@ -87,10 +88,12 @@ class ContactTables(Database):
             if existing is None:
                 cur = self.conn.execute(
                     "INSERT INTO contacts (email, name, first_name, last_name, company, role, "
-                    "timezone, notes, phone, location, tags, referred_by, created_at, "
-                    "updated_at, status_changed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "timezone, notes, phone, location, connection, tags, referred_by, "
+                    "created_at, updated_at, status_changed_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (record.email, *(getattr(record, f) or "" for f in _CONTACT_FIELDS[:5]),
                      record.timezone, record.notes, record.phone, record.location,
+                     record.connection,
                      json.dumps(sorted(set(tags))), referred_by, ts(now), ts(now), ts(now)),
                 )
                 contact_id = int(cur.lastrowid or 0)
@@ -133,16 +136,29 @@ class ContactTables(Database):
                               (*conv.values(), ts(now), contact_id))
 
     def set_status(self, contact_id: int, new: Status, now: datetime, *, cause: str,
-                   detail: dict[str, Any] | None = None) -> None:
-        """Change a contact's status and record the change with its cause in the timeline."""
+                   detail: dict[str, Any] | None = None, expect: Status | None = None) -> bool:
+        """Change a contact's status and record the change with its cause in the timeline.
+
+        With ``expect``, the status is read inside this transaction and changed only if it is
+        still ``expect`` (what the decision was made on); otherwise the user (``automation
+        mark``) or another pass changed it meanwhile, their word stands, and the timeline says
+        so. Returns whether the status was changed.
+        """
         with self.transaction():
             old = self.conn.execute("SELECT status FROM contacts WHERE id = ?",
                                     (contact_id,)).fetchone()[0]
+            if expect is not None and old != str(expect):
+                self.add_event(contact_id, now, "status_kept", old_status=old,
+                               cause=f"kept {old}: it changed meanwhile, so {cause!r} "
+                               f"(decided when it was {expect}) did not apply",
+                               detail=detail)
+                return False
             self.conn.execute(
                 "UPDATE contacts SET status = ?, status_changed_at = ?, updated_at = ? "
                 "WHERE id = ?", (str(new), ts(now), ts(now), contact_id))
             self.add_event(contact_id, now, "status", old_status=old, new_status=new,
                            cause=cause, detail=detail)
+        return True
 
     def flag(self, contact_id: int, reason: str | None, now: datetime) -> None:
         """Set (or with None clear) ``needs_attention``, recorded in the timeline."""

@@ -76,9 +76,13 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         outcome TEXT, counts TEXT NOT NULL DEFAULT '{}', error TEXT, pid INTEGER
     )""",
     )),
+    # How the user knows of the contact; the outreach opens with it.
+    ("0002_contact_connection", (
+        """ALTER TABLE contacts ADD COLUMN connection TEXT NOT NULL DEFAULT ''""",
+    )),
     # The dashboard counts and filters in SQL (adapters/store/reports.py); these keep its pages
     # fast at 10,000 contacts with a year of timeline.
-    ("0002_report_indexes", (
+    ("0003_report_indexes", (
         "CREATE INDEX timeline_status_contact ON timeline(new_status, contact_id, at)",
         "CREATE INDEX timeline_status_at ON timeline(new_status, at)",
         "CREATE INDEX contacts_status_changed ON contacts(status, status_changed_at)",

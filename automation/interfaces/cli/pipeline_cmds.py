@@ -77,12 +77,23 @@ def mark(app: AppContext, email: str, status: str, reason: str) -> None:
 
 @cli.command()
 @click.argument("email")
-@click.argument("text")
+@click.argument("text", required=False)
+@click.option("--connection", metavar="TEXT",
+              help="How you know of them (\"we met at the PRSA mixer\"); the outreach opens "
+                   "with it.")
 @click.pass_obj
-def note(app: AppContext, email: str, text: str) -> None:
-    """Note something specific about EMAIL (the thank-you thanks them for it)."""
-    contact, text = manual.note(app.services(), email, text)
-    out.print(f"Noted for {contact.email}: {escape(text)}")
+def note(app: AppContext, email: str, text: str | None, connection: str | None) -> None:
+    """Note something specific about EMAIL (the thank-you thanks them for it), or with
+    --connection how you know of them."""
+    if text is None and connection is None:
+        raise click.UsageError("give the TEXT of the note, or --connection TEXT")
+    svc = app.services()
+    if connection is not None:
+        contact, connection = manual.set_connection(svc, email, connection)
+        out.print(f"Connection for {contact.email}: {escape(connection)}")
+    if text is not None:
+        contact, text = manual.note(svc, email, text)
+        out.print(f"Noted for {contact.email}: {escape(text)}")
 
 
 @cli.command()

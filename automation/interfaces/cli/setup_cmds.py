@@ -10,7 +10,7 @@ import click
 from rich.markup import escape
 
 from automation.adapters.local.maildir import ensure_maildir
-from automation.app.templates import check_templates, sample_me
+from automation.app.templates import measure_templates, sample_me
 from automation.app.tick import TickReport, tick_guarded
 from automation.config import Config
 from automation.core.compose import default_templates_dir
@@ -26,6 +26,8 @@ name = "{name}"
 email = "{email}"
 timezone = "{timezone}"          # IANA name
 signature = "{name}"
+exploring = "public health"            # what you explore, broadly: the outreach says it
+exploring_specifically = "how health organisations talk with the public"  # and specifically
 
 [backend]
 kind = "local"                         # "local" (Maildir + .ics folder) or "google"
@@ -44,6 +46,8 @@ min_notice_hours = 24
 horizon_days = 14
 offer_count = 3
 max_per_day = 2                        # interviews a day (booked + held)
+contact_hours = ["08:30-18:00"]        # offers also fit the contact's day, in THEIR zone
+contact_days = ["mon", "tue", "wed", "thu", "fri"]  # their public holidays are skipped too
 busy_ics = []                          # extra .ics files whose events count as busy
 
 [cadence]
@@ -127,19 +131,26 @@ def templates() -> None:
               help="Templates folder (default: [templates] dir of the config).")
 @click.pass_obj
 def templates_check(app: AppContext, directory: Path | None) -> None:
-    """Render every template against a sample contact; exit 1 if any fails."""
+    """Render every template against a sample contact; exit 1 if any fails.
+
+    Prints the words of prose of each (the slot list and the sign-off not counted) and the
+    method's warnings: over 75 words (outreach) or 50 (follow-up), job words in the outreach,
+    an outreach that asks no question or is more about you than about them.
+    """
     config = app.config() if directory is None or app.config_path.exists() else None
     if directory is None:
         directory = app.config().templates_dir
     me = config.me if config else sample_me()
     failures = 0
-    for name, rendered, error in check_templates(directory, me):
-        if rendered is None:
+    for check in measure_templates(directory, me):
+        if check.rendered is None:
             failures += 1
-            out.print(f"[red]FAIL[/] {escape(str(error))}")
+            out.print(f"[red]FAIL[/] {escape(str(check.error))}")
             continue
-        words = len(rendered.body.split())
-        out.print(f"[green]ok[/]   {escape(name)}: \"{escape(rendered.subject)}\" ({words} words)")
+        out.print(f"[green]ok[/]   {escape(check.name)}: \"{escape(check.rendered.subject)}\" "
+                  f"({check.words} words of prose)")
+        for warning in check.warnings:
+            out.print(f"[yellow]warn[/] {escape(check.name)}: {escape(warning)}")
     if failures:
         raise click.exceptions.Exit(1)
 
@@ -161,6 +172,8 @@ def print_report(report: TickReport, config: Config) -> None:
     for email, subject, slots in report.outreach.drafted:
         out.print(f"{verb} outreach to {email}: \"{subject}\" ({len(slots)} slots offered)",
                   markup=False)
+    for email, reason in report.outreach.short:
+        out.print(f"[yellow]Fewer slots[/] for {escape(f'{email}: {reason}')}")
     for email, reason in report.outreach.flagged:
         out.print(f"[yellow]Needs attention[/] {escape(f'{email}: {reason}')}")
     for line in report.events:

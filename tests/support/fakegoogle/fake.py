@@ -10,7 +10,7 @@ import copy
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -52,12 +52,14 @@ class FakeGoogle:
         email: str = "me@example.com",
         quota_per_minute: int | None = None,
         calendar_per_minute: int | None = None,
-        strict_threading: bool = False,
+        strict_threading: bool = True,
         hang_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] | None = None,
         calendar_timezone: str = "UTC",
         quota_overrun_status: int = 429,
+        patch_deleted_403: bool = False,
+        deleted_event_stubs: bool = False,
     ) -> None:
         self.email = email
         self.hang_seconds = hang_seconds
@@ -69,7 +71,9 @@ class FakeGoogle:
                                 quota_overrun_status)
         self.faults = FaultPlan()
         self.mailbox = Mailbox(email, self.now, strict_threading)
-        self.calendar = CalendarStore(email, self.now, calendar_timezone)
+        self.calendar = CalendarStore(email, self.now, calendar_timezone,
+                                      patch_deleted_403=patch_deleted_403,
+                                      deleted_stubs=deleted_event_stubs)
         self.handlers = {**GmailApi(self.mailbox).handlers(), **self.calendar.handlers()}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.validation_errors: list[str] = []
@@ -246,23 +250,61 @@ class FakeGoogle:
                 draft_id = next(iter(self.mailbox.drafts))
             return self.mailbox.send_draft(draft_id, message_id_header).id
 
+    def compose_draft(self, raw: bytes | EmailMessage) -> str:
+        """The user writes a draft of their own in Gmail; returns its draft id."""
+        data = raw.as_bytes() if isinstance(raw, EmailMessage) else raw
+        with self.lock:
+            return self.mailbox.create_draft(data).id
+
     def discard_draft(self, draft_id: str) -> None:
         with self.lock:
             self.mailbox.delete_draft(draft_id)
 
     def edit_draft(
-        self, draft_id: str, *, body: str | None = None, subject: str | None = None
+        self,
+        draft_id: str,
+        *,
+        body: str | None = None,
+        subject: str | None = None,
+        to: str | None = None,
+        rewrite_message_id: bool = False,
     ) -> str:
-        """The user edits the draft in Gmail: new message id and new draft id (returned)."""
+        """The user edits the draft in Gmail: a new message id, the same draft id (returned).
+
+        ``rewrite_message_id``: the compose window saves the draft with a Message-ID of its
+        own (Gmail may mint one when a draft is edited or sent from the UI).
+        """
         with self.lock:
             msg = self.mailbox.messages[self.mailbox.draft(draft_id).message_id]
             email = mime.parse(msg.raw)
-            if subject is not None:
-                del email["Subject"]
-                email["Subject"] = subject
+            for name, value in (("Subject", subject), ("To", to)):
+                if value is not None:
+                    del email[name]
+                    email[name] = value
+            if rewrite_message_id:
+                del email["Message-ID"]
+                email["Message-ID"] = mime.gmail_message_id()
             if body is not None:
                 email.set_content(body)
             return self.mailbox.replace_draft(draft_id, email.as_bytes(), None, in_ui=True).id
+
+    def schedule_send(self, draft_id: str, at: datetime) -> str:
+        """The user picks "Schedule send": the draft leaves Drafts now, is sent at ``at``
+        (on the fake's clock). Returns the id of the waiting (SCHEDULED) message."""
+        with self.lock:
+            return self.mailbox.schedule_send(draft_id, to_aware(at)).id
+
+    def send_with_undo(self, draft_id: str, seconds: float = 30.0) -> str:
+        """Send with Gmail's undo-send delay: the draft vanishes, SENT appears ``seconds``
+        later unless ``undo_send`` is called first. Returns the waiting message's id."""
+        with self.lock:
+            at = self.now() + timedelta(seconds=seconds)
+            return self.mailbox.schedule_send(draft_id, at).id
+
+    def undo_send(self, waiting_id: str) -> str:
+        """Undo (or cancel a scheduled send): the draft is back under its own id."""
+        with self.lock:
+            return self.mailbox.cancel_scheduled(waiting_id).id
 
     def deliver(
         self,

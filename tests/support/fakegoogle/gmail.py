@@ -21,7 +21,8 @@ from functools import cached_property
 from . import mime
 from .errors import ApiError, not_found
 
-SYSTEM_LABELS = ("INBOX", "SENT", "DRAFT", "UNREAD", "STARRED", "IMPORTANT", "SPAM", "TRASH")
+SYSTEM_LABELS = ("INBOX", "SENT", "DRAFT", "UNREAD", "STARRED", "IMPORTANT", "SPAM", "TRASH",
+                 "SCHEDULED")
 
 
 @dataclass
@@ -57,13 +58,18 @@ class Mailbox:
 
     address: str
     now: Callable[[], datetime]
-    strict_threading: bool = False
+    # The threads guide, "Adding drafts and messages to threads": "The requested threadId must
+    # be specified ... The References and In-Reply-To headers must be set in compliance with
+    # the RFC 2822 standard. The Subject headers must match." (developers.google.com/gmail/
+    # api/guides/threads). All three, by default.
+    strict_threading: bool = True
     messages: dict[str, Message] = field(default_factory=dict)
     threads: dict[str, list[str]] = field(default_factory=dict)
     drafts: dict[str, Draft] = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)
     history_id: int = 1000
     horizon: int = 0
+    scheduled: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     # ---- ids and the history log -------------------------------------------------------
@@ -108,8 +114,12 @@ class Mailbox:
 
     # ---- threading --------------------------------------------------------------------
     def _subject_matches(self, thread_id: str, msg: EmailMessage) -> bool:
-        first = self.messages[self.threads[thread_id][0]]
-        return mime.base_subject(first.header("Subject")) == mime.base_subject(msg["Subject"])
+        """"The Subject headers must match" (threads guide): the subject of the thread's
+        latest message that is not a draft — the one a reply answers."""
+        ids = self.threads[thread_id]
+        latest = next((self.messages[m] for m in reversed(ids)
+                       if "DRAFT" not in self.messages[m].label_ids), self.messages[ids[0]])
+        return mime.base_subject(latest.header("Subject")) == mime.base_subject(msg["Subject"])
 
     def _references_thread(self, thread_id: str, msg: EmailMessage) -> bool:
         wanted = set(mime.message_ids(str(msg["In-Reply-To"] or "")))
@@ -164,23 +174,29 @@ class Mailbox:
     def replace_draft(
         self, draft_id: str, raw: bytes, thread_id: str | None, *, in_ui: bool = False
     ) -> Draft:
-        """drafts.update, or (``in_ui``) the user editing it in Gmail: the draft gets a new
-        message id, and in the UI a new draft id too; a UI edit keeps the thread."""
+        """drafts.update, or (``in_ui``) the user editing it in Gmail.
+
+        The draft keeps its id and gets a new message: "the draft resource is simply a
+        container that provides a stable ID because the underlying message IDs change every
+        time the message is replaced" (developers.google.com/gmail/api/guides/drafts), and
+        ``Draft.id`` is "The immutable ID of the draft" (the discovery document). A UI edit
+        keeps the draft in its conversation, as Gmail's compose window does.
+        """
         draft = self.draft(draft_id)
         old = self.messages[draft.message_id]
         parsed = mime.parse(raw)
         if in_ui:
-            keep = self._subject_matches(old.thread_id, parsed)
+            alone = self.threads[old.thread_id] == [old.id]
+            keep = alone or self._subject_matches(old.thread_id, parsed)
             thread = old.thread_id if keep else None
         else:
             thread = self._thread_for_draft(thread_id, parsed)
+        if thread is None and self.threads[old.thread_id] == [old.id]:
+            thread = old.thread_id  # a lone draft's thread is its own: it stays
         msg = self._add(raw, thread, ["DRAFT"], self.now())
         self._remove(old)
-        del self.drafts[draft_id]
-        if in_ui:
-            draft_id = f"r{next(self._serial) * 7919 + 5_000_000_000_000_000_000}"
-        self.drafts[draft_id] = Draft(draft_id, msg.id)
-        return self.drafts[draft_id]
+        draft.message_id = msg.id
+        return draft
 
     def delete_draft(self, draft_id: str) -> None:
         draft = self.draft(draft_id)
@@ -191,8 +207,14 @@ class Mailbox:
         """The user presses Send: Gmail stamps its own Message-ID and files it under SENT."""
         draft = self.draft(draft_id)
         old = self.messages[draft.message_id]
-        email = mime.parse(old.raw)
         when = self.now()
+        sent = self._sent_copy(old, message_id_header, when)
+        del self.drafts[draft_id]
+        self._remove(old)
+        return sent
+
+    def _sent_copy(self, old: Message, message_id_header: str | None, when: datetime) -> Message:
+        email = mime.parse(old.raw)
         for name, value in (
             ("Message-ID", message_id_header or mime.gmail_message_id()),
             ("Date", format_datetime(when)),
@@ -200,10 +222,43 @@ class Mailbox:
         ):
             del email[name]
             email[name] = value
-        sent = self._add(email.as_bytes(), old.thread_id, ["SENT"], when)
+        return self._add(email.as_bytes(), old.thread_id, ["SENT"], when)
+
+    def schedule_send(self, draft_id: str, at: datetime) -> Message:
+        """Schedule send (or undo-send's delay): the draft leaves Drafts at once, the message
+        waits in the thread under SCHEDULED, and at ``at`` a SENT message replaces it.
+
+        Gmail Help, "Schedule emails to be sent later" (support.google.com/mail/answer/9214606):
+        scheduled emails wait in the "Scheduled" folder and can be cancelled, which makes
+        them drafts again; undo-send holds a sent message for up to 30 seconds
+        (support.google.com/mail/answer/2819488). Neither is in the API reference.
+        """
+        draft = self.draft(draft_id)
+        old = self.messages[draft.message_id]
         del self.drafts[draft_id]
+        waiting = self._add(old.raw, old.thread_id, ["SCHEDULED"], self.now())
         self._remove(old)
-        return sent
+        self.scheduled[waiting.id] = (draft_id, at)
+        return waiting
+
+    def cancel_scheduled(self, message_id: str) -> Draft:
+        """The user cancels the scheduled send (or presses Undo): the draft is back, same id."""
+        draft_id, _ = self.scheduled.pop(message_id)
+        waiting = self.messages[message_id]
+        msg = self._add(waiting.raw, waiting.thread_id, ["DRAFT"], self.now())
+        self._remove(waiting)
+        self.drafts[draft_id] = Draft(draft_id, msg.id)
+        return self.drafts[draft_id]
+
+    def release_due(self) -> None:
+        """Send every scheduled message whose time has come (called before each request)."""
+        now = self.now()
+        for message_id, (_, at) in list(self.scheduled.items()):
+            if at <= now:
+                del self.scheduled[message_id]
+                waiting = self.messages[message_id]
+                self._sent_copy(waiting, None, at)
+                self._remove(waiting)
 
     def deliver(
         self,

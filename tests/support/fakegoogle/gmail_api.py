@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from . import mime
@@ -52,12 +53,27 @@ def render_message(msg: Message, fmt: str = "full", headers: list[str] | None = 
     return out
 
 
-def matches_query(msg: Message, query: str | None) -> bool:
+_PERIOD_DAYS = {"d": 1, "m": 30, "y": 365}
+
+
+def _newer_than(msg: Message, value: str, now: datetime | None) -> bool:
+    """Gmail's ``newer_than:2d`` — "Search for emails newer than a time period. Use d (day),
+    m (month), or y (year)" (support.google.com/mail/answer/7190)."""
+    if now is None or len(value) < 2 or not value[:-1].isdigit() or value[-1] not in _PERIOD_DAYS:
+        return True
+    floor = now - timedelta(days=int(value[:-1]) * _PERIOD_DAYS[value[-1].lower()])
+    return msg.internal_date >= floor.timestamp() * 1000
+
+
+def matches_query(msg: Message, query: str | None, now: datetime | None = None) -> bool:
     """A small part of Gmail's search language; unknown terms are ignored."""
     for term in shlex.split(query or ""):
         key, _, value = term.partition(":")
         key, value = key.lower(), value.strip()
-        if key == "in" and value.lower() != "anywhere":
+        if key == "newer_than":
+            if not _newer_than(msg, value, now):
+                return False
+        elif key == "in" and value.lower() != "anywhere":
             label = _FOLDERS.get(value.lower(), value.upper())
             if label not in msg.label_ids:
                 return False
@@ -177,7 +193,7 @@ class GmailApi:
             for m in self.box.newest_first()
             if all(label in m.label_ids for label in labels)
             and not (hidden & set(m.label_ids) - set(labels))
-            and matches_query(m, params.get("q"))
+            and matches_query(m, params.get("q"), self.box.now())
         ]
 
     def messages_list(self, params, body):

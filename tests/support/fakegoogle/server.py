@@ -108,6 +108,7 @@ class Dispatcher:
         fake, method_id = self.fake, "?"
         url = urlsplit(target)
         with fake.lock:
+            fake.mailbox.release_due()  # scheduled sends whose time has come go out first
             try:
                 route, path_params = self._route(verb, url.path)
                 method_id = route.method_id

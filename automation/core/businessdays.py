@@ -1,0 +1,101 @@
+"""Business days: weekdays that are not public holidays, in one person's country.
+
+Pure: the holiday dates come from the ``holidays`` package (rules, not a network service), and
+the country from the IANA zone's entry in ``zone.tab`` (``pytz.country_timezones`` ships that
+table; ``zoneinfo`` has none). A zone with no country (``UTC``, ``Etc/GMT+5``) has no public
+holidays: weekends are still skipped.
+
+The same calendar decides which dates a contact is offered slots on and when a follow-up or the
+next contact at an employer is due, so "3 business days" means 3 of *their* working days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+import pytz
+
+WEEKDAYS = (0, 1, 2, 3, 4)
+
+__all__ = ["BusinessCalendar", "WEEKDAYS", "country_for_zone"]
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    return {zone: country for country, zones in pytz.country_timezones.items()
+            for zone in zones}
+
+
+def country_for_zone(zone: str | None) -> str | None:
+    """The ISO 3166 country code of an IANA zone (``Europe/Madrid`` → ``ES``), or None."""
+    if not zone:
+        return None
+    return _zone_countries().get(zone)
+
+
+@cache
+def _holiday_table(country: str, year: int) -> frozenset[date]:
+    try:
+        return frozenset(holidays.country_holidays(country, years=year))
+    except NotImplementedError:  # a country the package has no rules for
+        return frozenset()
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Working days in ``zone``: ``days`` (weekday numbers) minus ``country``'s holidays.
+
+    ``extra_closed`` adds dates that are closed regardless (used by tests and by callers
+    that know better, e.g. a company shutdown week).
+    """
+
+    zone: ZoneInfo
+    country: str | None = None
+    days: tuple[int, ...] = WEEKDAYS
+    extra_closed: frozenset[date] = field(default_factory=frozenset)
+
+    @classmethod
+    def for_zone(cls, zone: ZoneInfo, days: Iterable[int] = WEEKDAYS) -> BusinessCalendar:
+        """The calendar of someone living in ``zone``: its country's holidays, if any."""
+        return cls(zone=zone, country=country_for_zone(zone.key), days=tuple(days))
+
+    def holiday(self, day: date) -> bool:
+        """Whether ``day`` is a public holiday (or an extra closed date) here."""
+        if day in self.extra_closed:
+            return True
+        return self.country is not None and day in _holiday_table(self.country, day.year)
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() in self.days and not self.holiday(day)
+
+    def add_business_days(self, start: datetime, count: int) -> datetime:
+        """``start`` plus ``count`` business days, counted on local dates in ``zone``.
+
+        The local time of day is kept: Friday 09:00 + 4 business days is Thursday 09:00, or
+        Friday if a holiday falls in between. ``count`` <= 0 returns ``start`` in ``zone``.
+        """
+        local = start.astimezone(self.zone)
+        day, left = local.date(), count
+        for _ in range(count * 14 + 366):  # bound: a calendar with no open day never loops
+            if left <= 0:
+                break
+            day += timedelta(days=1)
+            if self.is_business_day(day):
+                left -= 1
+        return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=self.zone)
+
+    def business_days_between(self, start: datetime, end: datetime) -> int:
+        """How many business days after ``start``'s local date end on or before ``end``'s."""
+        first = start.astimezone(self.zone).date()
+        last = end.astimezone(self.zone).date()
+        count, day = 0, first
+        while day < last:
+            day += timedelta(days=1)
+            if self.is_business_day(day):
+                count += 1
+        return count
