@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from automation.core.models import Availability
+from automation.core.models import Availability, Cadence
 from automation.errors import ConfigError, UserError
 
 ENV_CONFIG = "AUTOMATION_CONFIG"
@@ -73,17 +73,6 @@ class GoogleConfig:
     quota_units_per_minute: int = 6000
     meet: bool = False
     api_endpoint: str | None = None  # loopback fake in tests; None = Google
-
-
-@dataclass(frozen=True)
-class Cadence:
-    daily_outreach_cap: int = 10
-    hold_days: int = 3
-    follow_up_after_business_days: int = 4
-    max_follow_ups: int = 2
-    no_response_after_days: int = 7
-    thank_you_within_hours: int = 24
-    check_in_every_days: int = 90
 
 
 @dataclass(frozen=True)

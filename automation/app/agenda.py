@@ -147,7 +147,7 @@ def _keep_in_touch(config: Config, store: Store, now: datetime, zone: ZoneInfo
                    ) -> tuple[list[dict[str, Any]], int]:
     """Up to TODAY_LIMIT thank-yous and check-ins due within a week (the drafts themselves
     come on the run), soonest first, and how many more may be due."""
-    policy = core.Policy.from_cadence(config.cadence)
+    policy = config.cadence
     soon = now + timedelta(days=7)
     items: list[dict[str, Any]] = []
     candidates = _due_soon(config, store, now, soon)
@@ -202,7 +202,7 @@ def next_step(config: Config, store: Store, contact: Contact, now: datetime
         return "needs you: " + reason_head(contact.needs_attention), None
     if status in TERMINAL:
         return "", None
-    policy = core.Policy.from_cadence(config.cadence)
+    policy = config.cadence
     if status in (Status.SENT, Status.SCHEDULED, Status.INTERVIEWED, Status.NURTURING):
         state = contact_state(store, contact, zone)
         if status == Status.SENT:

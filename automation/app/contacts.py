@@ -8,7 +8,7 @@ from pathlib import Path
 
 from automation.app.services import Services
 from automation.core.importers import ImportResult, read_contacts
-from automation.core.models import Contact
+from automation.core.models import PROFILE_FIELDS, Contact
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,5 @@ def import_contacts(svc: Services, path: Path, *, fmt: str = "auto", tags: Seque
 def _profile(contact: Contact | None) -> tuple[object, ...]:
     if contact is None:
         return ()
-    return (contact.name, contact.first_name, contact.last_name, contact.company, contact.role,
-            contact.timezone, contact.notes, contact.phone, contact.location,
-            contact.connection, contact.tags,
-            contact.aliases, contact.referred_by)
+    return (*(getattr(contact, f) for f in PROFILE_FIELDS), contact.tags, contact.aliases,
+            contact.referred_by)

@@ -21,6 +21,7 @@ from typing import Any
 
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
+from automation.core.compose import fingerprint
 from automation.core.models import TERMINAL, Intent, Slot, Status
 from automation.errors import BackendError
 
@@ -68,7 +69,8 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
         "from_status": str(store.get_contact(request.contact_id).status)
         if request.new_status else None,
         "cause": request.cause,
-        "detail": request.detail or {},
+        # Recorded so that a later pass can tell whether the user has edited the draft.
+        "detail": {**(request.detail or {}), "fingerprint": fingerprint(msg)},
     }
     with store.transaction():
         intent = store.begin_intent(key, "draft", request.contact_id, payload, now)

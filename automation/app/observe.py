@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from automation.app import rsvp
 from automation.app.effects import (
     Changes,
     contact_state,
@@ -263,6 +264,14 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
                     record_unmatched(svc, item, now)
                 store.mark_seen(item.key, now)
         return []
+    if not changes.dry_run:
+        contact = _settle_bookings(svc, contact, changes)
+    if (answer := rsvp.imip_answer(msg)) is not None and \
+            rsvp.record_mail_answer(svc, contact, answer, changes, item.key):
+        if not changes.dry_run:  # the answer to our invitation: no reply to read, no pick
+            with store.transaction():
+                store.mark_seen(item.key, now)
+        return []
     zone = contact.zone or svc.config.me.timezone
     verdict = classify(msg, now=now, tz=zone)
     held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact
@@ -308,6 +317,27 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
         books = record_actions(svc.store, contact, decision, now, changes, item_key=item.key)
         store.mark_seen(item.key, now)
     return books
+
+
+def _settle_bookings(svc: Services, contact: Contact, changes: Changes) -> Contact:
+    """Finish the contact's journaled bookings before deciding on newer mail from them.
+
+    A later reply is then decided against the booked interview (a second pick asks the user
+    about rescheduling, a decline about cancelling) whether or not a backend failed in
+    between; otherwise the booking would go ahead and the later answer be skipped unseen.
+    If the booking still cannot be made, the tick fails here and the newer mail, not yet
+    marked seen, waits for the next tick.
+    """
+    store = svc.store
+    keys = [i.key for i in store.pending_intents()
+            if i.kind == "book" and i.contact_id == contact.id]
+    if not keys:
+        return contact
+    run_bookings(svc, keys, changes)
+    if any((i := store.get_intent(k)) is not None and i.state == "pending" for k in keys):
+        raise BackendError(f"the booking for {contact.email} is not finished yet; their newer "
+                           "mail waits for the next tick")
+    return store.get_contact(contact.id or 0)
 
 
 def _quarantine(svc: Services, item: MailItem, exc: Exception, changes: Changes) -> None:

@@ -121,6 +121,20 @@ class Mailbox(Protocol):
         """Remove the draft (withdraw it). A draft already gone is not an error."""
         ...
 
+    def read_draft(self, ref: DraftRef) -> EmailMessage | None:
+        """The draft as it is now (the user may have edited it), or None if it is gone."""
+        ...
+
+    def replace_draft(self, ref: DraftRef, message: EmailMessage, *,
+                      thread_id: str | None = None) -> DraftRef | None:
+        """Replace the draft's content with ``message`` in place; None if the draft is gone.
+
+        The draft stays where it is (Gmail: the same draft id; a Maildir: the same folder,
+        the old file removed) and keeps its thread. Idempotent: replacing again with the same
+        message leaves one draft.
+        """
+        ...
+
     def sync(self, cursor: str | None, watch: Watch,
              known: Callable[[str], bool] = lambda key: False) -> SyncResult:
         """Messages that appeared in Sent or Inbox since ``cursor`` (None: a first, bounded sync).
@@ -326,6 +340,9 @@ class ReportStore(Protocol):
 
     def flagged_contacts(self) -> list[Contact]:
         """Contacts with ``needs_attention`` set, in id order (without their aliases)."""
+
+    def snoozed_contacts(self, now: datetime) -> list[Contact]:
+        """Contacts snoozed past ``now``, in id order (without their aliases)."""
 
     def contacts_in(self, statuses: list[str]) -> list[Contact]:
         """Contacts in any of ``statuses``, in id order (without their aliases)."""

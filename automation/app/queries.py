@@ -73,11 +73,14 @@ def pipeline_status(store: Store, locks: Locks, now: datetime) -> dict[str, Any]
     counts = store.status_counts()
     attention = [{"email": c.email, "reason": c.needs_attention}
                  for c in store.flagged_contacts()]
+    snoozed = [{"email": c.email, "until": c.snoozed_until.isoformat()}
+               for c in store.snoozed_contacts(now) if c.snoozed_until]
     last = store.last_tick()
     if last:
         last = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in last.items()}
     return {"counts": {s.value: counts.get(s.value, 0) for s in Status},
-            "total": sum(counts.values()), "needs_attention": attention, "last_tick": last,
+            "total": sum(counts.values()), "needs_attention": attention, "snoozed": snoozed,
+            "last_tick": last,
             "daemon": locks.daemon_status(),
             "failing": failing(store) + template_failures(store),
             "referrals": referral_yield(store, now),

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
-from automation.core.models import ContactRecord, SkippedRow
+from automation.core.models import PROFILE_FIELDS, ContactRecord, SkippedRow
 from automation.core.vcard import parse_vcards
 from automation.errors import UserError
 
@@ -302,10 +302,7 @@ _NO_EMAIL_HINT = {
     "vcard": " (the card has no EMAIL line)",
     "csv": "",
 }
-_MERGEABLE = (
-    "name", "first_name", "last_name", "company", "role", "timezone", "notes", "phone", "location",
-    "connection",
-)
+_MERGEABLE = PROFILE_FIELDS
 
 
 def _names(f: dict[str, str]) -> tuple[str, str, str]:

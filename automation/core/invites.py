@@ -81,7 +81,10 @@ def _event(spec: EventSpec, dtstamp: datetime) -> Event:
     attendee.params["CUTYPE"] = "INDIVIDUAL"
     attendee.params["ROLE"] = "REQ-PARTICIPANT"
     attendee.params["PARTSTAT"] = "NEEDS-ACTION"
-    attendee.params["RSVP"] = "TRUE"
+    if spec.status != "CANCELLED":
+        # A cancellation asks for no answer (RFC 5546 §3.2.5: the CANCEL has no REPLY); with
+        # RSVP=TRUE some clients still show accept/decline buttons on it.
+        attendee.params["RSVP"] = "TRUE"
     event.add("attendee", attendee)
     if spec.meet:
         event.add(MEET_PROPERTY, "TRUE")

@@ -138,9 +138,10 @@ def header_text(message: Message, name: str, limit: int = MAX_HEADER_CHARS) -> s
         return raw.strip()
 
 
-def header_addresses(message: Message, *names: str) -> list[str]:
-    """Lower-case addresses in the named headers, at most ``MAX_ADDRESSES`` from each."""
-    found: list[str] = []
+def header_pairs(message: Message, *names: str) -> list[tuple[str, str]]:
+    """``(display name, lower-case address)`` in the named headers, in order, at most
+    ``MAX_ADDRESSES`` from each; entries without an ``@`` are left out. Never raises."""
+    found: list[tuple[str, str]] = []
     for name in names:
         value = header_text(message, name)
         if not value:
@@ -149,8 +150,13 @@ def header_addresses(message: Message, *names: str) -> list[str]:
             pairs = getaddresses([value])[:MAX_ADDRESSES]
         except Exception:
             continue
-        found += [a.strip().lower() for _, a in pairs if "@" in a]
+        found += [(n, a.strip().lower()) for n, a in pairs if "@" in a]
     return found
+
+
+def header_addresses(message: Message, *names: str) -> list[str]:
+    """Lower-case addresses in the named headers, at most ``MAX_ADDRESSES`` from each."""
+    return [address for _, address in header_pairs(message, *names)]
 
 
 def message_id(value: str | None) -> str | None:

@@ -82,13 +82,18 @@ class Slot:
 
 
 @dataclass(frozen=True)
-class Hold:
-    """Slots reserved for one contact until ``expires_at`` (never offered to anyone else)."""
+class Cadence:
+    """How often the pipeline writes, from ``[cadence]`` in the config: the daily outreach cap,
+    how long offered slots are held, and when follow-ups, no_response, thank-yous and check-ins
+    fall due (the pipeline's decisions read the last five)."""
 
-    contact_id: int
-    start: datetime
-    end: datetime
-    expires_at: datetime
+    daily_outreach_cap: int = 10
+    hold_days: int = 3
+    follow_up_after_business_days: int = 4
+    max_follow_ups: int = 2
+    no_response_after_days: int = 7
+    thank_you_within_hours: int = 24
+    check_in_every_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,15 @@ class Contact:
             return ZoneInfo(self.timezone)
         except (KeyError, ValueError):
             return None
+
+
+#: The profile of a contact: what an import file provides (``ContactRecord``) and the store
+#: keeps (``Contact``). A re-import updates these, merging two lines for one address fills
+#: them, and an import that changes none of them counts as "unchanged". The one list of them.
+PROFILE_FIELDS: tuple[str, ...] = (
+    "name", "first_name", "last_name", "company", "role", "timezone", "notes", "phone", "location",
+    "connection",
+)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The pipeline's decisions: pure functions of (contact state, observation, now, policy).
+"""The pipeline's decisions: pure functions of (contact state, observation, now, cadence).
 
 No I/O and no clock: ``observe.py`` and ``followups.py`` read the state from the store and what
 happened from the mailbox, call these functions, and carry out the actions they return. Each
@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from automation.core.businessdays import BusinessCalendar
-from automation.core.models import TERMINAL, Status
+from automation.core.models import TERMINAL, Cadence, Status
 from automation.core.picks import Pick
 from automation.core.replies import Kind
 
@@ -53,21 +53,6 @@ def allowed(old: Status, new: Status) -> bool:
     if new == Status.NO_RESPONSE:
         return old == Status.SENT
     return False
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The ``[cadence]`` keys the pipeline reads."""
-
-    follow_up_after_business_days: int = 4
-    max_follow_ups: int = 2
-    no_response_after_days: int = 7
-    thank_you_within_hours: int = 24
-    check_in_every_days: int = 90
-
-    @classmethod
-    def from_cadence(cls, cadence: Any) -> Policy:
-        return cls(**{name: getattr(cadence, name) for name in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -262,7 +247,7 @@ def _later(moment: datetime, snoozed_until: datetime | None) -> datetime:
     return max(moment, snoozed_until) if snoozed_until else moment
 
 
-def follow_up_due(state: ContactState, policy: Policy) -> datetime | None:
+def follow_up_due(state: ContactState, policy: Cadence) -> datetime | None:
     """When the next follow-up is due, or None (none left, or no outbound mail yet)."""
     if state.follow_ups >= policy.max_follow_ups or state.last_outbound_at is None:
         return None
@@ -271,7 +256,7 @@ def follow_up_due(state: ContactState, policy: Policy) -> datetime | None:
     return _later(due, state.snoozed_until)
 
 
-def no_response_due(state: ContactState, policy: Policy) -> datetime | None:
+def no_response_due(state: ContactState, policy: Cadence) -> datetime | None:
     """When an unanswered contact becomes ``no_response`` (after the last follow-up)."""
     if state.follow_ups < policy.max_follow_ups or state.last_outbound_at is None:
         return None
@@ -279,7 +264,7 @@ def no_response_due(state: ContactState, policy: Policy) -> datetime | None:
     return _later(due, state.snoozed_until)
 
 
-def thank_you_due(state: ContactState, policy: Policy) -> datetime | None:
+def thank_you_due(state: ContactState, policy: Cadence) -> datetime | None:
     """When to draft the thank-you: at once if the user left a note, else halfway through the
     ``thank_you_within_hours`` window (time for them to add one with ``automation note``)."""
     if state.interview_end is None:
@@ -289,14 +274,14 @@ def thank_you_due(state: ContactState, policy: Policy) -> datetime | None:
     return state.interview_end + timedelta(hours=policy.thank_you_within_hours / 2)
 
 
-def check_in_due(state: ContactState, policy: Policy) -> datetime | None:
+def check_in_due(state: ContactState, policy: Cadence) -> datetime | None:
     if state.last_exchange_at is None:
         return None
     due = state.last_exchange_at + timedelta(days=policy.check_in_every_days)
     return _later(due, state.snoozed_until)
 
 
-def due(state: ContactState, now: datetime, policy: Policy) -> Decision:
+def due(state: ContactState, now: datetime, policy: Cadence) -> Decision:
     """What time alone brings: interviewed, follow-ups, no_response, thank-you, check-ins.
 
     A contact flagged ``needs_attention`` gets no follow-up and no ``no_response`` until the
@@ -383,9 +368,9 @@ def on_draft_gone(state: ContactState, gone: DraftGone, now: datetime) -> Decisi
 def summary(text: str, limit: int = 140) -> str:
     """The first lines of a reply's new text, greeting dropped, for a one-line reason."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    if lines and re.match(r"(?i)(hi|hello|hey|dear|hallo|guten tag|bonjour|hola|buenos)\b",
-                          lines[0]) and len(lines[0]) < 40:
-        lines = lines[1:]
+    if len(lines) > 1 and re.match(r"(?i)(hi|hello|hey|dear|hallo|guten tag|bonjour|hola|buenos)\b",
+                                   lines[0]) and len(lines[0]) < 40:
+        lines = lines[1:]  # a reply that is only a greeting shows that greeting
     joined = " / ".join(lines[:2])
     return joined if len(joined) <= limit else joined[: limit - 1].rstrip() + "…"
 
@@ -395,6 +380,10 @@ def _refer_hint(state: ContactState, name: str, email: str) -> str:
     name_opt = f" --name {name!r}" if name else f" --name {email.split('@')[0]!r}"
     return (f"suggests {who}; add them with `automation refer {state.email}{name_opt} "
             f"--email {email}`")
+
+
+#: The longest an out-of-office reply snoozes a contact; the user is told when it is capped.
+MAX_SNOOZE = timedelta(days=60)
 
 
 def on_reply(state: ContactState, reply: Reply, now: datetime) -> Decision:
@@ -408,9 +397,12 @@ def on_reply(state: ContactState, reply: Reply, now: datetime) -> Decision:
     actions: list[Action] = []
     if reply.kind == Kind.AUTO_REPLY:
         if reply.snooze_until and status not in TERMINAL and reply.snooze_until > now:
-            actions += [Snooze(reply.snooze_until),
+            # "Back on 1 January 2100" must not freeze a contact for ever: a snooze is capped.
+            until = min(reply.snooze_until, now + MAX_SNOOZE)
+            capped = " (capped at 60 days)" if until < reply.snooze_until else ""
+            actions += [Snooze(until),
                         Record("auto_reply", f"out of office until "
-                               f"{reply.snooze_until.astimezone(state.zone):%Y-%m-%d}: "
+                               f"{until.astimezone(state.zone):%Y-%m-%d}{capped}: "
                                "follow-ups wait", detail)]
         else:
             actions.append(Record("auto_reply", f"automatic reply ({reply.reason})", detail))

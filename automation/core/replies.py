@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage, Message
-from email.utils import getaddresses
 from enum import StrEnum
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
@@ -24,11 +23,12 @@ from zoneinfo import ZoneInfo
 from flufl.bounce import all_failures
 from mailparser_reply import EmailMessage as QuotedBody
 
-from automation.core import autoreply, bounces, phrases
+from automation.core import autoreply, bounces, phrases, quotes
 from automation.core.mailsafe import (
     MAX_NEW_TEXT_CHARS,
     MAX_SCANNED_CHARS,
     find_addresses,
+    header_pairs,
     header_text,
 )
 from automation.core.models import require_aware
@@ -83,12 +83,7 @@ def _header(msg: Message, name: str) -> str:
 
 def _addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
     """``(display name, lower-case address)`` pairs from the named headers."""
-    values = [_header(msg, n) for n in names]
-    try:
-        pairs = getaddresses([v for v in values if v])
-    except Exception:  # getaddresses is lenient, but be sure for arbitrary bytes
-        return []
-    return [(n, a.strip().lower()) for n, a in pairs if "@" in a]
+    return header_pairs(msg, *names)
 
 
 def _decode(part: Message) -> str:
@@ -202,6 +197,10 @@ _SENT_FROM = re.compile(r"sent from|get outlook|gesendet von|envoy[ée] de|envia
 
 def _strip_quotes(text: str) -> str:
     """The new part of a plain-text reply: quotes, attribution lines and signature removed."""
+    text = quotes.cut_outlook_header(text)
+    inline = quotes.interleaved(text)
+    if inline is not None:  # written below or between the quoted lines
+        return inline
     parsed = QuotedBody(text=text, languages=list(LANGUAGES), keep_hyphen_lists=True).read()
     reply = parsed.replies[0] if parsed.replies else None
     if reply is None or reply.headers:

@@ -247,3 +247,24 @@ class TestMailboxContract:
             reported += [mid(i) for i in seen.sync(backend.mailbox).items]
         expected = [f"<reply-{10 * b + n}@mail.example.com>" for b in range(4) for n in range(b)]
         assert sorted(reported) == sorted(expected)
+
+    def test_a_draft_is_read_back_and_replaced_in_place(self,
+                                                        backend: MailboxUnderTest) -> None:
+        """``replace_draft`` keeps one draft, where it was, with the new content; repeating
+        it changes nothing; a draft that is gone reads and replaces as None."""
+        ref = backend.mailbox.create_draft(draft(1))
+        read = backend.mailbox.read_draft(ref)
+        assert read is not None and "draft 1" in read.get_body(("plain",)).get_content()
+        fresh = draft(1)
+        fresh.set_content("Hi Priya, fresh times.\n")
+        new = backend.mailbox.replace_draft(ref, fresh)
+        assert new is not None and new.message_id == ref.message_id
+        again = backend.mailbox.replace_draft(new, fresh)  # a replay after a crash
+        assert again is not None
+        assert backend.mailbox.draft_message_ids() == {ref.message_id}
+        now = backend.mailbox.read_draft(again)
+        assert now is not None and now.get_body(("plain",)).get_content().rstrip() == \
+            "Hi Priya, fresh times."
+        backend.mailbox.delete_draft(again)
+        assert backend.mailbox.read_draft(again) is None
+        assert backend.mailbox.replace_draft(again, fresh) is None

@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from automation.core import pipeline as core
-from automation.core.models import TERMINAL, Status
+from automation.core.models import TERMINAL, Cadence, Status
 from automation.core.picks import Pick
 from automation.core.replies import Kind
 
 NY = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
-POLICY = core.Policy()
+POLICY = Cadence()
 MON = datetime(2026, 12, 7, 9, 0, tzinfo=NY)  # a Monday
 
 

@@ -192,3 +192,16 @@ def test_index_names_origin_and_license_of_every_real_message() -> None:
     on_disk = {str(p.relative_to(FIXTURES)) for d in ("real", "written")
                for p in (FIXTURES / d).rglob("*") if p.is_file()}
     assert on_disk == listed
+
+
+def test_corpus_covers_servers_languages_and_clients() -> None:
+    """The corpus keeps its breadth: mostly real, 25+ mail systems, 8+ languages, 10+ clients."""
+    real = [c for c in INDEX if c["origin"] == "real"]
+    assert len(INDEX) >= 150 and len(real) > len(INDEX) / 2
+    systems = {c["source"] for c in real if c["kind"] in ("bounce", "delayed")}
+    assert len(systems) >= 25, sorted(systems)
+    for kind in ("auto_reply", "opt_out", "decline"):
+        languages = {c.get("language", "en") for c in INDEX if c["kind"] == kind}
+        assert len(languages) >= 8, (kind, sorted(languages))
+    clients = {c["source"].split(" (")[0] for c in real if c["kind"] == "human" and "source" in c}
+    assert len(clients) >= 10, sorted(clients)

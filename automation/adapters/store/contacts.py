@@ -9,11 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from automation.adapters.store.db import Database, dt, ts
-from automation.core.models import Contact, ContactRecord, Status, TimelineEntry
+from automation.core.models import (
+    PROFILE_FIELDS,
+    Contact,
+    ContactRecord,
+    Status,
+    TimelineEntry,
+)
 from automation.errors import UserError
-
-_CONTACT_FIELDS = ("name", "first_name", "last_name", "company", "role", "timezone", "notes",
-                   "phone", "location", "connection")
 
 
 class ContactTables(Database):
@@ -24,14 +27,12 @@ class ContactTables(Database):
     @staticmethod
     def _contact(row: sqlite3.Row, aliases: Sequence[str] = ()) -> Contact:
         return Contact(
-            id=row["id"], email=row["email"], name=row["name"], first_name=row["first_name"],
-            last_name=row["last_name"], company=row["company"], role=row["role"],
-            timezone=row["timezone"], notes=row["notes"], phone=row["phone"],
-            location=row["location"], tags=tuple(json.loads(row["tags"])),
+            id=row["id"], email=row["email"], **{f: row[f] for f in PROFILE_FIELDS},
+            tags=tuple(json.loads(row["tags"])),
             aliases=tuple(aliases), status=Status(row["status"]),
             needs_attention=row["needs_attention"], snoozed_until=dt(row["snoozed_until"]),
             referred_by=row["referred_by"], thread_id=row["thread_id"],
-            user_note=row["user_note"], connection=row["connection"],
+            user_note=row["user_note"],
             created_at=dt(row["created_at"]),
             status_changed_at=dt(row["status_changed_at"]), extra=json.loads(row["extra"]),
         )
@@ -86,15 +87,15 @@ class ContactTables(Database):
         with self.transaction():
             existing = self.find_contact(record.email)
             if existing is None:
+                columns = ("email", *PROFILE_FIELDS, "tags", "referred_by", "created_at",
+                           "updated_at", "status_changed_at")
+                profile = (getattr(record, f) if f == "timezone" else getattr(record, f) or ""
+                           for f in PROFILE_FIELDS)  # only the time zone may be NULL
                 cur = self.conn.execute(
-                    "INSERT INTO contacts (email, name, first_name, last_name, company, role, "
-                    "timezone, notes, phone, location, connection, tags, referred_by, "
-                    "created_at, updated_at, status_changed_at) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (record.email, *(getattr(record, f) or "" for f in _CONTACT_FIELDS[:5]),
-                     record.timezone, record.notes, record.phone, record.location,
-                     record.connection,
-                     json.dumps(sorted(set(tags))), referred_by, ts(now), ts(now), ts(now)),
+                    f"INSERT INTO contacts ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})",
+                    (record.email, *profile, json.dumps(sorted(set(tags))), referred_by,
+                     ts(now), ts(now), ts(now)),
                 )
                 contact_id = int(cur.lastrowid or 0)
                 self.add_event(contact_id, now, "created", new_status=Status.NEW,
@@ -102,7 +103,7 @@ class ContactTables(Database):
                 created = True
             else:
                 contact_id = int(existing.id or 0)
-                updates = {f: getattr(record, f) for f in _CONTACT_FIELDS if getattr(record, f)}
+                updates = {f: getattr(record, f) for f in PROFILE_FIELDS if getattr(record, f)}
                 merged_tags = sorted(set(existing.tags) | set(tags))
                 sets = ", ".join(f"{k} = ?" for k in updates)
                 self.conn.execute(

@@ -40,6 +40,11 @@ class ReportTables:
                                  "WHERE needs_attention IS NOT NULL ORDER BY id").fetchall()
         return [self._contact(r) for r in rows]
 
+    def snoozed_contacts(self, now: datetime) -> list[Contact]:
+        rows = self.conn.execute("SELECT * FROM contacts WHERE snoozed_until > ? ORDER BY id",
+                                 (ts(now),)).fetchall()
+        return [self._contact(r) for r in rows]
+
     def contacts_in(self, statuses: list[str]) -> list[Contact]:
         marks = ",".join("?" * len(statuses))
         rows = self.conn.execute(f"SELECT * FROM contacts WHERE status IN ({marks}) "

@@ -23,6 +23,7 @@ from automation.interfaces.cli import (  # noqa: F401
     google_cmds,
     pipeline_cmds,
     prep_cmds,
+    refresh_cmds,
     setup_cmds,
     web_cmds,
 )
