@@ -113,7 +113,8 @@ class ReportTables:
         return {(r[0], r[1]): r[2] for r in rows}
 
     def interviewed_ids(self, now: datetime, statuses: list[str] | None = None) -> list[int]:
-        where, args = "", [ts(now)]
+        where = ""
+        args: list[int | str] = [ts(now)]
         if statuses:
             where = f" AND c.status IN ({','.join('?' * len(statuses))})"
             args += statuses
