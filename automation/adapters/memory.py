@@ -59,6 +59,19 @@ class MemoryMailbox:
         if found is not None:
             self.drafts.pop(found.draft_id, None)
 
+    def read_draft(self, ref: DraftRef) -> EmailMessage | None:
+        found = ref if ref.draft_id in self.drafts else self.find_draft(ref.message_id)
+        return None if found is None else self.drafts[found.draft_id][0]
+
+    def replace_draft(self, ref: DraftRef, message: EmailMessage, *,
+                      thread_id: str | None = None) -> DraftRef | None:
+        found = ref if ref.draft_id in self.drafts else self.find_draft(ref.message_id)
+        if found is None:
+            return None
+        _, thread = self.drafts[found.draft_id]
+        self.drafts[found.draft_id] = (message, thread)
+        return DraftRef(found.draft_id, str(message["Message-ID"]), thread)
+
     def sync(self, cursor: str | None, watch: Watch,
              known: Callable[[str], bool] = lambda key: False) -> SyncResult:
         start = int(cursor or 0)

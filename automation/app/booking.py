@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from email import policy
@@ -29,13 +30,22 @@ from zoneinfo import ZoneInfo
 
 from automation.app.drafting import DraftRequest, draft_once, withdraw_unsent
 from automation.app.outreach import template_variables
-from automation.app.ports import EventSpec
+from automation.app.ports import DraftRef, EventSpec
 from automation.app.services import Services
 from automation.app.threads import reply_context
 from automation.config import Config, InterviewConfig, Me
 from automation.core.compose import build_message, new_message_id, render, slot_label
 from automation.core.invites import attach_invite, invite_ics
-from automation.core.models import Contact, Intent, Interval, Interview, Slot, Status, require_aware
+from automation.core.models import (
+    Contact,
+    Intent,
+    Interval,
+    Interview,
+    MessageRow,
+    Slot,
+    Status,
+    require_aware,
+)
 from automation.core.slots import find_slots, is_free
 from automation.errors import BackendError, SlotTakenError, UserError
 
@@ -196,13 +206,14 @@ def _taken_message(zone: ZoneInfo, slot: Slot, reason: str, free: list[Slot]) ->
     return f"{text} Next free slots: {options}"
 
 
-def _resolve(svc: Services, contact: Contact, option: int | None, at: datetime | None) -> Slot:
+def _resolve(svc: Services, contact: Contact, option: int | None, at: datetime | None,
+             offered: Sequence[Slot] | None = None) -> Slot:
     if (option is None) == (at is None):
         raise UserError("give exactly one of --option N (an offered slot) or --at TIME")
     if at is not None:
         start = require_aware(at, "--at")
         return Slot(start, start + timedelta(minutes=svc.config.availability.slot_minutes))
-    offered = svc.store.offered_slots(contact.id or 0)
+    offered = list(offered or svc.store.offered_slots(contact.id or 0))
     zone = svc.config.me.timezone
     if not offered:
         raise UserError(f"{contact.email} has no offered slots; book a time with --at "
@@ -260,13 +271,19 @@ def _perform(svc: Services, intent: Intent) -> None:
     message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
     detail = {"uid": spec.uid, "sequence": spec.sequence, "start": spec.start.isoformat(),
               "status": spec.status}
-    draft_once(svc, DraftRequest(contact_id=contact_id, kind=p["kind"], message=message,  # type: ignore[arg-type]
+    draft_once(svc, DraftRequest(contact_id=contact_id, kind=p["kind"], message=message,
                                  thread_id=p["thread_id"], cause=p["cause"], detail=detail),
                p["draft_key"])
+    unsent = _withdraw_unsent_offers(svc, contact_id) if p["action"] == "book" else []
     now = svc.clock()
     with store.transaction():
         if store.get_intent(intent.key).state == "done":  # type: ignore[union-attr]
             return
+        for row in unsent:  # the slots stay on record (released below): they were booked
+            store.update_message(row.id, state="withdrawn",
+                                 detail={**row.detail, "withdrawn_at": now.isoformat()})
+            store.add_event(contact_id, now, "withdrawn", cause=UNSENT_CAUSE,
+                            detail={"message_id": row.message_id, "kind": row.kind})
         store.save_interview(contact_id, spec.uid, spec.start, spec.end, spec.sequence,
                              p["interview_status"], now, event_ref=ref)
         if p["release_holds"]:
@@ -281,6 +298,25 @@ def _perform(svc: Services, intent: Intent) -> None:
             store.add_event(contact_id, now, p["action"], cause=p["cause"], detail=detail)
         store.finish_intent(intent.key, now, {"event_ref": ref})
     log.info("%s interview %s for contact %s", p["action"], spec.uid, contact_id)
+
+
+UNSENT_CAUSE = "booked while the offer was never sent: the confirmation replaces it"
+
+
+def unsent_offers(svc: Services, contact_id: int) -> list[MessageRow]:
+    """The contact's outreach and follow-up drafts the user has not sent."""
+    return [m for m in svc.store.messages_for(contact_id) if m.direction == "draft"
+            and m.state == "drafted" and m.kind in ("outreach", "follow_up")]
+
+
+def _withdraw_unsent_offers(svc: Services, contact_id: int) -> list[MessageRow]:
+    """Booking by hand while the outreach is unsent: sending it now would offer times to
+    someone already booked. Its draft is removed (idempotent); the caller records it."""
+    rows = unsent_offers(svc, contact_id)
+    for row in rows:
+        svc.mailbox.delete_draft(DraftRef(row.draft_id or "", row.message_id or "",
+                                          row.thread_id))
+    return rows
 
 
 def complete_pending(svc: Services, contact_id: int | None = None) -> list[str]:
@@ -319,8 +355,12 @@ def _view_for(me: Me, contact: Contact, slot: Slot, spec: EventSpec,
 
 
 def book(svc: Services, contact: Contact, *, option: int | None = None,
-         at: datetime | None = None, cause: str = "booked by hand") -> Interview:
+         at: datetime | None = None, cause: str = "booked by hand",
+         offered: Sequence[Slot] | None = None) -> Interview:
     """Book offered slot ``option`` (1-based) or the aware start ``at`` for ``contact``.
+
+    ``option`` counts in ``offered`` when given (the offer a reply answered), else in the
+    contact's latest offer.
 
     Re-checks the time against availability, busy time, bookings and other contacts' holds;
     raises SlotTakenError listing the next free slots, creating nothing, if it is taken.
@@ -329,7 +369,7 @@ def book(svc: Services, contact: Contact, *, option: int | None = None,
     changes nothing; a contact booked at another time needs ``reschedule``.
     """
     contact = _fresh(svc, contact)
-    slot = _resolve(svc, contact, option, at)
+    slot = _resolve(svc, contact, option, at, offered)
     current = svc.store.interview_for(contact.id or 0)
     if current is not None and current.status == "confirmed":
         if _same(current.interval, slot.interval):
@@ -364,7 +404,7 @@ def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
     now = svc.clock()
     zone = svc.config.me.timezone
     if option is None and at is None:
-        offers = svc.store.holds_for(contact.id or 0, now) or _make_offers(svc, contact, now)
+        offers = reschedule_options(svc, contact)
         raise UserError(f"say where to move it: --at TIME, or --option N of the slots held for "
                         f"{contact.email}: {_numbered(offers, zone)}")
     slot = _resolve(svc, contact, option, at)
@@ -393,6 +433,13 @@ def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
                    kind="confirmation", view=view, new_status=Status.SCHEDULED,
                    cause=f"rescheduled from {previous}" + (f" {via}" if via else ""),
                    interview_status="confirmed")
+
+
+def reschedule_options(svc: Services, contact: Contact) -> list[Slot]:
+    """The slots held for moving the contact's interview: the live offer, else fresh slots
+    (held for ``hold_days``, so asking twice lists the same ones)."""
+    now = svc.clock()
+    return svc.store.holds_for(contact.id or 0, now) or _make_offers(svc, contact, now)
 
 
 def _next_sequence(svc: Services, current: Interview,

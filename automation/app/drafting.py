@@ -21,6 +21,7 @@ from typing import Any
 
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
+from automation.core.compose import fingerprint
 from automation.core.models import TERMINAL, Intent, Slot, Status
 from automation.errors import BackendError
 
@@ -55,7 +56,7 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
     if existing is not None:
         return None if existing.state == "done" else reconcile_one(svc, existing)
     msg = request.message
-    payload = {
+    payload: dict[str, Any] = {
         "kind": request.kind,
         "raw": base64.b64encode(msg.as_bytes(policy=policy.SMTP)).decode(),
         "message_id": str(msg["Message-ID"]),
@@ -68,7 +69,8 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
         "from_status": str(store.get_contact(request.contact_id).status)
         if request.new_status else None,
         "cause": request.cause,
-        "detail": request.detail or {},
+        # Recorded so that a later pass can tell whether the user has edited the draft.
+        "detail": {**(request.detail or {}), "fingerprint": fingerprint(msg)},
     }
     with store.transaction():
         intent = store.begin_intent(key, "draft", request.contact_id, payload, now)
@@ -105,7 +107,7 @@ def _perform(svc: Services, intent: Intent, *, recovering: bool) -> DraftRef:
         ref = DraftRef(row.draft_id or "", p["message_id"], row.thread_id)  # type: ignore[union-attr]
     if ref is None:
         message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
-        ref = svc.mailbox.create_draft(message, thread_id=p["thread_id"])  # type: ignore[arg-type]
+        ref = svc.mailbox.create_draft(message, thread_id=p["thread_id"])
         log.info("drafted %s for contact %s (%s)", p["kind"], intent.contact_id, p["message_id"])
     if not _complete(svc.store, intent, ref, svc.clock()):
         _withdraw_overtaken(svc, intent, ref)

@@ -13,7 +13,8 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from automation.app.booking import book  # the booking module owns events and invites
@@ -21,7 +22,7 @@ from automation.app.ports import DraftRef, Mailbox, Store
 from automation.app.services import Services
 from automation.core import pipeline as core
 from automation.core.businessdays import country_for_zone
-from automation.core.models import Contact, Status
+from automation.core.models import Contact, Slot, Status
 from automation.errors import BackendError, UserError
 
 log = logging.getLogger(__name__)
@@ -157,9 +158,11 @@ def record_actions(store: Store, contact: Contact, decision: core.Decision, now:
             record_withdrawal(store, cid, action.message_id, action.kind, action.cause, now)
         elif isinstance(action, core.Book):
             key = f"book:{cid}:{item_key}"
-            store.begin_intent(key, "book", cid, {"option": action.option, "cause": action.cause,
-                                                  "at": action.at.isoformat() if action.at
-                                                  else None}, now)
+            payload: dict[str, Any] = {"option": action.option, "cause": action.cause,
+                                       "at": action.at.isoformat() if action.at else None}
+            if action.offer:  # the offer "option" counts in: the one the reply answered
+                payload["offer"] = [s.isoformat() for s in action.offer]
+            store.begin_intent(key, "book", cid, payload, now)
             books.append(key)
         elif isinstance(action, core.Record):
             store.add_event(cid, now, action.event, cause=action.cause, detail=action.detail)
@@ -188,8 +191,12 @@ def run_bookings(svc: Services, keys: list[str], changes: Changes) -> None:
             store.finish_intent(key, now, {"skipped": str(contact.status)})
             continue
         try:
+            minutes = timedelta(minutes=svc.config.availability.slot_minutes)
+            offer = [Slot(s, s + minutes) for s in map(datetime.fromisoformat,
+                                                       p.get("offer") or [])]
             interview = book(svc, contact, option=p["option"], cause=p["cause"],
-                             at=datetime.fromisoformat(p["at"]) if p["at"] else None)
+                             at=datetime.fromisoformat(p["at"]) if p["at"] else None,
+                             offered=offer or None)
         except BackendError as exc:
             changes.problems.append(f"could not book {contact.email} yet: {exc}")
             continue  # retried on the next tick

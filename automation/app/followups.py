@@ -16,14 +16,14 @@ from typing import Any
 
 from automation.app.booking import interview_location, interview_view
 from automation.app.drafting import DraftRequest, draft_once, intent_key
-from automation.app.effects import Changes, contact_state, record_actions
+from automation.app.effects import Changes, contact_state, describe, record_actions
 from automation.app.exchanges import fresh_update, responsiveness
 from automation.app.outreach import FreeBusy, offer, template_variables
 from automation.app.ports import Store
 from automation.app.services import Services
 from automation.app.threads import reply_context
 from automation.core import pipeline as core
-from automation.core.compose import build_message, new_message_id, render
+from automation.core.compose import build_message, new_message_id, render, slot_label
 from automation.core.models import Contact, Slot, Status, UserUpdate
 from automation.errors import BackendError, TemplateError
 
@@ -47,7 +47,11 @@ def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> 
         if not decision.actions:
             continue
         if changes.dry_run:
-            changes.preview(contact, decision.actions)
+            for action in decision.actions:
+                what, line = describe(contact, action)
+                if isinstance(action, core.Draft) and action.kind == "follow_up":
+                    line += f"; it would offer {_would_offer(svc, contact, now, avail)}"
+                changes.add(what, line)
             continue
         with store.transaction():
             record_actions(svc.store, contact, decision, now, changes)
@@ -65,6 +69,15 @@ def _without_stale_check_in(store: Store, contact: Contact,
     kept = tuple(a for a in decision.actions
                  if not (isinstance(a, core.Draft) and a.kind == "check_in"))
     return replace(decision, actions=kept)
+
+
+def _would_offer(svc: Services, contact: Contact, now: datetime, avail: FreeBusy) -> str:
+    """The slots a follow-up drafted now would offer (a dry run: nothing is held)."""
+    cid = contact.id or 0
+    slots = svc.store.holds_for(cid, now) or offer(svc.config.availability, avail, contact, now)
+    avail.held.extend((cid, s.interval) for s in slots)
+    zone = contact.zone or svc.config.me.timezone
+    return "; ".join(slot_label(s, zone) for s in slots) or "no free slot"
 
 
 def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,

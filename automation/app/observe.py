@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from automation.app import rsvp
 from automation.app.effects import (
     Changes,
     contact_state,
@@ -27,6 +28,7 @@ from automation.app.effects import (
 )
 from automation.app.gate import held_back
 from automation.app.ports import DraftRef, MailItem, Store, Watch
+from automation.app.refresh import answered_offer, with_offer
 from automation.app.reports import by_report, record_unmatched
 from automation.app.services import Services
 from automation.core import pipeline as core
@@ -263,12 +265,22 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
                     record_unmatched(svc, item, now)
                 store.mark_seen(item.key, now)
         return []
+    if not changes.dry_run:
+        contact = _settle_bookings(svc, contact, changes)
+    if (answer := rsvp.imip_answer(msg)) is not None and \
+            rsvp.record_mail_answer(svc, contact, answer, changes, item.key):
+        if not changes.dry_run:  # the answer to our invitation: no reply to read, no pick
+            with store.transaction():
+                store.mark_seen(item.key, now)
+        return []
     zone = contact.zone or svc.config.me.timezone
     verdict = classify(msg, now=now, tz=zone)
     held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact
     pick = None
+    answered = answered_offer(svc, msg)  # "option 2" counts in the offer it answers
     if verdict.kind == Kind.HUMAN and held is None:
-        pick = find_pick(verdict.text, store.offered_slots(contact.id or 0), tz=zone, now=now)
+        offered = answered if answered is not None else store.offered_slots(contact.id or 0)
+        pick = find_pick(verdict.text, offered, tz=zone, now=now)
     failed: str | None = None
     if verdict.kind == Kind.BOUNCE:
         mine = {contact.email, *contact.aliases}
@@ -282,6 +294,8 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
                        failed_address=failed)
     state = contact_state(store, contact, svc.config.me.timezone)
     decision = core.on_reply(state, reply, now) if held is None else _held(state, *held)
+    if answered:
+        decision = with_offer(decision, answered)
     if changes.dry_run:
         changes.preview(contact, decision.actions)
         return []
@@ -308,6 +322,27 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
         books = record_actions(svc.store, contact, decision, now, changes, item_key=item.key)
         store.mark_seen(item.key, now)
     return books
+
+
+def _settle_bookings(svc: Services, contact: Contact, changes: Changes) -> Contact:
+    """Finish the contact's journaled bookings before deciding on newer mail from them.
+
+    A later reply is then decided against the booked interview (a second pick asks the user
+    about rescheduling, a decline about cancelling) whether or not a backend failed in
+    between; otherwise the booking would go ahead and the later answer be skipped unseen.
+    If the booking still cannot be made, the tick fails here and the newer mail, not yet
+    marked seen, waits for the next tick.
+    """
+    store = svc.store
+    keys = [i.key for i in store.pending_intents()
+            if i.kind == "book" and i.contact_id == contact.id]
+    if not keys:
+        return contact
+    run_bookings(svc, keys, changes)
+    if any((i := store.get_intent(k)) is not None and i.state == "pending" for k in keys):
+        raise BackendError(f"the booking for {contact.email} is not finished yet; their newer "
+                           "mail waits for the next tick")
+    return store.get_contact(contact.id or 0)
 
 
 def _quarantine(svc: Services, item: MailItem, exc: Exception, changes: Changes) -> None:

@@ -122,6 +122,20 @@ class Mailbox(Protocol):
         """Remove the draft (withdraw it). A draft already gone is not an error."""
         ...
 
+    def read_draft(self, ref: DraftRef) -> EmailMessage | None:
+        """The draft as it is now (the user may have edited it), or None if it is gone."""
+        ...
+
+    def replace_draft(self, ref: DraftRef, message: EmailMessage, *,
+                      thread_id: str | None = None) -> DraftRef | None:
+        """Replace the draft's content with ``message`` in place; None if the draft is gone.
+
+        The draft stays where it is (Gmail: the same draft id; a Maildir: the same folder,
+        the old file removed) and keeps its thread. Idempotent: replacing again with the same
+        message leaves one draft.
+        """
+        ...
+
     def sync(self, cursor: str | None, watch: Watch,
              known: Callable[[str], bool] = lambda key: False) -> SyncResult:
         """Messages that appeared in Sent or Inbox since ``cursor`` (None: a first, bounded sync).
@@ -328,8 +342,18 @@ class ReportStore(Protocol):
     def flagged_contacts(self) -> list[Contact]:
         """Contacts with ``needs_attention`` set, in id order (without their aliases)."""
 
+    def snoozed_contacts(self, now: datetime) -> list[Contact]:
+        """Contacts snoozed past ``now``, in id order (without their aliases)."""
+
     def contacts_in(self, statuses: list[str]) -> list[Contact]:
         """Contacts in any of ``statuses``, in id order (without their aliases)."""
+
+    def ids_in(self, statuses: list[str]) -> list[int]:
+        """The ids of the contacts in any of ``statuses``, in order."""
+
+    def quiet_since(self, statuses: list[str], kinds: list[str], cutoff: datetime) -> list[int]:
+        """Ids of the contacts in ``statuses`` with no sent message and no inbound one
+        classified as one of ``kinds`` after ``cutoff``, the longest quiet first."""
 
     def board_counts(self, company: str = "", tag: str = "") -> dict[str, int]:
         """Contacts per status name among those whose company contains ``company``
@@ -349,8 +373,17 @@ class ReportStore(Protocol):
     def status_delays(self, first: str, then: str) -> list[float]:
         """Days from each contact's first entry into ``first`` to its first into ``then``."""
 
-    def status_changes_since(self, since: datetime) -> list[tuple[datetime, str]]:
-        """``(at, new_status)`` of every status change at or after ``since``."""
+    def weekly_status_counts(self, since: datetime, weeks: int,
+                             statuses: list[str]) -> dict[tuple[int, str], int]:
+        """``{(week, status): n}``: status changes into each of ``statuses`` per week of 7 x
+        24 hours from ``since`` (week 0) for ``weeks`` weeks."""
+
+    def interviewed_ids(self, now: datetime, statuses: list[str] | None = None) -> list[int]:
+        """Contacts with a confirmed interview that ended by ``now`` (and, if given, whose
+        status is one of ``statuses``), earliest interview first."""
+
+    def interviews_between(self, start: datetime, end: datetime) -> list[Interview]:
+        """Confirmed interviews overlapping ``[start, end)``, earliest first."""
 
     def referral_pairs(self) -> list[tuple[str, str, str, str]]:
         """``(referrer email, referrer name, referred email, referred name)``, in order."""

@@ -62,8 +62,8 @@ def referral_yield(store: Store, now: datetime) -> dict[str, Any]:
     """Interviews held by ``now``, the referrals their interviewees gave, and the ratio:
     ``{"interviews", "referrals", "per_interview", "target"}`` (``per_interview`` is 0.0
     before the first interview)."""
-    held = {c.id for c in store.list_contacts() if c.status in _INTERVIEWED}
-    held |= {i.contact_id for i in store.interviews("confirmed") if i.end <= now}
+    held = set(store.ids_in([str(s) for s in _INTERVIEWED]))
+    held |= set(store.interviewed_ids(now))
     referrals = sum(n for referrer, n in store.referral_counts().items() if referrer in held)
     return {"interviews": len(held), "referrals": referrals,
             "per_interview": round(referrals / len(held), 2) if held else 0.0,
@@ -79,12 +79,15 @@ def pipeline_status(store: Store, locks: Locks, now: datetime) -> dict[str, Any]
     from, reason; newest first)."""
     counts = store.status_counts()
     attention = [{"email": c.email, "reason": c.needs_attention}
-                 for c in store.list_contacts() if c.needs_attention]
+                 for c in store.flagged_contacts()]
+    snoozed = [{"email": c.email, "until": c.snoozed_until.isoformat()}
+               for c in store.snoozed_contacts(now) if c.snoozed_until]
     last = store.last_tick()
     if last:
         last = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in last.items()}
     return {"counts": {s.value: counts.get(s.value, 0) for s in Status},
-            "total": sum(counts.values()), "needs_attention": attention, "last_tick": last,
+            "total": sum(counts.values()), "needs_attention": attention, "snoozed": snoozed,
+            "last_tick": last,
             "daemon": locks.daemon_status(),
             "failing": failing(store) + template_failures(store),
             "referrals": referral_yield(store, now),

@@ -15,6 +15,7 @@ from typing import Any
 from automation.app.ports import MailItem, Store
 from automation.app.services import Services
 from automation.core import bounces
+from automation.core.mailsafe import header_text
 from automation.core.models import Contact
 from automation.core.redact import redact
 from automation.core.replies import Kind, classify
@@ -52,8 +53,9 @@ def record_unmatched(svc: Services, item: MailItem, now: datetime) -> bool:
     kind = "delayed" if delayed else str(verdict.kind)
     svc.store.add_message(
         contact_id=None, kind="unmatched", direction="inbound", state="unmatched", now=now,
-        subject=_one_line(msg.get("Subject")), classification=kind,
-        detail={"key": item.key, "from": _one_line(msg.get("From")), "reason": verdict.reason,
+        subject=_one_line(header_text(msg, "Subject")), classification=kind,
+        detail={"key": item.key, "from": _one_line(header_text(msg, "From")),
+                "reason": verdict.reason,
                 "failed_addresses": list(verdict.failed_addresses)})
     return True
 

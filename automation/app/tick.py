@@ -1,7 +1,8 @@
 """One pass of the service: reconcile → sync → decide → act. Idempotent.
 
-The sequence: finish what a crash interrupted (drafts, bookings) → observe the mailbox (sent
-drafts, replies, deleted drafts) → decide what time brings and act (follow-ups, no_response,
+The sequence: finish what a crash interrupted (drafts, bookings, refreshes) → observe the
+mailbox (sent drafts, replies, deleted drafts) → refresh unsent offers whose times lapsed →
+decide what time brings and act (follow-ups, no_response,
 interviewed, thank-yous, check-ins) → outreach to new contacts.
 
 Running ``tick`` twice in a row changes nothing the second time: every draft is keyed by an
@@ -19,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from automation.app import health
+from automation.app import health, refresh
 from automation.app.booking import complete_pending
 from automation.app.drafting import reconcile
 from automation.app.effects import Changes, pending_bookings, run_bookings
@@ -63,11 +64,13 @@ def tick(svc: Services, *, dry_run: bool = False) -> TickReport:
     if not dry_run:
         report.problems.extend(reconcile(svc))
         report.problems.extend(complete_pending(svc))  # bookings a crash interrupted
+        report.problems.extend(refresh.reconcile(svc))  # refreshed drafts a crash interrupted
         run_bookings(svc, pending_bookings(svc.store), changes)  # replies a crash interrupted
     observe(svc, changes)  # sent drafts, replies, deleted drafts
     check_answers(svc, changes)  # accepted/declined invitations → timeline, needs_attention
     avail = read_availability(svc, now)  # after observe: includes what replies booked
     report.problems.extend(avail.problems)
+    refresh.refresh_stale(svc, now, avail, changes)  # unsent offers whose times lapsed
     run_due(svc, now, avail, changes)  # follow-ups, no_response, thank-yous, check-ins
     report.outreach = run_outreach(svc, now, avail, dry_run=dry_run)
     report.events.extend(changes.lines)

@@ -13,6 +13,7 @@ header are folded to spaces, and addresses are built with ``email.headerregistry
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from automation.core.models import Slot, require_aware
 from automation.errors import TemplateError
@@ -51,9 +53,12 @@ def template_env(directory: Path) -> jinja2.Environment:
         jinja2.FileSystemLoader(str(directory)),
         jinja2.FileSystemLoader(str(default_templates_dir())),
     ])
-    return jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined,
-                              autoescape=False, keep_trailing_newline=False,
-                              trim_blocks=True, lstrip_blocks=True)
+    # Sandboxed: a template is a file anyone with access to the folder may edit, and an
+    # unsandboxed one can reach os through any object (cycler.__init__.__globals__.os).
+    # The sandbox also refuses range() over 100,000 items (range(10**12) runs away).
+    return SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined,
+                                autoescape=False, keep_trailing_newline=False,
+                                trim_blocks=True, lstrip_blocks=True)
 
 
 @dataclass(frozen=True)
@@ -76,10 +81,25 @@ def _error_line(exc: BaseException, name: str) -> int | None:
     return line
 
 
+#: A message is a few kB; a template writing more than this has a runaway loop.
+MAX_RENDERED_CHARS = 256 * 1024
+
+
+def _render_bounded(template: jinja2.Template, variables: dict[str, Any]) -> str:
+    chunks: list[str] = []
+    size = 0
+    for chunk in template.generate(**variables):
+        size += len(chunk)
+        if size > MAX_RENDERED_CHARS:
+            raise OverflowError(f"output over {MAX_RENDERED_CHARS // 1024} kB")
+        chunks.append(chunk)
+    return "".join(chunks)
+
+
 def render(env: jinja2.Environment, name: str, variables: dict[str, Any]) -> Rendered:
     """Render template ``name``; raise TemplateError(name, detail, line) on any failure."""
     try:
-        text = env.get_template(name).render(**variables)
+        text = _render_bounded(env.get_template(name), variables)
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(name, "template not found; run `automation init` or restore it")\
             from exc
@@ -88,6 +108,13 @@ def render(env: jinja2.Environment, name: str, variables: dict[str, Any]) -> Ren
             from exc
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(name, f"syntax error: {exc.message}", exc.lineno) from exc
+    except SecurityError as exc:
+        raise TemplateError(name, f"not allowed in a template ({exc}); use only the fields "
+                            "listed by `automation templates check`", _error_line(exc, name))\
+            from exc
+    except OverflowError as exc:
+        raise TemplateError(name, f"a loop runs away ({exc}); loop over the fields given, not "
+                            "a huge range", _error_line(exc, name)) from exc
     except Exception as exc:  # a template can raise anything (a filter, a division, ...)
         raise TemplateError(name, f"{type(exc).__name__}: {exc}", _error_line(exc, name))\
             from exc
@@ -162,6 +189,19 @@ def build_message(*, sender_name: str, sender: str, to_name: str, to: str, subje
         msg["References"] = " ".join(dict.fromkeys((*references, in_reply_to)))
     msg.set_content(body, charset="utf-8")
     return msg
+
+
+def fingerprint(message: EmailMessage) -> str:
+    """What the user would change by editing a draft: its recipients, subject and text.
+
+    Whitespace is ignored (clients re-wrap and re-encode); a draft whose fingerprint differs
+    from the one recorded when it was written has been edited by the user.
+    """
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    parts = [str(message.get("To", "")), str(message.get("Subject", "")), text]
+    normal = "\n".join(" ".join(p.split()) for p in parts)
+    return hashlib.sha256(normal.encode()).hexdigest()[:32]
 
 
 def reply_subject(subject: str) -> str:

@@ -166,11 +166,16 @@ class Withdraw:
 
 @dataclass(frozen=True)
 class Book:
-    """Book the interview: ``option`` is 1-based into the offered slots, or ``at`` a start."""
+    """Book the interview: ``option`` is 1-based into the offered slots, or ``at`` a start.
+
+    ``offer``, when given, is the offer ``option`` counts in: the slots of the message the
+    reply answers (else the contact's latest offer).
+    """
 
     cause: str
     option: int | None = None
     at: datetime | None = None
+    offer: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -382,6 +387,10 @@ def _refer_hint(state: ContactState, name: str, email: str) -> str:
             f"--email {email}`")
 
 
+#: The longest an out-of-office reply snoozes a contact; the user is told when it is capped.
+MAX_SNOOZE = timedelta(days=60)
+
+
 def on_reply(state: ContactState, reply: Reply, now: datetime) -> Decision:
     """An inbound message from (or about) the contact.
 
@@ -393,9 +402,12 @@ def on_reply(state: ContactState, reply: Reply, now: datetime) -> Decision:
     actions: list[Action] = []
     if reply.kind == Kind.AUTO_REPLY:
         if reply.snooze_until and status not in TERMINAL and reply.snooze_until > now:
-            actions += [Snooze(reply.snooze_until),
+            # "Back on 1 January 2100" must not freeze a contact for ever: a snooze is capped.
+            until = min(reply.snooze_until, now + MAX_SNOOZE)
+            capped = " (capped at 60 days)" if until < reply.snooze_until else ""
+            actions += [Snooze(until),
                         Record("auto_reply", f"out of office until "
-                               f"{reply.snooze_until.astimezone(state.zone):%Y-%m-%d}: "
+                               f"{until.astimezone(state.zone):%Y-%m-%d}{capped}: "
                                "follow-ups wait", detail)]
         else:
             actions.append(Record("auto_reply", f"automatic reply ({reply.reason})", detail))

@@ -50,7 +50,7 @@ def run_checks(config_path: Path, clock: Clock = system_clock) -> list[Check]:
     if config.backend == "google":
         checks += google_checks(config, clock)
     else:
-        checks += local_checks(config)
+        checks += local_checks(config, clock)
     return checks
 
 
@@ -69,7 +69,7 @@ def _writable_dir(path: Path) -> bool:
     return path.is_dir() and os.access(path, os.W_OK | os.X_OK)
 
 
-def local_checks(config: Config) -> list[Check]:
+def local_checks(config: Config, clock: Clock = system_clock) -> list[Check]:
     checks = []
     root = config.local.maildir
     missing = [f"{name}/{sub}" for name in ("Drafts", "Sent", "INBOX")
@@ -87,7 +87,35 @@ def local_checks(config: Config) -> list[Check]:
         checks.append(Check("busy_ics", path.is_file(), str(path),
                             "" if path.is_file() else
                             "fix the path in [availability] busy_ics or remove it"))
-    return checks
+    return checks + event_file_checks(config, clock)
+
+
+def event_file_checks(config: Config, clock: Clock) -> list[Check]:
+    """Upcoming interviews whose ``.ics`` is gone from the calendar folder (a CalDAV sync
+    through vdirsyncer mirrors a deletion made on the server)."""
+    from automation.adapters.local.vdir import event_filename
+    from automation.adapters.store import Store
+
+    if not config.database.exists():
+        return []
+    store = Store.open(config.database)
+    try:
+        now = clock()
+        checks = []
+        for interview in store.interviews("confirmed"):
+            path = config.local.calendar / (interview.event_ref or event_filename(interview.uid))
+            if interview.end <= now or not interview.event_ref or path.exists():
+                continue
+            email = store.get_contact(interview.contact_id).email
+            when = interview.start.astimezone(config.me.timezone)
+            checks.append(Check(
+                "events", False, f"{path.name}, the interview with {email} on "
+                f"{when:%a %b %d %H:%M}, is gone from {config.local.calendar}",
+                f"put it back with `automation reschedule {email} --at \"{when:%Y-%m-%d %H:%M}\"` "
+                f"(or another time), or call it off with `automation cancel {email}`"))
+        return checks
+    finally:
+        store.close()
 
 
 # -- google ---------------------------------------------------------------------------------

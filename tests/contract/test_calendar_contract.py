@@ -35,6 +35,10 @@ class CalendarUnderTest:
     calendar: Calendar
     answer: Callable[[str, str], None]
     close: Callable[[], None] = lambda: None
+    #: What the backend must declare: True only if it mails the invitation itself (then the
+    #: confirmation draft carries none), and ``invited`` lists whom it mailed.
+    sends_invites: bool = False
+    invited: Callable[[], list[str]] = list
 
 
 def memory_calendar(tmp_path: Path) -> CalendarUnderTest:
@@ -65,8 +69,13 @@ def google_calendar(tmp_path: Path) -> CalendarUnderTest:
     # The package's Google Calendar over HTTP against a fresh loopback fake of the API.
     fake = FakeGoogle(email="alex@example.org").start()
     _, calendar = open_on_fake(fake, tmp_path / "google")
+    # Google mails the invitation when the event is written with sendUpdates=all
+    # (https://developers.google.com/calendar/api/v3/reference/events/insert); the fake
+    # records each one it would send.
     return CalendarUnderTest(calendar, lambda uid, status: answer_invite(fake, uid, status),
-                             close=fake.stop)
+                             close=fake.stop, sends_invites=True,
+                             invited=lambda: [i["email"] for i in fake.invitations
+                                              if i["kind"] == "invite"])
 
 
 CALENDARS: dict[str, Callable[[Path], CalendarUnderTest]] = {
@@ -119,8 +128,13 @@ def span(event: EventSpec) -> tuple[float, float]:
 
 
 class TestCalendarContract:
-    def test_declares_whether_it_sends_invites(self, backend: CalendarUnderTest) -> None:
-        assert isinstance(backend.calendar.sends_invites, bool)
+    def test_declares_whether_it_sends_invites_and_does_as_declared(
+            self, backend: CalendarUnderTest) -> None:
+        assert backend.calendar.sends_invites is backend.sends_invites
+        assert backend.invited() == []
+        backend.calendar.put_event(interview())
+        want = ["priya.raman@example.com"] if backend.sends_invites else []
+        assert backend.invited() == want
 
     def test_unknown_event_is_none(self, backend: CalendarUnderTest) -> None:
         assert backend.calendar.get_event("0000000000unknown") is None

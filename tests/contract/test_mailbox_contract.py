@@ -37,6 +37,9 @@ class MailboxUnderTest:
     #: A thread id the backend accepts for a reply draft (Gmail: only a thread that exists).
     thread: Callable[[], str] = lambda: "thread-42"
     close: Callable[[], None] = lambda: None
+    #: Whether mail outside the watch comes with its body. Gmail fetches only headers for
+    #: it (format=metadata, one quota unit less per message); local files are read whole.
+    untracked_bodies: bool = True
 
 
 def memory_mailbox(tmp_path: Path) -> MailboxUnderTest:
@@ -75,7 +78,7 @@ def gmail_mailbox(tmp_path: Path) -> MailboxUnderTest:
         return fake.message(fake.deliver(reply(0, in_reply_to="<earlier@example.org>"))).thread_id
 
     return MailboxUnderTest(box, send, lambda message: fake.deliver(message) and None,
-                            thread=thread, close=fake.stop)
+                            thread=thread, close=fake.stop, untracked_bodies=False)
 
 
 MAILBOXES: dict[str, Callable[[Path], MailboxUnderTest]] = {
@@ -183,8 +186,20 @@ class TestMailboxContract:
         assert item.folder == "sent" and mid(item) == ref.message_id
         assert item.message["To"].addresses[0].addr_spec == "priya.raman@example.com"
         assert str(item.message["Subject"]) == "Ten minutes to learn about your work?"
-        assert "Grüße" in item.message.get_content() or not item.has_body
+        # The watch names Priya's address, not this thread: the copy is untracked mail.
+        assert item.has_body is backend.untracked_bodies
         assert seen.sync(backend.mailbox).items == []
+
+    def test_a_sent_copy_in_a_watched_thread_comes_with_its_body(
+            self, backend: MailboxUnderTest) -> None:
+        ref = backend.mailbox.create_draft(draft())
+        backend.send(ref.message_id)
+        watch = Watch(addresses=WATCH.addresses,
+                      thread_ids=frozenset(filter(None, [ref.thread_id])),
+                      message_ids=frozenset({ref.message_id}))
+        (item,) = backend.mailbox.sync(None, watch).items
+        assert item.has_body
+        assert "Hi Priya, draft 1. Grüße — ☕" in item.message.get_content()
 
     def test_sent_copy_may_carry_a_new_message_id(self, backend: MailboxUnderTest) -> None:
         ref = backend.mailbox.create_draft(draft())
@@ -247,3 +262,24 @@ class TestMailboxContract:
             reported += [mid(i) for i in seen.sync(backend.mailbox).items]
         expected = [f"<reply-{10 * b + n}@mail.example.com>" for b in range(4) for n in range(b)]
         assert sorted(reported) == sorted(expected)
+
+    def test_a_draft_is_read_back_and_replaced_in_place(self,
+                                                        backend: MailboxUnderTest) -> None:
+        """``replace_draft`` keeps one draft, where it was, with the new content; repeating
+        it changes nothing; a draft that is gone reads and replaces as None."""
+        ref = backend.mailbox.create_draft(draft(1))
+        read = backend.mailbox.read_draft(ref)
+        assert read is not None and "draft 1" in read.get_body(("plain",)).get_content()
+        fresh = draft(1)
+        fresh.set_content("Hi Priya, fresh times.\n")
+        new = backend.mailbox.replace_draft(ref, fresh)
+        assert new is not None and new.message_id == ref.message_id
+        again = backend.mailbox.replace_draft(new, fresh)  # a replay after a crash
+        assert again is not None
+        assert backend.mailbox.draft_message_ids() == {ref.message_id}
+        now = backend.mailbox.read_draft(again)
+        assert now is not None and now.get_body(("plain",)).get_content().rstrip() == \
+            "Hi Priya, fresh times."
+        backend.mailbox.delete_draft(again)
+        assert backend.mailbox.read_draft(again) is None
+        assert backend.mailbox.replace_draft(again, fresh) is None

@@ -215,3 +215,16 @@ def test_a_draft_renamed_by_a_mail_client_is_never_missing(sent: Sent, workspace
         stop.set()
         flipper.join(timeout=60)
     assert [m for m in missing if m] == []
+
+
+def test_an_auto_reply_back_in_2100_snoozes_at_most_60_days_and_status_shows_it(sent: Sent
+                                                                                ) -> None:
+    play.deliver(sent.ws.maildir, sent.reply(
+        DANA, "I am out of the office and back on 1 January 2100.",
+        headers={"Auto-Submitted": "auto-replied", "Subject": "Out of Office"}))
+    sent.run()
+    until = datetime.fromisoformat(sent.contact(DANA)["snoozed_until"])
+    assert until <= datetime.fromisoformat(TUESDAY) + timedelta(days=60)
+    status = sent.ws.ok("status", "--json", now=TUESDAY).json()
+    assert [s["email"] for s in status["snoozed"]] == [DANA]
+    assert f"snoozed until {until:%Y-%m-%d}: {DANA}" in sent.ws.ok("status", now=TUESDAY).out

@@ -158,10 +158,12 @@ def test_busy_ics_and_calendar_block_offers(workspace: Workspace, tmp_path: Path
     workspace.set_config("availability", "busy_ics", f'["{busy}"]')
     import_examples(workspace)
     workspace.ok("run", "--once", now=MONDAY)
-    for contact in workspace.contacts():
-        for iso in contact["offered_slots"]:
-            start = datetime.fromisoformat(iso).astimezone(NY)
-            assert start.hour >= 14, (contact["email"], start)
+    # Sofía's working day (08:30-18:00 in Madrid) overlaps only the user's mornings: with
+    # those busy she has no slot and is told so; the other four get three afternoon slots.
+    offered = offered_to(workspace, unreachable={"sofia.gutierrez@example.org"})
+    for email, iso in offered:
+        start = datetime.fromisoformat(iso).astimezone(NY)
+        assert start.hour >= 14, (email, start)
 
 
 def test_malformed_busy_ics_is_reported_and_the_rest_goes_on(workspace: Workspace,
@@ -179,11 +181,27 @@ def test_min_notice_and_horizon_respected(workspace: Workspace) -> None:
     import_examples(workspace)
     workspace.ok("run", "--once", now=MONDAY)
     now = datetime.fromisoformat(MONDAY)
-    for contact in workspace.contacts():
-        for iso in contact["offered_slots"]:
-            start = datetime.fromisoformat(iso)
-            assert start >= now + timedelta(hours=24)
-            assert start < now + timedelta(days=14)
+    for _, iso in offered_to(workspace):
+        start = datetime.fromisoformat(iso)
+        assert start >= now + timedelta(hours=24)
+        assert start < now + timedelta(days=14)
+
+
+def offered_to(workspace: Workspace, unreachable: set[str] = frozenset()
+               ) -> list[tuple[str, str]]:
+    """Every (email, slot) offered, after checking that each of the five got its three but
+    the ``unreachable``, flagged for want of a slot: a rule about offered slots must not
+    hold only because nothing was offered."""
+    contacts = workspace.contacts()
+    assert len(contacts) == 5
+    for contact in contacts:
+        if contact["email"] in unreachable:
+            assert contact["status"] == "new" and contact["offered_slots"] == []
+            assert contact["needs_attention"].startswith("no slots in the next 14 days")
+        else:
+            assert contact["status"] == "drafted", contact
+            assert len(contact["offered_slots"]) == 3, contact
+    return [(c["email"], iso) for c in contacts for iso in c["offered_slots"]]
 
 
 def test_usage_and_config_errors_have_clear_exit_codes(workspace: Workspace) -> None:

@@ -63,10 +63,12 @@ def every_kind(ws: Workspace) -> Story:
     assert "Drafted thank-you" in story.run(end + timedelta(hours=13))
     story.send(DANA, "thank_you", end + timedelta(hours=14))
     story.run(end + timedelta(hours=15))
+    ws.ok("mark", DANA, "nurturing", now=(end + timedelta(hours=16)).isoformat())
     assert "Drafted follow-up" in story.run(at(11, 10))  # Priya: four business days, no reply
+    story.send(PRIYA, "follow_up", at(11, 10, 30))
     ws.ok("book", PRIYA, "--option", "1", now=at(11, 11).isoformat())
-    story.send(PRIYA, "follow_up", at(11, 11, 30))  # (an unsent draft is fine too)
     ws.ok("cancel", PRIYA, "--reason", "something came up", now=at(11, 12).isoformat())
+    story.run(at(11, 13))  # the follow-up's Sent copy is recorded
     ws.ok("update", "I finished the course you recommended",
           now=(end + timedelta(days=90)).isoformat())
     assert "Drafted check-in" in story.run(end + timedelta(days=91))

@@ -99,7 +99,7 @@ def send(svc: Services, message: EmailMessage) -> MailItem:
 def discard(svc: Services, message: EmailMessage) -> None:
     """The user deletes this draft."""
     box: MemoryMailbox = svc.mailbox  # type: ignore[assignment]
-    ref = box.find_draft(str(message["Message-ID"]))
+    ref = MemoryMailbox.find_draft(box, str(message["Message-ID"]))  # the user's client: no faults
     assert ref is not None, f"no draft {message['Message-ID']}"
     del box.drafts[ref.draft_id]
 
@@ -142,14 +142,22 @@ class Faults:
 
     armed: dict[str, list[str]] = field(default_factory=dict)
     fired: Counter[str] = field(default_factory=Counter)
+    suspended: bool = False  # while the test plays the user or the world
+    down: set[str] = field(default_factory=set)  # ops that fail (before the call) until removed
 
     def arm(self, op: str, when: str = "before") -> None:
         self.armed.setdefault(op, []).append(when)
 
     def disarm(self) -> None:
         self.armed.clear()
+        self.down.clear()
 
     def check(self, op: str, when: str) -> None:
+        if self.suspended:
+            return
+        if op in self.down and when == "before":
+            self.fired[op] += 1
+            raise BackendError(f"injected fault: {op} (down)")
         queue = self.armed.get(op)
         if queue and queue[0] == when:
             queue.pop(0)
@@ -191,6 +199,14 @@ class FaultyMailbox(MemoryMailbox):
 
     def sync(self, cursor, watch, known=lambda key: False):  # type: ignore[no-untyped-def]
         return self._call("sync", cursor, watch, known)
+
+    def send(self, message_id: str) -> MailItem:
+        """The user's Send (the user's client does not fail with the service's backend)."""
+        self.faults.suspended = True
+        try:
+            return super().send(message_id)
+        finally:
+            self.faults.suspended = False
 
 
 class FaultyCalendar(MemoryCalendar):

@@ -87,7 +87,7 @@ def headers_message(headers: list[dict[str, str]]) -> EmailMessage:
         name, value = header.get("name", ""), header.get("value", "")
         if name and ":" not in name and name.isprintable():
             lines.append(f"{name}: {' '.join(value.split())}")
-    return HeaderParser(policy=policy.default).parsestr("\n".join(lines) + "\n\n")  # type: ignore[return-value]
+    return HeaderParser(policy=policy.default).parsestr("\n".join(lines) + "\n\n")
 
 
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
@@ -280,6 +280,52 @@ class GmailMailbox:
         # An edit in Gmail's UI gives the draft a new id: find it by its Message-ID.
         for entry in self._search(ref.message_id):
             self._delete(entry.draft_id)
+
+    def _on_draft(self, ref: DraftRef, make: Callable[[str], Any], method: str) -> Any:
+        """``make(draft_id)`` executed on ``ref``'s draft; when Gmail answers that the id is
+        gone, once more on the draft that carries its Message-ID (an edit in Gmail's UI may
+        give the draft a new id). None if no such draft is left."""
+        tried: set[str] = set()
+        draft_id: str | None = ref.draft_id
+        while True:
+            if not draft_id or draft_id in tried:
+                found = [e.draft_id for e in self._search(ref.message_id)
+                         if e.draft_id not in tried]
+                if not found:
+                    return None
+                draft_id = found[0]
+            tried.add(draft_id)
+            try:
+                return self.api.call(make(draft_id), method)
+            except GoogleApiError as exc:
+                if exc.status not in (400, 404, 410):
+                    raise
+                draft_id = None
+
+    def read_draft(self, ref: DraftRef) -> EmailMessage | None:
+        answer = self._on_draft(ref, lambda i: self._users.drafts().get(
+            userId="me", id=i, format="raw"), "drafts.get")
+        if answer is None:
+            return None
+        raw = answer.get("message", {}).get("raw", "")
+        data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        return parse_message(data, max_bytes=MAX_BODY_BYTES).message
+
+    def replace_draft(self, ref: DraftRef, message: EmailMessage, *,
+                      thread_id: str | None = None) -> DraftRef | None:
+        """``drafts.update``: "Replaces a draft's content", keeping the draft id
+        (developers.google.com/gmail/api/reference/rest/v1/users.drafts/update). A repeat
+        replaces it again with the same content, so the call is safe to retry."""
+        body: dict[str, Any] = {"raw": encode_raw(message)}
+        if thread_id or ref.thread_id:
+            body["threadId"] = thread_id or ref.thread_id
+        made = self._on_draft(ref, lambda i: self._users.drafts().update(
+            userId="me", id=i, body={"id": i, "message": body}), "drafts.update")
+        if made is None:
+            return None
+        message_id = str(message["Message-ID"])
+        self._message_ids[made["message"]["id"]] = message_id
+        return DraftRef(made["id"], message_id, made["message"].get("threadId"))
 
     # -- sync -----------------------------------------------------------------------------
 

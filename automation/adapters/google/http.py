@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 #: Gmail's published units per method (developers.google.com/gmail/api/reference/quota).
 GMAIL_UNITS = {
     "getProfile": 1, "drafts.create": 10, "drafts.delete": 10, "drafts.get": 5,
+    "drafts.update": 15,
     "drafts.list": 5, "history.list": 2, "messages.get": 5, "messages.list": 5,
     "threads.get": 10, "labels.list": 1,
 }

@@ -77,11 +77,11 @@ class MaildirMailbox:
             missed = []
             for key in pending:
                 try:
-                    data, _ = _read_regular(Path(box._path) / box._lookup(key), HEADER_BYTES)
+                    data, _ = _read_regular(_file_of(box, key), HEADER_BYTES)
                 except (OSError, KeyError, ValueError):
                     missed.append(key)
                     continue
-                yield key, parser.parsebytes(data)  # type: ignore[misc]
+                yield key, parser.parsebytes(data)
             if not missed:
                 return
             pending = missed
@@ -126,6 +126,49 @@ class MaildirMailbox:
         if found is not None:
             self.drafts.discard(found.draft_id)
 
+    def _keys_of(self, message_id: str) -> list[str]:
+        try:
+            self.drafts.clean()
+            return [key for key, headers in self._headers(self.drafts)
+                    if str(headers.get("Message-ID", "")).strip() == message_id]
+        except OSError as exc:
+            raise BackendError(f"cannot read the drafts in {self.root / 'Drafts'}: {exc}; "
+                               "check the folder and its permissions") from exc
+
+    def read_draft(self, ref: DraftRef) -> EmailMessage | None:
+        keys = [ref.draft_id] if ref.draft_id in self.drafts else self._keys_of(ref.message_id)
+        for key in keys:
+            try:
+                with self.drafts.get_file(key) as fh:
+                    return parse_message(fh.read(), max_bytes=MAX_BODY_BYTES).message
+            except (OSError, KeyError):
+                continue  # moved or deleted by a mail client meanwhile
+        return None
+
+    def replace_draft(self, ref: DraftRef, message: EmailMessage, *,
+                      thread_id: str | None = None) -> DraftRef | None:
+        """The new file is written first, then every older file of this draft removed: a
+        crash in between leaves two, and the replay (same message) removes the extra one."""
+        data = message.as_bytes(policy=policy.SMTP)
+        old = self._keys_of(ref.message_id)
+        if not old:
+            return None
+        keep = next((k for k in old if self._bytes(k) == data), None)
+        if keep is None:
+            keep = self.create_draft(message, thread_id=thread_id).draft_id
+        for key in old:
+            if key != keep:
+                self.drafts.discard(key)
+        return DraftRef(draft_id=keep, message_id=str(message["Message-ID"]),
+                        thread_id=thread_id or ref.thread_id)
+
+    def _bytes(self, key: str) -> bytes | None:
+        try:
+            with self.drafts.get_file(key) as fh:
+                return fh.read()
+        except (OSError, KeyError):
+            return None
+
     def sync(self, cursor: str | None, watch: Watch,
              known: Callable[[str], bool] = lambda key: False) -> SyncResult:
         items: list[MailItem] = []
@@ -145,7 +188,7 @@ class MaildirMailbox:
               problems: list[str]) -> MailItem | None:
         try:
             # Maildir keeps the delivery time as the file's mtime; the path is needed for it.
-            path = Path(box._path) / box._lookup(key)
+            path = _file_of(box, key)
             data, stat = _read_regular(path, MAX_BODY_BYTES)
         except (OSError, KeyError, ValueError) as exc:
             problems.append(f"{label} message {key}: cannot read it ({exc}); it is skipped "
@@ -158,6 +201,14 @@ class MaildirMailbox:
         received = datetime.fromtimestamp(stat.st_mtime, UTC)
         return MailItem(key=item_key, folder=label, message=parsed.message,
                         has_body=parsed.has_body, received_at=received)
+
+
+def _file_of(box: mailbox.Maildir, key: str) -> Path:
+    """The file holding message ``key``. ``mailbox`` keeps the key-to-file map private
+    (``_lookup``, stable since Python 2.5); reading the file ourselves is what lets us bound
+    the bytes read and refuse anything but a regular file."""
+    lookup = getattr(box, "_lookup")  # noqa: B009 (private: not in the type stubs)
+    return Path(box._path) / str(lookup(key))
 
 
 def _read_regular(path: Path, limit: int) -> tuple[bytes, os.stat_result]:

@@ -24,6 +24,7 @@ from automation.interfaces.cli import (  # noqa: F401
     method_cmds,
     pipeline_cmds,
     prep_cmds,
+    refresh_cmds,
     setup_cmds,
     web_cmds,
 )

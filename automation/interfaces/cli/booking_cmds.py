@@ -15,7 +15,7 @@ from automation.core.compose import slot_label
 from automation.core.models import Contact, Interview, Slot
 from automation.core.slots import parse_at
 from automation.errors import UserError
-from automation.interfaces.cli.root import AppContext, cli, out
+from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
 _AT_HELP = ("Book this start time instead, \"YYYY-MM-DD HH:MM\" in --tz (default: your "
             "[me] timezone).")
@@ -91,8 +91,14 @@ def book(app: AppContext, email: str, option: int | None, at: str | None,
     if option is None and at is None:
         raise click.UsageError("say which slot: --option N or --at \"YYYY-MM-DD HH:MM\"")
     when = _when(svc.config.me.timezone, option, at, zone)
+    unsent = booking.unsent_offers(svc, contact.id or 0)
     _apply(svc, contact, lambda: booking.book(svc, contact, option=option, at=when),
            "Booked", "Already booked (nothing changed):")
+    for row in unsent:
+        if svc.store.message_by_id(row.message_id or "").state == "withdrawn":  # type: ignore[union-attr]
+            err_console.print(f"warning: your {row.kind.replace('_', '-')} to {contact.email} "
+                              "was never sent; it is withdrawn from Drafts (send the "
+                              "confirmation instead: it says when you'll talk)", markup=False)
 
 
 @cli.command()
@@ -129,6 +135,21 @@ def reschedule(app: AppContext, email: str, option: int | None, at: str | None,
     """
     svc = app.services()
     contact = svc.store.require_contact(email)
+    if option is None and at is None:
+        current = svc.store.interview_for(contact.id or 0)
+        if current is None or current.status != "confirmed":
+            raise UserError(f"{contact.email} has no scheduled interview; book one with "
+                            f"`automation book {contact.email}`")
+        held = booking.reschedule_options(svc, contact)
+        zone_ = svc.config.me.timezone
+        out.print(f"Slots held for {contact.email}:", markup=False)
+        for n, slot in enumerate(held, 1):
+            out.print(f"  {n}. {slot_label(slot, zone_)}", markup=False)
+        out.print(f"Move the interview with `automation reschedule {contact.email} --option N` "
+                  "(or --at \"YYYY-MM-DD HH:MM\")" if held else
+                  "No free slot in the next days: widen [availability] or use --at TIME",
+                  markup=False)
+        return
     when = _when(svc.config.me.timezone, option, at, zone)
     _apply(svc, contact, lambda: booking.reschedule(svc, contact, option=option, at=when),
            "Rescheduled", "Already at that time (nothing changed):")

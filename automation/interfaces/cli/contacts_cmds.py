@@ -137,6 +137,8 @@ def status(app: AppContext, as_json: bool) -> None:
         out.print(f"[yellow]{len(data['needs_attention'])} need(s) attention:[/]")
         for item in data["needs_attention"]:
             out.print(f"  {item['email']}: {item['reason']}", markup=False)
+    for item in data.get("snoozed", []):
+        out.print(f"  snoozed until {item['until'][:10]}: {item['email']}", markup=False)
     last = data["last_tick"]
     if last:
         out.print(f"Last run: {last['started_at']} ({last['outcome'] or 'running'})")

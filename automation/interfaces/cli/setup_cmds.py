@@ -13,7 +13,7 @@ from automation.adapters.local.maildir import ensure_maildir
 from automation.app.templates import measure_templates, sample_me
 from automation.app.tick import TickReport, tick_guarded
 from automation.config import Config
-from automation.core.compose import default_templates_dir
+from automation.core.compose import default_templates_dir, slot_label
 from automation.errors import UserError
 from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
@@ -172,8 +172,11 @@ def run(app: AppContext, once: bool, dry_run: bool) -> None:
 def print_report(report: TickReport, config: Config) -> None:
     verb = "Would draft" if report.dry_run else "Drafted"
     for email, subject, slots in report.outreach.drafted:
-        out.print(f"{verb} outreach to {email}: \"{subject}\" ({len(slots)} slots offered)",
-                  markup=False)
+        offered = f"{len(slots)} slots offered"
+        if report.dry_run:  # say which: the user checks the times before anything is held
+            zone = config.me.timezone
+            offered += ": " + "; ".join(slot_label(s, zone) for s in slots)
+        out.print(f"{verb} outreach to {email}: \"{subject}\" ({offered})", markup=False)
     for email, reason in report.outreach.short:
         out.print(f"[yellow]Fewer slots[/] for {escape(f'{email}: {reason}')}")
     for email, reason in report.outreach.flagged:

@@ -145,6 +145,9 @@ class GmailApi:
         return self._draft_json(self.box.create_draft(raw, thread_id))
 
     def drafts_update(self, params, body):
+        # "Replaces a draft's content." The draft keeps its id; its message is a new one
+        # (a new message id), in the thread given or the draft's own
+        # (developers.google.com/gmail/api/reference/rest/v1/users.drafts/update).
         self._user(params)
         raw, thread_id = self._raw_of(body)
         return self._draft_json(self.box.replace_draft(params["id"], raw, thread_id))
