@@ -99,7 +99,8 @@ def find_slots(
     for day in frame.days():
         if loads[day] >= avail.max_per_day:
             continue
-        pick = _varied(frame, day, blocks, [_minute_of_day(start) for _, start in chosen])
+        taken = [_minute_of_day(start) for _, start in chosen] if avail.vary_time_of_day else []
+        pick = _varied(frame, day, blocks, taken)
         if pick is not None:
             chosen.append(pick)
             used_days.append(day)

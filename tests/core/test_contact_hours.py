@@ -34,7 +34,7 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 
 def user(**changes: object) -> Availability:
-    base = dict(timezone=NY, days=(0, 1, 2, 3, 4),
+    base = dict(timezone=NY, days=(0, 1, 2, 3, 4), vary_time_of_day=True,
                 hours=((time(9), time(12)), (time(14), time(17))), horizon_days=14)
     base.update(changes)
     return Availability(**base)  # type: ignore[arg-type]

@@ -240,6 +240,7 @@ def scenarios(draw: st.DrawFn, max_horizon: int = 14) -> Scenario:
         horizon_days=draw(st.integers(1, max_horizon)),
         offer_count=draw(st.integers(1, 5)),
         max_per_day=draw(st.integers(1, 3)),
+        vary_time_of_day=draw(st.booleans()),
     )
     now = draw(st.one_of(nows(), edge_nows(avail), edge_nows(avail)))
     near = intervals_near(now, avail.horizon_days)
@@ -264,7 +265,9 @@ def scenarios(draw: st.DrawFn, max_horizon: int = 14) -> Scenario:
 def test_default_offer_is_three_slots_on_three_days_at_varied_times() -> None:
     """Not 9:00, 9:00, 9:00: the earliest, then the farthest time of day, then the middle."""
     now = datetime(2026, 3, 2, 8, 0, tzinfo=BERLIN)  # a Monday
-    slots = find_slots(avail_of(), now, [])
+    assert starts(find_slots(avail_of(), now, [])) == [
+        datetime(2026, 3, d, 9, 0, tzinfo=BERLIN) for d in (3, 4, 5)]  # the default
+    slots = find_slots(avail_of(vary_time_of_day=True), now, [])
     assert starts(slots) == [datetime(2026, 3, 3, 9, 0, tzinfo=BERLIN),
                              datetime(2026, 3, 4, 16, 50, tzinfo=BERLIN),
                              datetime(2026, 3, 5, 11, 50, tzinfo=BERLIN)]
@@ -528,7 +531,10 @@ def test_offer_spreads_over_days_then_fills_earliest(sc: Scenario) -> None:
         by_day[start.astimezone(tz).date()].append(start)
     days = sorted(by_day)
     wanted = max(sc.wanted, 0)
-    spread = varied_picks([by_day[d] for d in days[:wanted]], tz)
+    if sc.avail.vary_time_of_day:
+        spread = varied_picks([by_day[d] for d in days[:wanted]], tz)
+    else:
+        spread = [by_day[d][0] for d in days[:wanted]]  # earliest free slot of each day
     assert set(spread) <= set(result)
     result_days = Counter(s.astimezone(tz).date() for s in result)
     assert set(result_days) <= set(days[:wanted])
