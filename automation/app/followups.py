@@ -12,9 +12,9 @@ import logging
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from automation.app.booking import interview_location, interview_view
 from automation.app.drafting import DraftRequest, draft_once, intent_key
 from automation.app.effects import Changes, contact_state, describe, record_actions
+from automation.app.interview import interview_location, interview_view
 from automation.app.outreach import FreeBusy, offer, template_variables
 from automation.app.services import Services
 from automation.app.threads import reply_context
