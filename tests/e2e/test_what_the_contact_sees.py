@@ -216,3 +216,16 @@ def test_the_google_event_and_its_confirmation_hold_nothing_private(
     assert not [w for w in private_words() if w.lower() in text.lower()]
     sheet = workspace.ok("prep", DANA, "--json", now=at(7, 11).isoformat()).json()
     assert sheet["notes"] == NOTES[0] and sheet["questions"] == [QUESTION]
+
+
+def test_prep_sheet_says_how_you_are_connected(workspace: Workspace) -> None:
+    """The contact's connection as recorded, else who introduced you, else your contacts."""
+    story = Story(workspace)
+    story.start(f"Dana,Lee,{DANA},City Hospital,Communications Manager,America/Chicago,")
+    workspace.ok("refer", DANA, "--name", "Sam Lee", "--email", "sam@example.com",
+                 now=at(7, 9).isoformat())
+    sam = workspace.ok("prep", "sam@example.com", "--json", now=at(7, 9).isoformat()).json()
+    assert sam["connection"] == "introduced by Dana Lee"
+    assert sam["referred_by"] == f"Dana Lee <{DANA}>"
+    dana = workspace.ok("prep", DANA, "--json", now=at(7, 9).isoformat()).json()
+    assert dana["connection"] == "from your contacts"
