@@ -58,7 +58,8 @@ def contact_state(store: Store, contact: Contact, default_zone: ZoneInfo) -> cor
                     if m.direction == "draft" and m.state == "drafted")
     outbound = [m.sent_at for m in rows if m.direction == "sent"
                 and m.kind in ("outreach", "follow_up")]
-    exchange = [m.sent_at for m in rows if m.direction == "sent"
+    # A call, a coffee or a LinkedIn message the user logged is an exchange like an email.
+    exchange = [m.sent_at for m in rows if m.direction in ("sent", "logged")
                 or m.direction == "inbound" and m.classification in REAL_INBOUND]
     for m in rows:  # a deleted follow-up or check-in counts as skipped from when it went
         if m.direction == "draft" and m.state == "discarded" and "discarded_at" in m.detail:
@@ -138,11 +139,14 @@ def record_actions(store: Store, contact: Contact, decision: core.Decision, now:
     the caller's. Returns the keys of the ``book`` intents journaled."""
     cid = contact.id or 0
     books: list[str] = []
+    expected = contact.status
     for action in decision.actions:
         if isinstance(action, core.SetStatus):
-            # Re-read in this transaction: a user's `mark` during the pass stands.
+            # Re-read in this transaction: a user's `mark` during the pass stands. A decision
+            # may take two steps (thanked, then nurturing): each expects the one before.
             store.set_status(cid, action.status, action.at or now, cause=action.cause,
-                             detail=action.detail, expect=contact.status)
+                             detail=action.detail, expect=expected)
+            expected = action.status
         elif isinstance(action, core.Flag):
             store.flag(cid, action.reason, now)
             if action.detail:
