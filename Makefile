@@ -43,6 +43,7 @@ test-fast: $(STAMP)
 check: $(STAMP)
 	$(BIN)/ruff check automation tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'

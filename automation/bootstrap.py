@@ -68,7 +68,7 @@ def open_services(config: Config, clock: Clock = system_clock, *,
     store = Store.open(config.database)
     if lazy and mailbox is None and calendar is None:
         backends = _LazyBackends(config)
-        mailbox, calendar = _LazyPort(backends, 0), _LazyPort(backends, 1)  # type: ignore[assignment]
+        mailbox, calendar = _LazyPort(backends, 0), _LazyPort(backends, 1)
     try:
         if mailbox is None or calendar is None:
             opened_mailbox, opened_calendar = open_backends(config)

@@ -6,6 +6,8 @@ without a traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class Error(Exception):
     """Root of every error this package raises on purpose."""
@@ -56,7 +58,7 @@ class AuthError(UserError, BackendError):
 class SlotTakenError(UserError):
     """A requested interview time is not free; ``alternatives`` lists the next free slots."""
 
-    def __init__(self, message: str, alternatives: list | None = None) -> None:
+    def __init__(self, message: str, alternatives: list[Any] | None = None) -> None:
         super().__init__(message)
         self.alternatives = list(alternatives or [])
 

@@ -269,7 +269,7 @@ def _perform(svc: Services, intent: Intent) -> None:
     message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
     detail = {"uid": spec.uid, "sequence": spec.sequence, "start": spec.start.isoformat(),
               "status": spec.status}
-    draft_once(svc, DraftRequest(contact_id=contact_id, kind=p["kind"], message=message,  # type: ignore[arg-type]
+    draft_once(svc, DraftRequest(contact_id=contact_id, kind=p["kind"], message=message,
                                  thread_id=p["thread_id"], cause=p["cause"], detail=detail),
                p["draft_key"])
     unsent = _withdraw_unsent_offers(svc, contact_id) if p["action"] == "book" else []

@@ -56,7 +56,7 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
     if existing is not None:
         return None if existing.state == "done" else reconcile_one(svc, existing)
     msg = request.message
-    payload = {
+    payload: dict[str, Any] = {
         "kind": request.kind,
         "raw": base64.b64encode(msg.as_bytes(policy=policy.SMTP)).decode(),
         "message_id": str(msg["Message-ID"]),
@@ -107,7 +107,7 @@ def _perform(svc: Services, intent: Intent, *, recovering: bool) -> DraftRef:
         ref = DraftRef(row.draft_id or "", p["message_id"], row.thread_id)  # type: ignore[union-attr]
     if ref is None:
         message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
-        ref = svc.mailbox.create_draft(message, thread_id=p["thread_id"])  # type: ignore[arg-type]
+        ref = svc.mailbox.create_draft(message, thread_id=p["thread_id"])
         log.info("drafted %s for contact %s (%s)", p["kind"], intent.contact_id, p["message_id"])
     if not _complete(svc.store, intent, ref, svc.clock()):
         _withdraw_overtaken(svc, intent, ref)

@@ -81,7 +81,8 @@ def weekly_activity(store: Store, now: datetime, zone: ZoneInfo) -> list[dict[st
                                                                microsecond=0)
     first = monday - timedelta(weeks=WEEKS - 1)
     weeks = [first + timedelta(weeks=i) for i in range(WEEKS)]
-    rows = [{"week": w.date().isoformat(), **{s: 0 for s in ACTIVITY}} for w in weeks]
+    rows: list[dict[str, Any]] = [{"week": w.date().isoformat(), **{s: 0 for s in ACTIVITY}}
+                                  for w in weeks]
     for at, status in store.status_changes_since(first):
         if status not in ACTIVITY:
             continue

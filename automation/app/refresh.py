@@ -188,7 +188,7 @@ def _perform(svc: Services, intent: Intent) -> Outcome:
     store, p = svc.store, intent.payload
     message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
     ref = DraftRef(p["draft_id"] or "", p["message_id"], p["thread_id"])
-    new = svc.mailbox.replace_draft(ref, message, thread_id=p["thread_id"])  # type: ignore[arg-type]
+    new = svc.mailbox.replace_draft(ref, message, thread_id=p["thread_id"])
     now = svc.clock()
     slots = tuple(slots_at(svc, p["slots"]))
     with store.transaction():

@@ -129,8 +129,9 @@ def imip_answer(message: EmailMessage) -> MailAnswer | None:
             continue
         if str(part.get_param("method", "")).upper() not in ("REPLY", ""):
             continue
+        payload = part.get_payload(decode=True)
         try:
-            calendar = Calendar.from_ical(part.get_payload(decode=True) or b"")
+            calendar = Calendar.from_ical(payload if isinstance(payload, bytes) else b"")
         except ValueError:
             continue
         if str(calendar.get("METHOD", "")).upper() != "REPLY":

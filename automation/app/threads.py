@@ -48,7 +48,8 @@ def reply_context(store: Store, contact_id: int, fallback_subject: str = "") -> 
     # received one), not of our first draft — the contact may have changed it.
     subject = next((m.subject for m in reversed(messages) if m.subject), "")
     # Only valid ids go into a header (a row stored before ids were validated may hold junk).
-    ids = tuple(dict.fromkeys(m.message_id for m in messages if valid_id(m.message_id)))
+    ids = tuple(dict.fromkeys(m.message_id for m in messages
+                              if m.message_id is not None and valid_id(m.message_id)))
     thread_id = next((m.thread_id for m in reversed(messages) if m.thread_id), None)
     if thread_id is None:
         thread_id = store.get_contact(contact_id).thread_id

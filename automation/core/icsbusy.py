@@ -149,7 +149,7 @@ def _occurrences(event: icalendar.cal.Component, until: datetime) -> int:
         try:
             freq = str((rule.get("FREQ") or ["DAILY"])[0]).upper()
             interval = max(1, int((rule.get("INTERVAL") or [1])[0]))
-            start = _instant(event["DTSTART"].dt, UTC)
+            start = _instant(_when(event, "DTSTART"), UTC)
             end = min([until, *(_instant(u, UTC) for u in rule.get("UNTIL") or [])])
         except _PARSE_ERRORS:
             continue  # the library reports a broken rule itself
@@ -182,6 +182,15 @@ def _blocks(event: icalendar.cal.Component) -> bool:
     return not (transparent or cancelled)
 
 
+def _when(event: icalendar.cal.Component, name: str) -> date | datetime:
+    """The date or time of property ``name``: KeyError when absent, ValueError when it holds
+    neither (a PERIOD or a DURATION where a DATE-TIME belongs)."""
+    value = getattr(event[name], "dt", None)
+    if not isinstance(value, date):  # a datetime is a date too
+        raise ValueError(f"{name} is not a date or a date-time")
+    return value
+
+
 def _extent(event: icalendar.cal.Component, default_tz: tzinfo, where: str) -> Interval:
     """The occurrence's span in UTC (the library always fills in DTEND).
 
@@ -190,8 +199,8 @@ def _extent(event: icalendar.cal.Component, default_tz: tzinfo, where: str) -> I
     EDT to 03:00 EDT); blocking the time between the two is the useful reading of both.
     """
     try:
-        start = event["DTSTART"].dt
-        end = event["DTEND"].dt if "DTEND" in event else start
+        start = _when(event, "DTSTART")
+        end = _when(event, "DTEND") if "DTEND" in event else start
     except _PARSE_ERRORS as error:
         uid = event.get("UID", "?")
         raise UserError(f"{where}: event {uid} has a bad DTSTART or DTEND ({error})") from error

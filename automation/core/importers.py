@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from automation.core.models import PROFILE_FIELDS, ContactRecord, SkippedRow
@@ -361,7 +362,7 @@ def _to_record(raw: _Raw, fmt: str, result: ImportResult) -> ContactRecord | Non
 
 def _merge(first: ContactRecord, later: ContactRecord) -> ContactRecord:
     """``first`` with its empty fields filled from ``later`` and both records' extra emails."""
-    filled: dict[str, object] = {
+    filled: dict[str, Any] = {
         k: getattr(later, k) for k in _MERGEABLE if not getattr(first, k) and getattr(later, k)
     }
     extras = (*first.extra_emails, *later.extra_emails)

@@ -119,12 +119,12 @@ def event_calendar(spec: EventSpec, dtstamp: datetime, method: str | None = None
 
 def event_ics(spec: EventSpec, dtstamp: datetime) -> bytes:
     """The calendar file: VCALENDAR + VTIMEZONE + one VEVENT, no METHOD (RFC 5545 §3.7.2)."""
-    return event_calendar(spec, dtstamp).to_ical()
+    return bytes(event_calendar(spec, dtstamp).to_ical())
 
 
 def invite_ics(spec: EventSpec, dtstamp: datetime, method: str = "REQUEST") -> bytes:
     """The iTIP object an attendee's client acts on: METHOD:REQUEST or METHOD:CANCEL."""
-    return event_calendar(spec, dtstamp, method).to_ical()
+    return bytes(event_calendar(spec, dtstamp, method).to_ical())
 
 
 def attach_invite(message: EmailMessage, ics: bytes, method: str) -> EmailMessage:
@@ -153,8 +153,8 @@ def attach_invite(message: EmailMessage, ics: bytes, method: str) -> EmailMessag
 def calendar_part(message: EmailMessage) -> EmailMessage | None:
     """The inline text/calendar part of an invitation email, or None."""
     for part in message.walk():
-        if part.get_content_type() == "text/calendar":
-            return part  # type: ignore[return-value]
+        if part.get_content_type() == "text/calendar" and isinstance(part, EmailMessage):
+            return part
     return None
 
 
@@ -181,7 +181,7 @@ def _first_event(data: bytes) -> Event | None:
     except ValueError as exc:
         log.warning("unreadable calendar data: %s", exc)
         return None
-    events = calendar.walk("VEVENT")
+    events = [e for e in calendar.walk("VEVENT") if isinstance(e, Event)]
     return events[0] if events else None
 
 

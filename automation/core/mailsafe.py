@@ -69,7 +69,7 @@ def parse_message(data: bytes, *, max_bytes: int) -> Parsed:
               f"{parts} parts); read its headers only"
     else:
         try:
-            message: EmailMessage = BytesParser(policy=policy.default).parsebytes(data)  # type: ignore[assignment]
+            message: EmailMessage = BytesParser(policy=policy.default).parsebytes(data)
         except (RecursionError, MemoryError) as exc:
             why = f"it cannot be parsed ({type(exc).__name__}); read its headers only"
         except Exception as exc:  # a parser bug on hostile input must not stop the sync
@@ -94,7 +94,7 @@ def _count_parts(data: bytes) -> tuple[int, int]:
 
 def _headers_only(data: bytes) -> EmailMessage:
     try:
-        message: EmailMessage = BytesHeaderParser(policy=policy.default).parsebytes(data)  # type: ignore[assignment]
+        message: EmailMessage = BytesHeaderParser(policy=policy.default).parsebytes(data)
     except Exception:  # not even headers: an empty message still gets recorded and skipped
         message = EmailMessage()
     try:

@@ -239,9 +239,11 @@ def run_daemon(config_path: Path, config: Config, *, interval: float | None = No
 
 
 def _loop(state: DaemonState) -> None:
+    # The ignores below: schedule's hints say an int interval, but it builds
+    # timedelta(seconds=interval), which takes the float a short --interval gives.
     scheduler = schedule.Scheduler()
     interval = state.interval
-    job = scheduler.every(interval).seconds.do(step, state)
+    job = scheduler.every(interval).seconds.do(step, state)  # type: ignore[arg-type]
     scheduler.every(DIGEST_CHECK_SECONDS).seconds.do(digest_step, state)
     step(state)  # the first tick at once, not one interval after start
     while not state.stop:
@@ -250,7 +252,7 @@ def _loop(state: DaemonState) -> None:
             if state.interval != interval:  # reschedule at the new interval
                 scheduler.cancel_job(job)
                 interval = state.interval
-                job = scheduler.every(interval).seconds.do(step, state)
+                job = scheduler.every(interval).seconds.do(step, state)  # type: ignore[arg-type]
             step(state)
         scheduler.run_pending()
         idle = scheduler.idle_seconds

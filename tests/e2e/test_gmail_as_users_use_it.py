@@ -106,9 +106,9 @@ def test_an_idle_pass_with_50_drafts_costs_about_2_units(story: GmailStory,
         fake.compose_draft(f"From: alex@example.org\nTo: x{n}@example.net\nSubject: note {n}\n"
                            f"Message-ID: <own-{n}@example.org>\n\nhello\n".encode())
     assert len(fake.drafts()) == 50 and ours == 5
-    story.run(at(7, 9))
-    story.quiet(at(7, 9, 2))
-    units = idle_units(story.ws, fake, at(7, 9, 5))
+    story.run(at(7, 8, 31))  # before any offered time lapses (a lapsed offer is redrafted)
+    story.quiet(at(7, 8, 32))
+    units = idle_units(story.ws, fake, at(7, 8, 33))
     with story.ws.capsys.disabled():
         print(f"\nIdle pass, fresh process, {len(fake.drafts())} drafts in Gmail: "
               f"{sum(units.values())} units {units}")
@@ -169,9 +169,9 @@ def test_sent_after_fixing_the_address_and_subject(story: GmailStory, fake: Fake
 
 def test_an_idle_pass_costs_2_units(story: GmailStory, fake: FakeGoogle) -> None:
     story.start(PRIYA)
-    story.run(at(7, 9))
+    story.run(at(7, 8, 31))
     fake.reset_quota()
-    story.quiet(at(7, 9, 5))
+    story.quiet(at(7, 8, 35))
     assert sum(u for m, u in fake.quota_by_method.items() if m.startswith("gmail.")) == 2
 
 

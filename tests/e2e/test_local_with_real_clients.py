@@ -172,3 +172,16 @@ def test_event_file_deleted_by_a_sync_is_noticed(workspace: Workspace) -> None:
     assert "calendar" in (shown["needs_attention"] or ""), shown["needs_attention"]
     doctor = workspace.run("doctor", now=LATER)
     assert doctor.code == 1 and name in doctor.out and PRIYA in doctor.out, doctor.out
+
+
+def test_readme_gives_the_mbsync_and_vdirsyncer_setup() -> None:
+    """The facts checked with real tools (isync 1.4, vdirsyncer 0.21) are in the README."""
+    from tests.support.workspace import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use with any IMAP and CalDAV provider", 1)[1].split("\n## ", 1)[0]
+    for fact in ("Path ~/interviews/mail/", "Inbox ~/interviews/mail/INBOX",
+                 "SubFolders Verbatim", "Patterns INBOX Drafts Sent", "Create Both",
+                 "Expunge Both", '"Sent Items"', 'type = "filesystem"', 'fileext = ".ics"',
+                 "collections = null", "random file names"):
+        assert fact in section, fact

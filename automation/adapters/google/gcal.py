@@ -98,7 +98,7 @@ def spec_from_event(event: dict[str, Any], uid: str) -> EventSpec:
     """The EventSpec an event stands for (see ``event_body``); not for a stub (``is_stub``)."""
     private = event.get("extendedProperties", {}).get("private", {})
     organizer = event.get("organizer", {})
-    attendee = next((a for a in event.get("attendees", [])
+    attendee: dict[str, Any] = next((a for a in event.get("attendees", [])
                      if not a.get("self") and not a.get("organizer")), {})
     overrides = event.get("reminders", {}).get("overrides") or []
     popup = next((o["minutes"] for o in overrides if o.get("method") == "popup"), None)
@@ -275,7 +275,7 @@ class GoogleCalendar:
         patch = {key: body[key] for key in _changed_keys(have, want) if key in body}
         if "attendees" in patch and have.attendee_email.lower() == want.attendee_email.lower():
             # Same person: keep their answer (accepted/declined) while fixing the name.
-            old = next((a for a in current.get("attendees", [])
+            old: dict[str, Any] = next((a for a in current.get("attendees", [])
                         if a.get("email", "").lower() == want.attendee_email.lower()), {})
             patch["attendees"] = [{**old, "displayName": want.attendee_name}]
         if "conferenceData" in current:

@@ -87,7 +87,7 @@ def headers_message(headers: list[dict[str, str]]) -> EmailMessage:
         name, value = header.get("name", ""), header.get("value", "")
         if name and ":" not in name and name.isprintable():
             lines.append(f"{name}: {' '.join(value.split())}")
-    return HeaderParser(policy=policy.default).parsestr("\n".join(lines) + "\n\n")  # type: ignore[return-value]
+    return HeaderParser(policy=policy.default).parsestr("\n".join(lines) + "\n\n")
 
 
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")

@@ -77,11 +77,11 @@ class MaildirMailbox:
             missed = []
             for key in pending:
                 try:
-                    data, _ = _read_regular(Path(box._path) / box._lookup(key), HEADER_BYTES)
+                    data, _ = _read_regular(_file_of(box, key), HEADER_BYTES)
                 except (OSError, KeyError, ValueError):
                     missed.append(key)
                     continue
-                yield key, parser.parsebytes(data)  # type: ignore[misc]
+                yield key, parser.parsebytes(data)
             if not missed:
                 return
             pending = missed
@@ -188,7 +188,7 @@ class MaildirMailbox:
               problems: list[str]) -> MailItem | None:
         try:
             # Maildir keeps the delivery time as the file's mtime; the path is needed for it.
-            path = Path(box._path) / box._lookup(key)
+            path = _file_of(box, key)
             data, stat = _read_regular(path, MAX_BODY_BYTES)
         except (OSError, KeyError, ValueError) as exc:
             problems.append(f"{label} message {key}: cannot read it ({exc}); it is skipped "
@@ -201,6 +201,14 @@ class MaildirMailbox:
         received = datetime.fromtimestamp(stat.st_mtime, UTC)
         return MailItem(key=item_key, folder=label, message=parsed.message,
                         has_body=parsed.has_body, received_at=received)
+
+
+def _file_of(box: mailbox.Maildir, key: str) -> Path:
+    """The file holding message ``key``. ``mailbox`` keeps the key-to-file map private
+    (``_lookup``, stable since Python 2.5); reading the file ourselves is what lets us bound
+    the bytes read and refuse anything but a regular file."""
+    lookup = getattr(box, "_lookup")  # noqa: B009 (private: not in the type stubs)
+    return Path(box._path) / str(lookup(key))
 
 
 def _read_regular(path: Path, limit: int) -> tuple[bytes, os.stat_result]:

@@ -113,4 +113,4 @@ class Database:
                                   (name,))
 
     def schema_version(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM migrations").fetchone()[0]
+        return int(self.conn.execute("SELECT count(*) FROM migrations").fetchone()[0])

@@ -15,7 +15,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, Response, current_app, redirect, request, url_for
+from flask import Flask, current_app, redirect, request, url_for
+from werkzeug.wrappers import Response  # what redirect() returns (flask.Response subclasses it)
 
 from automation.app import booking, manual
 from automation.app.contacts import import_contacts
@@ -35,7 +36,7 @@ _SECOND_SUBMIT_WAIT_SECONDS = 120.0
 
 
 def _tokens() -> FormTokens:
-    return current_app.extensions["form_tokens"]  # type: ignore[no-any-return]
+    return current_app.extensions["form_tokens"]
 
 
 def run(action: Callable[[Services], str], back: str) -> Response:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, redirect, render_template, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns
 
 from automation.interfaces.web import context
 from automation.interfaces.web.security import check_password, password_hash
@@ -41,7 +42,7 @@ def init(app: Flask) -> None:
                       default_limits=[], headers_enabled=True)
 
     @app.before_request
-    def require_login() -> Response | None:
+    def require_login() -> BaseResponse | None:
         if request.endpoint in _OPEN or not password_set() or logged_in():
             return None
         if request.path.startswith("/api/"):
@@ -55,7 +56,7 @@ def init(app: Flask) -> None:
 
     @app.route("/login", methods=["GET", "POST"])
     @limiter.limit(LOGIN_RATE, methods=["POST"])
-    def login() -> Response | str | tuple[str, int]:
+    def login() -> BaseResponse | str | tuple[str, int]:
         target = _safe_next(request.values.get("next"))
         if request.method == "GET":
             return render_template("login.html", error=None, next=target)
@@ -67,6 +68,6 @@ def init(app: Flask) -> None:
         return redirect(target, 303)
 
     @app.post("/logout")
-    def logout() -> Response:
+    def logout() -> BaseResponse:
         session.clear()
         return redirect(url_for("login"), 303)

@@ -12,7 +12,7 @@ from automation.config import Config
 
 
 def config() -> Config:
-    return current_app.config["AUTOMATION_CONFIG"]  # type: ignore[no-any-return]
+    return current_app.config["AUTOMATION_CONFIG"]
 
 
 def services() -> Services:
@@ -20,7 +20,7 @@ def services() -> Services:
     keep working while a backend fails), closed when the request ends."""
     if "svc" not in g:
         g.svc = open_services(config(), current_app.config["AUTOMATION_CLOCK"], lazy=True)
-    return g.svc  # type: ignore[no-any-return]
+    return g.svc
 
 
 def now() -> datetime:
