@@ -231,6 +231,13 @@ def _positive(value: int) -> str | None:
     return None if value > 0 else "must be greater than 0"
 
 
+def _horizon(value: int) -> str | None:
+    # A horizon of 100,000,000 days overflowed the date arithmetic ("internal error").
+    if value <= 0:
+        return "must be greater than 0"
+    return None if value <= 366 else "must be at most 366 (days ahead to offer slots)"
+
+
 def _non_negative(value: int) -> str | None:
     return None if value >= 0 else "must be 0 or more"
 
@@ -322,7 +329,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         slot_minutes=r.get(sec, "slot_minutes", int, 10, _positive),
         buffer_minutes=r.get(sec, "buffer_minutes", int, 10, _non_negative),
         min_notice_hours=r.get(sec, "min_notice_hours", int, 24, _non_negative),
-        horizon_days=r.get(sec, "horizon_days", int, 14, _positive),
+        horizon_days=r.get(sec, "horizon_days", int, 14, _horizon),
         offer_count=r.get(sec, "offer_count", int, 3, _positive),
         max_per_day=r.get(sec, "max_per_day", int, 2, _positive),
         # The contact's side, read in the contact's zone: a working day by default.

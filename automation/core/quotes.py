@@ -70,10 +70,11 @@ def interleaved(text: str) -> str | None:
     first = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith(">")), None)
     if first is None or any(_new_words(lines, i) for i in range(first)):
         return None
+    last = max(i for i, ln in enumerate(lines) if ln.lstrip().startswith(">"))
     kept: list[str] = []
     for start, end in _text_runs(lines, first):
         lazy = (lines[start - 1].lstrip().startswith(">") and _LAZY.match(lines[start])
-                and not any(ln.lstrip().startswith(">") for ln in lines[end:]))
+                and end > last)  # no quoted line after it
         if not lazy:
             kept.append("\n".join(lines[start:end]))
     words = "\n\n".join(kept).strip()
