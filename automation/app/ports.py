@@ -26,6 +26,7 @@ from automation.core.models import (
     Slot,
     Status,
     TimelineEntry,
+    UserUpdate,
 )
 
 __all__ = ["Calendar", "DraftRef", "EventSpec", "Locks", "MailItem", "Mailbox", "Store",
@@ -388,7 +389,24 @@ class ReportStore(Protocol):
         """``(referrer email, referrer name, referred email, referred name)``, in order."""
 
 
-class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, Protocol):
+class MethodStore(Protocol):
+    """Employer ranks and the user's updates (the 2-Hour Job Search method)."""
+
+    def set_employer_rank(self, key: str, name: str, rank: int | None, now: datetime) -> None:
+        """Rank the employer ``key`` (``core.employers.employer_key``); None removes it."""
+
+    def employer_ranks(self) -> dict[str, int]:
+        """Every ranked employer's key and rank (1 = first)."""
+
+    def add_update(self, text: str, now: datetime) -> UserUpdate:
+        """Record an update of the user's; returns it with its id."""
+
+    def updates(self) -> list[UserUpdate]:
+        """Every update, oldest first."""
+
+
+class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, MethodStore,
+            Protocol):
     """The database a use case works with (``adapters/store`` is the SQLite one)."""
 
     def transaction(self) -> AbstractContextManager[Any]:

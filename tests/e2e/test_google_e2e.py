@@ -110,6 +110,9 @@ def fake() -> Iterator[FakeGoogle]:
 
 @pytest.fixture
 def story(workspace: Workspace, fake: FakeGoogle) -> GmailStory:
+    """Written for a 4-business-day, two-follow-up cadence: the config keeps those keys."""
+    workspace.set_config("cadence", "follow_up_after_business_days", "4")
+    workspace.set_config("cadence", "max_follow_ups", "2")
     return GmailStory(google_workspace(workspace, fake), fake, fake.clock_now)  # type: ignore[attr-defined]
 
 

@@ -45,6 +45,7 @@ def private_words() -> list[str]:
 def every_kind(ws: Workspace) -> Story:
     """Drive two contacts through every kind of draft; the user sends most of them."""
     ws.set_config("prep", "questions", f'["{QUESTION}"]')
+    ws.set_config("cadence", "follow_up_after_business_days", "4")  # a config from before 3B7
     story = Story(ws)
     ws.ok("import", "--tag", TAG, str(write_csv(ws.root.parent / "contacts.csv", [
         f"Priya,Raman,{PRIYA},County Health Department,Epidemiologist,America/New_York,"
@@ -68,6 +69,8 @@ def every_kind(ws: Workspace) -> Story:
     ws.ok("book", PRIYA, "--option", "1", now=at(11, 11).isoformat())
     ws.ok("cancel", PRIYA, "--reason", "something came up", now=at(11, 12).isoformat())
     story.run(at(11, 13))  # the follow-up's Sent copy is recorded
+    ws.ok("update", "I finished the course you recommended",
+          now=(end + timedelta(days=90)).isoformat())
     assert "Drafted check-in" in story.run(end + timedelta(days=91))
     ws.set_config("daemon", "digest_draft", "true")
     svc = open_services(load_config(ws.config), Clock(end + timedelta(days=91)))

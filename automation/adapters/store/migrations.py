@@ -89,4 +89,14 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         "CREATE INDEX contacts_flagged ON contacts(id) WHERE needs_attention IS NOT NULL",
         "CREATE INDEX interviews_status_end ON interviews(status, end)",
     )),
+    # Employers the user ranked (LAMP): their contacts get their outreach first.
+    ("0004_employers", (
+        """CREATE TABLE employers (
+        key TEXT PRIMARY KEY, name TEXT NOT NULL, rank INTEGER, updated_at INTEGER NOT NULL
+    )""",
+    )),
+    # What the user has been doing: a check-in carries the latest one not yet shared.
+    ("0005_updates", (
+        """CREATE TABLE updates (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, text TEXT NOT NULL)""",
+    )),
 ]
