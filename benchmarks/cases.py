@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from benchmarks.harness import Row, Run, measure, repeat_process, run_process
+from benchmarks.pages import dashboard_pages
 from benchmarks.workloads import (
     NOW,
     NY,
@@ -197,5 +198,5 @@ def slot_search(tmp: Path, repeat: int) -> list[Row]:
 CASES: dict[str, Case] = {
     "idle": idle_pass, "busy_ics": busy_ics_pass, "startup": startup,
     "contacts": contacts_json, "import": import_rate, "outreach": outreach_pass,
-    "slots": slot_search,
+    "slots": slot_search, "pages": dashboard_pages,
 }

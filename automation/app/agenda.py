@@ -7,12 +7,11 @@ the user's zone, so an interface formats nothing itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from automation.app.effects import contact_state
+from automation.app.effects import REAL_INBOUND, contact_state
 from automation.app.health import failing, template_failures
 from automation.app.ports import Store
 from automation.app.prep import prep_sheet
@@ -26,9 +25,10 @@ from automation.core.models import TERMINAL, Contact, Slot, Status
 MAIN_COLUMNS = (Status.NEW, Status.DRAFTED, Status.SENT, Status.REPLIED, Status.SCHEDULED,
                 Status.INTERVIEWED, Status.THANKED, Status.NURTURING)
 SIDE_EXITS = (Status.DECLINED, Status.NO_RESPONSE, Status.BOUNCED, Status.OPTED_OUT)
-_KEEP_IN_TOUCH = (Status.SCHEDULED, Status.INTERVIEWED, Status.THANKED, Status.NURTURING)
+#: Entries shown per list on Today (each list says how many more there are).
+TODAY_LIMIT = 15
 #: Cards shown per column (the most recently changed first); the count is always complete.
-CARDS_PER_COLUMN = 40
+CARDS_PER_COLUMN = 12
 _NEXT = {
     Status.NEW: "outreach is drafted on the next run",
     Status.DRAFTED: "send the outreach draft",
@@ -94,12 +94,12 @@ def attention_item(store: Store, contact: Contact, zone: ZoneInfo) -> dict[str, 
 
 
 def _drafts(config: Config, store: Store, now: datetime, zone: ZoneInfo
-            ) -> list[dict[str, Any]]:
+            ) -> tuple[list[dict[str, Any]], int]:
+    """The first TODAY_LIMIT drafts waiting, oldest first, and how many more there are."""
+    rows = [r for r in store.messages_in_state("draft", "drafted") if r.contact_id is not None]
     items = []
-    for row in store.messages_in_state("draft", "drafted"):
-        if row.contact_id is None:
-            continue
-        contact = store.get_contact(row.contact_id)
+    for row in rows[:TODAY_LIMIT]:
+        contact = store.get_contact(row.contact_id or 0)
         holds = store.holds_for(contact.id or 0, now)
         lapse = holds[0].start - timedelta(hours=config.availability.min_notice_hours) \
             if holds and row.kind in ("outreach", "follow_up") else None
@@ -109,18 +109,20 @@ def _drafts(config: Config, store: Store, now: datetime, zone: ZoneInfo
                       "slots_lapse_at": _iso(lapse),
                       "slots_lapse_label": lapse.astimezone(zone).strftime("%a %b %d, %H:%M")
                       if lapse else None})
-    return items
+    return items, len(rows) - len(items)
 
 
-def _interviews(svc: Services, now: datetime, zone: ZoneInfo) -> list[dict[str, Any]]:
+def _interviews(svc: Services, now: datetime, zone: ZoneInfo
+                ) -> tuple[list[dict[str, Any]], int]:
+    """The first TODAY_LIMIT interviews left this week, with their prep sheets, and how many
+    more there are."""
     store = svc.store
     local = now.astimezone(zone)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     week_end = day_start + timedelta(days=7 - day_start.weekday())
     items = []
-    for interview in store.interviews("confirmed"):
-        if interview.end < now or interview.start >= week_end:
-            continue
+    week = store.interviews_between(now, week_end)
+    for interview in week[:TODAY_LIMIT]:
         contact = store.get_contact(interview.contact_id)
         slot = Slot(interview.start, interview.end)
         items.append({"email": contact.email, "name": contact.display_name,
@@ -129,16 +131,32 @@ def _interviews(svc: Services, now: datetime, zone: ZoneInfo) -> list[dict[str, 
                       "their_time": slot_label(slot, contact.zone) if contact.zone else None,
                       "attendee_status": interview.attendee_status,
                       "prep": prep_sheet(svc, contact.email).as_json()})
-    return items
+    return items, len(week) - len(items)
 
 
-def _keep_in_touch(config: Config, store: Store, now: datetime, zone: ZoneInfo,
-                   contacts: Iterable[Contact]) -> list[dict[str, Any]]:
-    """Thank-yous and check-ins due within a week (the drafts themselves come on the run)."""
+def _due_soon(config: Config, store: Store, now: datetime, soon: datetime) -> list[int]:
+    """Contacts that may owe a thank-you or a check-in by ``soon``, found by the database (a
+    superset: ``_keep_in_touch`` decides exactly, so only these are read in full)."""
+    thanks = store.interviewed_ids(soon, [str(Status.SCHEDULED), str(Status.INTERVIEWED)])
+    quiet = store.quiet_since([str(Status.THANKED), str(Status.NURTURING)], sorted(REAL_INBOUND),
+                              soon - timedelta(days=config.cadence.check_in_every_days))
+    return list(dict.fromkeys(thanks + quiet))  # thank-yous first, then the longest quiet
+
+
+def _keep_in_touch(config: Config, store: Store, now: datetime, zone: ZoneInfo
+                   ) -> tuple[list[dict[str, Any]], int]:
+    """Up to TODAY_LIMIT thank-yous and check-ins due within a week (the drafts themselves
+    come on the run), soonest first, and how many more may be due."""
     policy = config.cadence
     soon = now + timedelta(days=7)
-    items = []
-    for contact in contacts:
+    items: list[dict[str, Any]] = []
+    candidates = _due_soon(config, store, now, soon)
+    looked = 0
+    for cid in candidates:
+        if len(items) >= TODAY_LIMIT or looked >= 3 * TODAY_LIMIT:
+            break
+        looked += 1
+        contact = store.get_contact(cid)
         state = contact_state(store, contact, zone)
         if contact.status in (Status.INTERVIEWED, Status.SCHEDULED):
             when, what = (None if state.thank_you_drafted else core.thank_you_due(state, policy),
@@ -150,7 +168,7 @@ def _keep_in_touch(config: Config, store: Store, now: datetime, zone: ZoneInfo,
                           "due_at": when.isoformat(),
                           "due_label": when.astimezone(zone).strftime("%a %b %d"),
                           "overdue": when <= now, "has_note": bool(contact.user_note)})
-    return sorted(items, key=lambda i: i["due_at"])
+    return sorted(items, key=lambda i: i["due_at"]), len(candidates) - looked
 
 
 def today(svc: Services, now: datetime) -> dict[str, Any]:
@@ -160,13 +178,19 @@ def today(svc: Services, now: datetime) -> dict[str, Any]:
     sheet, ``app.prep``), ``keep_in_touch`` (thank-yous and check-ins due within a week) and ``failing``
     (each with its fix)."""
     config, store, zone = svc.config, svc.store, svc.config.me.timezone
-    attention = [attention_item(store, c, zone) for c in store.flagged_contacts()]
+    flagged = store.flagged_contacts()
+    # Replies first: their flags are the ones that hold up a booking.
+    flagged.sort(key=lambda c: "reply" not in reason_head(c.needs_attention or ""))
+    attention = [attention_item(store, c, zone) for c in flagged[:TODAY_LIMIT]]
     attention.sort(key=lambda i: (not i["is_reply"], (i["reply"] or {}).get("at") or ""))
-    keep = store.contacts_in([str(s) for s in _KEEP_IN_TOUCH])
+    drafts, drafts_more = _drafts(config, store, now, zone)
+    keep, keep_more = _keep_in_touch(config, store, now, zone)
+    interviews, interviews_more = _interviews(svc, now, zone)
     return {"now": now.isoformat(), "attention": attention,
-            "drafts": _drafts(config, store, now, zone),
-            "interviews": _interviews(svc, now, zone),
-            "keep_in_touch": _keep_in_touch(config, store, now, zone, keep),
+            "attention_more": len(flagged) - len(attention),
+            "drafts": drafts, "drafts_more": drafts_more,
+            "interviews": interviews, "interviews_more": interviews_more,
+            "keep_in_touch": keep, "keep_in_touch_more": keep_more,
             "failing": failing(store) + template_failures(store)}
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from email import policy
@@ -205,13 +206,14 @@ def _taken_message(zone: ZoneInfo, slot: Slot, reason: str, free: list[Slot]) ->
     return f"{text} Next free slots: {options}"
 
 
-def _resolve(svc: Services, contact: Contact, option: int | None, at: datetime | None) -> Slot:
+def _resolve(svc: Services, contact: Contact, option: int | None, at: datetime | None,
+             offered: Sequence[Slot] | None = None) -> Slot:
     if (option is None) == (at is None):
         raise UserError("give exactly one of --option N (an offered slot) or --at TIME")
     if at is not None:
         start = require_aware(at, "--at")
         return Slot(start, start + timedelta(minutes=svc.config.availability.slot_minutes))
-    offered = svc.store.offered_slots(contact.id or 0)
+    offered = list(offered or svc.store.offered_slots(contact.id or 0))
     zone = svc.config.me.timezone
     if not offered:
         raise UserError(f"{contact.email} has no offered slots; book a time with --at "
@@ -353,8 +355,12 @@ def _view_for(me: Me, contact: Contact, slot: Slot, spec: EventSpec,
 
 
 def book(svc: Services, contact: Contact, *, option: int | None = None,
-         at: datetime | None = None, cause: str = "booked by hand") -> Interview:
+         at: datetime | None = None, cause: str = "booked by hand",
+         offered: Sequence[Slot] | None = None) -> Interview:
     """Book offered slot ``option`` (1-based) or the aware start ``at`` for ``contact``.
+
+    ``option`` counts in ``offered`` when given (the offer a reply answered), else in the
+    contact's latest offer.
 
     Re-checks the time against availability, busy time, bookings and other contacts' holds;
     raises SlotTakenError listing the next free slots, creating nothing, if it is taken.
@@ -363,7 +369,7 @@ def book(svc: Services, contact: Contact, *, option: int | None = None,
     changes nothing; a contact booked at another time needs ``reschedule``.
     """
     contact = _fresh(svc, contact)
-    slot = _resolve(svc, contact, option, at)
+    slot = _resolve(svc, contact, option, at, offered)
     current = svc.store.interview_for(contact.id or 0)
     if current is not None and current.status == "confirmed":
         if _same(current.interval, slot.interval):

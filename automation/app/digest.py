@@ -13,15 +13,19 @@ import logging
 from datetime import date, datetime, time, timedelta
 
 from automation.app.drafting import DraftRequest, draft_once
+from automation.app.effects import contact_state
+from automation.app.exchanges import fresh_update, responsiveness
 from automation.app.health import failing, template_failures
 from automation.app.reports import unmatched
 from automation.app.services import Services
+from automation.core import pipeline as core
 from automation.core.compose import build_message, new_message_id
-from automation.core.models import Status
+from automation.core.models import Contact, Status
 
 log = logging.getLogger(__name__)
 
 DIGEST_CURSOR = "digest:last"
+_RANK = {"booster": 0, None: 1, "obligate": 2, "curmudgeon": 3}
 
 
 def digest_due(svc: Services, now: datetime) -> date | None:
@@ -41,9 +45,18 @@ def digest_lines(svc: Services, now: datetime) -> list[str]:
     waiting = counts.get(Status.DRAFTED.value, 0)
     if waiting:
         lines.append(f"{waiting} draft(s) wait in your Drafts folder for you to read and send")
-    for contact in store.list_contacts():
+    contacts = store.list_contacts()
+    labels = {c.id: responsiveness(store, c, zone) for c in contacts}
+    # Boosters first: the method says to answer the people who answer you.
+    for contact in sorted(contacts, key=lambda c: _RANK.get(labels[c.id], 1)):
         if contact.needs_attention:
-            lines.append(f"needs attention: {contact.email}: {contact.needs_attention}")
+            who = f"{contact.email} (booster)" if labels[contact.id] == "booster" \
+                else contact.email
+            lines.append(f"needs attention: {who}: {contact.needs_attention}")
+    stale = check_ins_waiting(svc, contacts, now)
+    if stale:
+        lines.append(f"check-in(s) due with no news to share: {', '.join(stale)}; tell them "
+                     "what you have been doing with `automation update \"...\"`")
     local = now.astimezone(zone)
     start = datetime.combine(local.date(), time(0), tzinfo=zone)
     end = start + timedelta(days=1)
@@ -62,6 +75,22 @@ def digest_lines(svc: Services, now: datetime) -> list[str]:
     if len(lines) == 1:
         lines.insert(0, "nothing needs you today")
     return lines
+
+
+def check_ins_waiting(svc: Services, contacts: list[Contact], now: datetime) -> list[str]:
+    """Emails of nurtured contacts whose check-in is due but not drafted for want of an
+    update they have not heard (``followups`` drafts none without one)."""
+    policy = svc.config.cadence
+    found = []
+    for contact in contacts:
+        if contact.status != Status.NURTURING:
+            continue
+        state = contact_state(svc.store, contact, svc.config.me.timezone)
+        due = core.check_in_due(state, policy)
+        if (due is not None and now >= due and not state.pending_of({"check_in"})
+                and fresh_update(svc.store, contact) is None):
+            found.append(contact.email)
+    return found
 
 
 def send_digest(svc: Services, now: datetime, day: date, *, log_it: bool = True) -> list[str]:

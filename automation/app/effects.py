@@ -13,7 +13,8 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from automation.app.booking import book  # the booking module owns events and invites
@@ -21,7 +22,7 @@ from automation.app.ports import DraftRef, Mailbox, Store
 from automation.app.services import Services
 from automation.core import pipeline as core
 from automation.core.businessdays import country_for_zone
-from automation.core.models import Contact, Status
+from automation.core.models import Contact, Slot, Status
 from automation.errors import BackendError, UserError
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,8 @@ def contact_state(store: Store, contact: Contact, default_zone: ZoneInfo) -> cor
                     if m.direction == "draft" and m.state == "drafted")
     outbound = [m.sent_at for m in rows if m.direction == "sent"
                 and m.kind in ("outreach", "follow_up")]
-    exchange = [m.sent_at for m in rows if m.direction == "sent"
+    # A call, a coffee or a LinkedIn message the user logged is an exchange like an email.
+    exchange = [m.sent_at for m in rows if m.direction in ("sent", "logged")
                 or m.direction == "inbound" and m.classification in REAL_INBOUND]
     for m in rows:  # a deleted follow-up or check-in counts as skipped from when it went
         if m.direction == "draft" and m.state == "discarded" and "discarded_at" in m.detail:
@@ -137,11 +139,14 @@ def record_actions(store: Store, contact: Contact, decision: core.Decision, now:
     the caller's. Returns the keys of the ``book`` intents journaled."""
     cid = contact.id or 0
     books: list[str] = []
+    expected = contact.status
     for action in decision.actions:
         if isinstance(action, core.SetStatus):
-            # Re-read in this transaction: a user's `mark` during the pass stands.
+            # Re-read in this transaction: a user's `mark` during the pass stands. A decision
+            # may take two steps (thanked, then nurturing): each expects the one before.
             store.set_status(cid, action.status, action.at or now, cause=action.cause,
-                             detail=action.detail, expect=contact.status)
+                             detail=action.detail, expect=expected)
+            expected = action.status
         elif isinstance(action, core.Flag):
             store.flag(cid, action.reason, now)
             if action.detail:
@@ -153,9 +158,11 @@ def record_actions(store: Store, contact: Contact, decision: core.Decision, now:
             record_withdrawal(store, cid, action.message_id, action.kind, action.cause, now)
         elif isinstance(action, core.Book):
             key = f"book:{cid}:{item_key}"
-            store.begin_intent(key, "book", cid, {"option": action.option, "cause": action.cause,
-                                                  "at": action.at.isoformat() if action.at
-                                                  else None}, now)
+            payload: dict[str, Any] = {"option": action.option, "cause": action.cause,
+                                       "at": action.at.isoformat() if action.at else None}
+            if action.offer:  # the offer "option" counts in: the one the reply answered
+                payload["offer"] = [s.isoformat() for s in action.offer]
+            store.begin_intent(key, "book", cid, payload, now)
             books.append(key)
         elif isinstance(action, core.Record):
             store.add_event(cid, now, action.event, cause=action.cause, detail=action.detail)
@@ -184,8 +191,12 @@ def run_bookings(svc: Services, keys: list[str], changes: Changes) -> None:
             store.finish_intent(key, now, {"skipped": str(contact.status)})
             continue
         try:
+            minutes = timedelta(minutes=svc.config.availability.slot_minutes)
+            offer = [Slot(s, s + minutes) for s in map(datetime.fromisoformat,
+                                                       p.get("offer") or [])]
             interview = book(svc, contact, option=p["option"], cause=p["cause"],
-                             at=datetime.fromisoformat(p["at"]) if p["at"] else None)
+                             at=datetime.fromisoformat(p["at"]) if p["at"] else None,
+                             offered=offer or None)
         except BackendError as exc:
             changes.problems.append(f"could not book {contact.email} yet: {exc}")
             continue  # retried on the next tick

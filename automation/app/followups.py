@@ -9,18 +9,22 @@ state and ``now``; this module carries the decision out. Every draft goes throug
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from automation.app.booking import interview_location, interview_view
 from automation.app.drafting import DraftRequest, draft_once, intent_key
 from automation.app.effects import Changes, contact_state, describe, record_actions
+from automation.app.exchanges import fresh_update, responsiveness
 from automation.app.outreach import FreeBusy, offer, template_variables
+from automation.app.ports import Store
 from automation.app.services import Services
 from automation.app.threads import reply_context
 from automation.core import pipeline as core
 from automation.core.compose import build_message, new_message_id, render, slot_label
-from automation.core.models import Contact, Slot, Status
+from automation.core.models import Contact, Slot, Status, UserUpdate
 from automation.errors import BackendError, TemplateError
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,7 @@ def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> 
         if contact.status not in TIMED:
             continue
         decision = core.due(contact_state(store, contact, svc.config.me.timezone), now, policy)
+        decision = _without_stale_check_in(store, contact, decision)
         if not decision.actions:
             continue
         if changes.dry_run:
@@ -53,6 +58,17 @@ def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> 
         for action in decision.actions:
             if isinstance(action, core.Draft):
                 _draft(svc, store.get_contact(contact.id or 0), action, now, avail, changes)
+
+
+def _without_stale_check_in(store: Store, contact: Contact,
+                            decision: core.Decision) -> core.Decision:
+    """A check-in says something new or is not written: with no update the contact has not
+    heard yet (``automation update``), its Draft is dropped and the digest asks for one."""
+    if fresh_update(store, contact) is not None:
+        return decision
+    kept = tuple(a for a in decision.actions
+                 if not (isinstance(a, core.Draft) and a.kind == "check_in"))
+    return replace(decision, actions=kept)
 
 
 def _would_offer(svc: Services, contact: Contact, now: datetime, avail: FreeBusy) -> str:
@@ -82,8 +98,9 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
         if not slots:
             slots = holds = offer(svc.config.availability, avail, contact, now)
             avail.held.extend((cid, s.interval) for s in holds)
+    update = fresh_update(svc.store, contact) if action.kind == "check_in" else None
     try:
-        message, thread_id = compose(svc, contact, action.kind, slots, now)
+        message, thread_id = compose(svc, contact, action.kind, slots, now, update=update)
     except TemplateError as exc:
         reason = f"template error: {exc}"
         if contact.needs_attention != reason:
@@ -93,7 +110,8 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
     request = DraftRequest(contact_id=cid, kind=action.kind, message=message,
                            thread_id=thread_id, cause=action.cause, holds=holds,
                            detail={"slots": [s.start.isoformat() for s in slots],
-                                   "number": action.number})
+                                   "number": action.number,
+                                   **({"update_id": update.id} if update else {})})
     try:
         ref = draft_once(svc, request, intent_key(svc.store, cid, action.kind))
     except BackendError as exc:
@@ -107,18 +125,25 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
 
 
 def compose(svc: Services, contact: Contact, kind: str, slots: list[Slot],
-            now: datetime) -> tuple[EmailMessage, str | None]:
-    """Render ``kind``'s template and address it as a reply in the contact's thread."""
+            now: datetime, *, update: UserUpdate | None = None
+            ) -> tuple[EmailMessage, str | None]:
+    """Render ``kind``'s template and address it as a reply in the contact's thread; a
+    check-in's template sees ``update`` (``text``, ``at``) as the news it shares."""
     me, store = svc.config.me, svc.store
     referrer = store.get_contact(contact.referred_by) if contact.referred_by else None
-    extra = {}
+    extra: dict[str, Any] = {}
+    if update is not None:
+        # The template ends the sentence itself: "news: I finished the course."
+        extra["update"] = {"text": update.text.rstrip(" .!"), "at": update.at}
     interview = store.interview_for(contact.id or 0)
     if interview is not None:
         extra["interview"] = interview_view(Slot(interview.start, interview.end),
                                             contact.zone or me.timezone,
                                             interview_location(svc.config.interview, contact))
     rendered = render(svc.templates, TEMPLATES[kind],
-                      template_variables(me, contact, slots=slots, referrer=referrer, **extra))
+                      template_variables(me, contact, slots=slots, referrer=referrer,
+                                         responsiveness=responsiveness(store, contact,
+                                                                       me.timezone), **extra))
     ctx = reply_context(store, contact.id or 0, fallback_subject=rendered.subject)
     message = build_message(
         sender_name=me.name, sender=me.email, to_name=contact.display_name, to=contact.email,

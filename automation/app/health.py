@@ -109,7 +109,7 @@ def set_warnings(store: Store, problems: list[str], now: datetime) -> None:
 def template_failures(store: Store) -> list[dict[str, Any]]:
     """Contacts flagged with a template error, grouped by message (derived, never stored)."""
     groups: dict[str, int] = {}
-    for contact in store.list_contacts():
+    for contact in store.flagged_contacts():
         reason = contact.needs_attention or ""
         if reason.startswith("template error"):
             groups[reason] = groups.get(reason, 0) + 1

@@ -19,7 +19,7 @@ FUNNEL = ("drafted", "sent", "replied", "scheduled", "interviewed", "thanked")
 ACTIVITY = ("drafted", "sent", "replied", "scheduled")
 WEEKS = 12
 #: Referral-tree nodes shown at most (the table below it still counts them all).
-TREE_LIMIT = 200
+TREE_LIMIT = 60
 
 
 def funnel(store: Store) -> list[dict[str, Any]]:
@@ -75,21 +75,16 @@ def referral_tree(store: Store) -> dict[str, Any]:
 
 def weekly_activity(store: Store, now: datetime, zone: ZoneInfo) -> list[dict[str, Any]]:
     """The last WEEKS weeks, oldest first: ``{"week" (its Monday, YYYY-MM-DD), <status>:
-    count}`` of the contacts entering each ACTIVITY status that week."""
+    count}`` of the contacts entering each ACTIVITY status that week. Weeks are counted in
+    7 x 24 hours from the first Monday's midnight, so on a week with a clock change an entry
+    within an hour of midnight may land in the week beside it."""
     local = now.astimezone(zone)
     monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0,
                                                                microsecond=0)
     first = monday - timedelta(weeks=WEEKS - 1)
-    weeks = [first + timedelta(weeks=i) for i in range(WEEKS)]
-    rows: list[dict[str, Any]] = [{"week": w.date().isoformat(), **{s: 0 for s in ACTIVITY}}
-                                  for w in weeks]
-    for at, status in store.status_changes_since(first):
-        if status not in ACTIVITY:
-            continue
-        index = (at.astimezone(zone) - first).days // 7
-        if 0 <= index < WEEKS:
-            rows[index][status] += 1
-    return rows
+    counts = store.weekly_status_counts(first, WEEKS, list(ACTIVITY))
+    return [{"week": (first + timedelta(weeks=i)).date().isoformat(),
+             **{s: counts.get((i, s), 0) for s in ACTIVITY}} for i in range(WEEKS)]
 
 
 def insights(store: Store, now: datetime, zone: ZoneInfo,

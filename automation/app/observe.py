@@ -28,6 +28,7 @@ from automation.app.effects import (
 )
 from automation.app.gate import held_back
 from automation.app.ports import DraftRef, MailItem, Store, Watch
+from automation.app.refresh import answered_offer, with_offer
 from automation.app.reports import by_report, record_unmatched
 from automation.app.services import Services
 from automation.core import pipeline as core
@@ -179,6 +180,7 @@ def build_watch(store: Store) -> Watch:
                                     + [m.thread_id for m in rows])),
         addresses=frozenset(a for c in contacts for a in (c.email, *c.aliases)),
         message_ids=frozenset(filter(None, (m.message_id for m in rows))),
+        draft_ids=frozenset(filter(None, (m.draft_id for m in rows if m.direction == "draft"))),
     )
 
 
@@ -276,8 +278,10 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
     verdict = classify(msg, now=now, tz=zone)
     held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact
     pick = None
+    answered = answered_offer(svc, msg)  # "option 2" counts in the offer it answers
     if verdict.kind == Kind.HUMAN and held is None:
-        pick = find_pick(verdict.text, store.offered_slots(contact.id or 0), tz=zone, now=now)
+        offered = answered if answered is not None else store.offered_slots(contact.id or 0)
+        pick = find_pick(verdict.text, offered, tz=zone, now=now)
     failed: str | None = None
     if verdict.kind == Kind.BOUNCE:
         mine = {contact.email, *contact.aliases}
@@ -291,6 +295,8 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
                        failed_address=failed)
     state = contact_state(store, contact, svc.config.me.timezone)
     decision = core.on_reply(state, reply, now) if held is None else _held(state, *held)
+    if answered:
+        decision = with_offer(decision, answered)
     if changes.dry_run:
         changes.preview(contact, decision.actions)
         return []

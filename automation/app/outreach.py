@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from automation.app.drafting import DraftRequest, draft_once, intent_key
+from automation.app.employers import outreach_gate
 from automation.app.ports import Store
 from automation.app.services import Services
 from automation.config import Me
@@ -77,8 +78,11 @@ def shortfall(availability: Availability, avail: FreeBusy, contact: Contact, now
 
 
 def template_variables(me: Me, contact: Contact, *, slots: Sequence[Slot] = (),
-                       referrer: Contact | None = None, **extra: Any) -> dict[str, Any]:
+                       referrer: Contact | None = None, responsiveness: str | None = None,
+                       **extra: Any) -> dict[str, Any]:
     """The variables every template sees: ``me``, ``contact``, ``referrer``, ``slots``.
+
+    ``contact.responsiveness`` is "booster", "obligate", "curmudgeon" or "" (not known yet).
 
     Slots are shown in the contact's zone when known, else the user's.
     """
@@ -89,6 +93,7 @@ def template_variables(me: Me, contact: Contact, *, slots: Sequence[Slot] = (),
         "last_name": contact.last_name, "company": contact.company, "role": contact.role,
         "notes": contact.notes, "timezone": zone.key, "location": contact.location,
         "note": contact.user_note, "connection": sentence(contact.connection),
+        "responsiveness": responsiveness or "",
     }
     me_view = {"name": me.name, "first_name": me.name.split()[0] if me.name else "",
                "email": me.email, "signature": me.signature or me.name, "timezone": me.zone_name,
@@ -134,6 +139,7 @@ class OutreachResult:
     drafted: list[tuple[str, str, list[Slot]]] = field(default_factory=list)  # email, subject
     flagged: list[tuple[str, str]] = field(default_factory=list)
     short: list[tuple[str, str]] = field(default_factory=list)  # email, why fewer slots
+    waiting: int = 0  # new contacts waiting for a colleague at their employer (3B)
     capped: int = 0
 
 
@@ -148,7 +154,11 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
     store = svc.store
     cap = svc.config.cadence.daily_outreach_cap
     remaining = cap - store.count_drafts_since("outreach", local_day_start(now, svc.config.me.timezone))
-    for contact in store.list_contacts(Status.NEW):
+    gate = outreach_gate(svc, now)  # ranked employers first; one awaiting reply per employer
+    for contact in gate.order:
+        if contact.email in gate.waiting:
+            result.waiting += 1
+            continue
         if contact.needs_attention and not contact.needs_attention.startswith(
                 ("template", "no free", "no slots")):
             continue  # flagged for a reason only the user can clear

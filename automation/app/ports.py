@@ -26,6 +26,7 @@ from automation.core.models import (
     Slot,
     Status,
     TimelineEntry,
+    UserUpdate,
 )
 
 __all__ = ["Calendar", "DraftRef", "EventSpec", "Locks", "MailItem", "Mailbox", "Store",
@@ -64,6 +65,8 @@ class Watch:
     thread_ids: frozenset[str] = frozenset()
     addresses: frozenset[str] = frozenset()
     message_ids: frozenset[str] = frozenset()
+    #: Our drafts' ids on record: a draft with one of our Message-IDs and another id is a copy.
+    draft_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -341,8 +344,18 @@ class ReportStore(Protocol):
     def flagged_contacts(self) -> list[Contact]:
         """Contacts with ``needs_attention`` set, in id order (without their aliases)."""
 
+    def snoozed_contacts(self, now: datetime) -> list[Contact]:
+        """Contacts snoozed past ``now``, in id order (without their aliases)."""
+
     def contacts_in(self, statuses: list[str]) -> list[Contact]:
         """Contacts in any of ``statuses``, in id order (without their aliases)."""
+
+    def ids_in(self, statuses: list[str]) -> list[int]:
+        """The ids of the contacts in any of ``statuses``, in order."""
+
+    def quiet_since(self, statuses: list[str], kinds: list[str], cutoff: datetime) -> list[int]:
+        """Ids of the contacts in ``statuses`` with no sent message and no inbound one
+        classified as one of ``kinds`` after ``cutoff``, the longest quiet first."""
 
     def board_counts(self, company: str = "", tag: str = "") -> dict[str, int]:
         """Contacts per status name among those whose company contains ``company``
@@ -362,14 +375,40 @@ class ReportStore(Protocol):
     def status_delays(self, first: str, then: str) -> list[float]:
         """Days from each contact's first entry into ``first`` to its first into ``then``."""
 
-    def status_changes_since(self, since: datetime) -> list[tuple[datetime, str]]:
-        """``(at, new_status)`` of every status change at or after ``since``."""
+    def weekly_status_counts(self, since: datetime, weeks: int,
+                             statuses: list[str]) -> dict[tuple[int, str], int]:
+        """``{(week, status): n}``: status changes into each of ``statuses`` per week of 7 x
+        24 hours from ``since`` (week 0) for ``weeks`` weeks."""
+
+    def interviewed_ids(self, now: datetime, statuses: list[str] | None = None) -> list[int]:
+        """Contacts with a confirmed interview that ended by ``now`` (and, if given, whose
+        status is one of ``statuses``), earliest interview first."""
+
+    def interviews_between(self, start: datetime, end: datetime) -> list[Interview]:
+        """Confirmed interviews overlapping ``[start, end)``, earliest first."""
 
     def referral_pairs(self) -> list[tuple[str, str, str, str]]:
         """``(referrer email, referrer name, referred email, referred name)``, in order."""
 
 
-class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, Protocol):
+class MethodStore(Protocol):
+    """Employer ranks and the user's updates (the 2-Hour Job Search method)."""
+
+    def set_employer_rank(self, key: str, name: str, rank: int | None, now: datetime) -> None:
+        """Rank the employer ``key`` (``core.employers.employer_key``); None removes it."""
+
+    def employer_ranks(self) -> dict[str, int]:
+        """Every ranked employer's key and rank (1 = first)."""
+
+    def add_update(self, text: str, now: datetime) -> UserUpdate:
+        """Record an update of the user's; returns it with its id."""
+
+    def updates(self) -> list[UserUpdate]:
+        """Every update, oldest first."""
+
+
+class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, MethodStore,
+            Protocol):
     """The database a use case works with (``adapters/store`` is the SQLite one)."""
 
     def transaction(self) -> AbstractContextManager[Any]:

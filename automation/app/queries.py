@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from automation.app.exchanges import responsiveness
 from automation.app.health import failing, template_failures
 from automation.app.ports import Locks, Store
 from automation.app.reports import UNMATCHED_SHOWN, unmatched
@@ -18,6 +20,8 @@ from automation.core.models import Contact, Status
 
 #: Introductions to ask each interviewee for (DESIGN.md: "the names of up to five more people").
 REFERRAL_TARGET = 5
+#: Business days of a contact with no zone are counted here unless the caller says otherwise.
+UTC_ZONE = ZoneInfo("UTC")
 _INTERVIEWED = (Status.INTERVIEWED, Status.THANKED, Status.NURTURING)
 
 
@@ -25,10 +29,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def contact_row(store: Store, contact: Contact, now: datetime) -> dict[str, Any]:
+def contact_row(store: Store, contact: Contact, now: datetime,
+                zone: ZoneInfo = UTC_ZONE) -> dict[str, Any]:
     """One row of the contact table (``contacts --json``): email, name, company, role, status,
     offered_slots (ISO starts of the live holds at ``now``), needs_attention, timezone,
-    snoozed_until, referred_by (the referrer's email) and tags."""
+    snoozed_until, referred_by (the referrer's email), tags and responsiveness ("booster",
+    "obligate", "curmudgeon" or None; business days in the contact's zone, else ``zone``)."""
     return {
         "email": contact.email,
         "name": contact.display_name,
@@ -42,21 +48,22 @@ def contact_row(store: Store, contact: Contact, now: datetime) -> dict[str, Any]
         "referred_by": (store.get_contact(contact.referred_by).email
                         if contact.referred_by else None),
         "tags": list(contact.tags),
+        "responsiveness": responsiveness(store, contact, zone),
     }
 
 
-def contact_table(store: Store, now: datetime,
-                  status: Status | str | None = None) -> list[dict[str, Any]]:
+def contact_table(store: Store, now: datetime, status: Status | str | None = None,
+                  zone: ZoneInfo = UTC_ZONE) -> list[dict[str, Any]]:
     """``contact_row`` of every contact (or of those in ``status``), in id order."""
-    return [contact_row(store, c, now) for c in store.list_contacts(status)]
+    return [contact_row(store, c, now, zone) for c in store.list_contacts(status)]
 
 
 def referral_yield(store: Store, now: datetime) -> dict[str, Any]:
     """Interviews held by ``now``, the referrals their interviewees gave, and the ratio:
     ``{"interviews", "referrals", "per_interview", "target"}`` (``per_interview`` is 0.0
     before the first interview)."""
-    held = {c.id for c in store.list_contacts() if c.status in _INTERVIEWED}
-    held |= {i.contact_id for i in store.interviews("confirmed") if i.end <= now}
+    held = set(store.ids_in([str(s) for s in _INTERVIEWED]))
+    held |= set(store.interviewed_ids(now))
     referrals = sum(n for referrer, n in store.referral_counts().items() if referrer in held)
     return {"interviews": len(held), "referrals": referrals,
             "per_interview": round(referrals / len(held), 2) if held else 0.0,
@@ -71,11 +78,10 @@ def pipeline_status(store: Store, locks: Locks, now: datetime) -> dict[str, Any]
     (bounces and auto-replies of the last two weeks that matched no contact: at, kind, subject,
     from, reason; newest first)."""
     counts = store.status_counts()
-    contacts = store.list_contacts()
     attention = [{"email": c.email, "reason": c.needs_attention}
-                 for c in contacts if c.needs_attention]
+                 for c in store.flagged_contacts()]
     snoozed = [{"email": c.email, "until": c.snoozed_until.isoformat()}
-               for c in contacts if c.snoozed_until and c.snoozed_until > now]
+               for c in store.snoozed_contacts(now) if c.snoozed_until]
     last = store.last_tick()
     if last:
         last = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in last.items()}
@@ -88,13 +94,13 @@ def pipeline_status(store: Store, locks: Locks, now: datetime) -> dict[str, Any]
             "unmatched": unmatched(store, since=now - UNMATCHED_SHOWN)}
 
 
-def contact_story(store: Store, email: str, now: datetime) -> dict[str, Any]:
+def contact_story(store: Store, email: str, now: datetime, zone: ZoneInfo = UTC_ZONE) -> dict[str, Any]:
     """The whole story of one contact (``show --json``): the ``contact_row`` fields plus names,
     notes, aliases, dates, the latest offer, the interview, referrals both ways, the timeline
     and every tracked message. Raises UserError when no contact has address ``email``."""
     contact = store.require_contact(email)
     cid = contact.id or 0
-    data = contact_row(store, contact, now)
+    data = contact_row(store, contact, now, zone)
     interview = store.interview_for(cid)
     data.update({
         "first_name": contact.first_name, "last_name": contact.last_name,

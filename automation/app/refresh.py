@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -30,7 +30,9 @@ from automation.app.effects import Changes
 from automation.app.outreach import FreeBusy, compose_outreach, offer
 from automation.app.ports import DraftRef
 from automation.app.services import Services
+from automation.core import pipeline as core
 from automation.core.compose import fingerprint, slot_label
+from automation.core.mailsafe import message_ids
 from automation.core.models import Contact, Intent, MessageRow, Slot, Status
 from automation.errors import BackendError, TemplateError
 
@@ -212,6 +214,33 @@ def _perform(svc: Services, intent: Intent) -> Outcome:
     log.info("refreshed draft %s for contact %s", p["message_id"], intent.contact_id)
     return Outcome("refreshed", slots)
 
+
+
+def answered_offer(svc: Services, msg: EmailMessage) -> list[Slot] | None:
+    """The slots offered by the message ``msg`` answers (In-Reply-To, then References from
+    the newest) when it is one of our offers; None otherwise.
+
+    A reply to the outreach means the outreach's "option 2" even after a follow-up offered
+    other times. The user's Sent copy may carry a Message-ID of its own (Gmail stamps one):
+    its row leads to the draft it was, which recorded the slots.
+    """
+    store = svc.store
+    refs = [*message_ids(str(msg.get("In-Reply-To", "") or "")),
+            *reversed(message_ids(str(msg.get("References", "") or "")))]
+    for ref in refs:
+        row = store.message_by_id(ref)
+        if row is not None and row.direction == "sent" and row.detail.get("draft"):
+            row = store.message_by_id(row.detail["draft"]) or row
+        if row is not None and row.kind in OFFER_KINDS and row.detail.get("slots"):
+            return offered_in(svc, row)
+    return None
+
+
+def with_offer(decision: core.Decision, offer: list[Slot]) -> core.Decision:
+    """``decision`` with each Book of an option counting in ``offer``."""
+    return replace(decision, actions=tuple(
+        replace(a, offer=tuple(s.start for s in offer))
+        if isinstance(a, core.Book) and a.option is not None else a for a in decision.actions))
 
 
 def reconcile(svc: Services) -> list[str]:

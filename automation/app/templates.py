@@ -66,6 +66,8 @@ def check_templates(directory: Path, me: Me) -> list[TemplateResult]:
             continue
         variables = template_variables(me, contact, slots=slots, referrer=referrer)
         variables.setdefault("interview", sample_interview(start))
+        variables.setdefault("update", {"text": "I finished the health-communication course "
+                                                "you mentioned", "at": start})
         try:
             results.append((name, render(env, name, variables), None))
         except TemplateError as exc:

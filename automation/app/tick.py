@@ -50,7 +50,8 @@ class TickReport:
 
     def counts(self) -> dict[str, int]:
         return {"drafted": len(self.outreach.drafted), "flagged": len(self.outreach.flagged),
-                "capped": self.outreach.capped, "events": len(self.events),
+                "capped": self.outreach.capped, "waiting": self.outreach.waiting,
+                "events": len(self.events),
                 "problems": len(self.problems),
                 **{f"pipeline_{k}": v for k, v in sorted(self.pipeline.items())}}
 

@@ -89,8 +89,12 @@ class Cadence:
 
     daily_outreach_cap: int = 10
     hold_days: int = 3
-    follow_up_after_business_days: int = 4
-    max_follow_ups: int = 2
+    # The 3B7 routine (The 2-Hour Job Search): the next contact at an employer after 3 business
+    # days without a reply, one follow-up at 7. A config that sets a key keeps its value.
+    next_contact_after_business_days: int = 3
+    follow_up_after_business_days: int = 7
+    max_follow_ups: int = 1
+    max_awaiting_per_employer: int = 1  # contacts awaiting a first reply at once; 0 = no limit
     no_response_after_days: int = 7
     thank_you_within_hours: int = 24
     check_in_every_days: int = 90
@@ -192,6 +196,15 @@ class ContactRecord:
     location: str = ""
     connection: str = ""
     extra_emails: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UserUpdate:
+    """Something the user has been doing ("finished the data course"), for check-ins."""
+
+    id: int
+    at: datetime
+    text: str
 
 
 @dataclass(frozen=True)

@@ -166,11 +166,16 @@ class Withdraw:
 
 @dataclass(frozen=True)
 class Book:
-    """Book the interview: ``option`` is 1-based into the offered slots, or ``at`` a start."""
+    """Book the interview: ``option`` is 1-based into the offered slots, or ``at`` a start.
+
+    ``offer``, when given, is the offer ``option`` counts in: the slots of the message the
+    reply answers (else the contact's latest offer).
+    """
 
     cause: str
     option: int | None = None
     at: datetime | None = None
+    offer: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ def faults() -> Faults:
 @pytest.fixture
 def svc(tmp_path: Path, faults: Faults) -> Services:
     """Ada had outreach (drafted on Monday, not sent yet)."""
-    services = open_world(tmp_path, MONDAY, calendar=FaultyCalendar(faults))
+    services = open_world(tmp_path, MONDAY, calendar=FaultyCalendar(faults),
+                          cadence={"follow_up_after_business_days": 4})
     add_contact(services, ADA, "Ada Lovelace")
     tick(services)
     yield services

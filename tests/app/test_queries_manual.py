@@ -47,7 +47,7 @@ def test_contact_table_rows_carry_the_json_contract_fields(svc: Services) -> Non
     rows = queries.contact_table(svc.store, MONDAY)
     assert list(rows[0]) == ["email", "name", "company", "role", "status", "offered_slots",
                              "needs_attention", "timezone", "snoozed_until", "referred_by",
-                             "tags"]
+                             "tags", "responsiveness"]
     priya = next(r for r in rows if r["email"] == PRIYA)
     assert priya["status"] == "drafted" and len(priya["offered_slots"]) == 3
     assert queries.contact_table(svc.store, MONDAY, "new") == [

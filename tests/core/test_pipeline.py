@@ -24,7 +24,8 @@ from automation.core.replies import Kind
 
 NY = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
-POLICY = Cadence()
+# Written for a 4-business-day, two-follow-up cadence (the defaults are now 3B7's 7 and 1).
+POLICY = Cadence(follow_up_after_business_days=4, max_follow_ups=2)
 MON = datetime(2026, 12, 7, 9, 0, tzinfo=NY)  # a Monday
 
 

@@ -99,7 +99,7 @@ def test_an_idle_pass_with_50_drafts_costs_about_2_units(story: GmailStory,
                                                          fake: FakeGoogle) -> None:
     """Case 1: 50 drafts in the mailbox (ours pending, and the user's own); an idle pass from
     the timer, in a fresh process, pays for history.list only."""
-    rows = [f"P{n},Person,p{n}@example.com,Org,Role,America/New_York," for n in range(5)]
+    rows = [f"P{n},Person,p{n}@example.com,Org {n},Role,America/New_York," for n in range(5)]
     story.start(*rows)
     ours = len(fake.drafts())
     for n in range(50 - ours):  # the user's own drafts

@@ -283,6 +283,7 @@ def test_header_injection_in_every_contact_field(corpus: Corpus) -> None:
                      header="Email," + ",".join(fields))
     result = ws.ok("import", str(path), now=MONDAY)
     assert "6 imported" in result.out and "invalid email" in result.err
+    ws.set_config("cadence", "max_awaiting_per_employer", "0")  # all six at Acme at once
     ws.ok("run", "--once", now=MONDAY)
     injected = [d for d in ws.drafts() if "inj" in str(d["To"])]
     assert len(injected) == 6
@@ -409,6 +410,7 @@ def test_templates_that_fail(corpus: Corpus) -> None:
     path = write_csv(ws.root.parent / "more.csv", [f"T{i},X,t{i}@example.com,Co,Role,,"
                                                    for i in range(3)])
     ws.ok("import", str(path), now=MONDAY)
+    ws.set_config("cadence", "max_awaiting_per_employer", "0")  # all three at Co at once
     for label, text, message in [
         ("template that raises", good.replace("Thank you,", "{{ 1 // 0 }}Thank you,"),
          "ZeroDivisionError"),

@@ -288,6 +288,10 @@ class Story:
 
 @pytest.fixture
 def story(workspace: Workspace) -> Story:
+    """These stories were written for a 4-business-day, two-follow-up cadence: the config
+    sets those keys and keeps them (the defaults are now the method's 7 and 1)."""
+    workspace.set_config("cadence", "follow_up_after_business_days", "4")
+    workspace.set_config("cadence", "max_follow_ups", "2")
     return Story(workspace)
 
 
@@ -349,6 +353,8 @@ def test_from_import_to_nurturing(story: Story) -> None:
     # Check-ins every 90 days after the last exchange (the thank-you).
     sent_thanks = end + timedelta(hours=2)
     story.quiet(sent_thanks + timedelta(days=89))
+    story.ws.ok("update", "I finished the epidemiology course",
+                now=(sent_thanks + timedelta(days=89)).isoformat())
     assert "Drafted check-in to priya.raman@example.com" in \
         story.run(sent_thanks + timedelta(days=90, minutes=1))
 

@@ -14,7 +14,7 @@ from automation.app.digest import digest_lines
 from automation.bootstrap import open_services
 from automation.config import load_config
 from tests.support import play
-from tests.support.workspace import Workspace
+from tests.support.workspace import Workspace, write_csv
 
 MAIL = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
 NOW = "2026-12-08T09:00:00-05:00"
@@ -50,3 +50,17 @@ def test_unmatched_bounce_and_auto_reply_are_shown_in_status_and_digest(
 
     workspace.ok("run", "--once", now=NOW)  # seen once: not recorded twice
     assert len(workspace.ok("status", "--json", now=NOW).json()["unmatched"]) == 2
+
+
+def test_an_address_in_a_report_hits_only_a_contact_written_to(workspace: Workspace) -> None:
+    """The Notes report names shironeko@example.com in its text; that contact has a draft
+    but was never written to, so the report changes nothing and is kept as unmatched."""
+    rows = ["Shiro,Neko,shironeko@example.com,Example,Engineer,America/New_York,"]
+    workspace.ok("import", str(write_csv(workspace.root.parent / "c.csv", rows)), now=NOW)
+    workspace.ok("run", "--once", now=NOW)
+    play.deliver(workspace.maildir, (MAIL / "real/sisimai/lhost-notes-03.eml").read_bytes())
+    workspace.ok("run", "--once", now=NOW)
+    shown = workspace.ok("show", "shironeko@example.com", "--json", now=NOW).json()
+    assert shown["status"] == "drafted"
+    unmatched = workspace.ok("status", "--json", now=NOW).json()["unmatched"]
+    assert [(i["kind"], i["subject"]) for i in unmatched] == [("bounce", "Undeliverable message")]

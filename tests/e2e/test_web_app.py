@@ -8,6 +8,7 @@ import re
 import stat
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -230,3 +231,51 @@ def test_uploaded_files_leave_nothing_behind(ws: Workspace, tmp_path: Path) -> N
     page = web.get(response.headers["Location"]).data
     assert b"imported" in page
     assert not list(ws.root.glob(".import-*"))
+
+
+def _post(web: Any, path: str, page: str, **fields: str) -> Any:
+    response = web.post(path, data={**csrf(web.get(page).data), **fields})
+    assert response.status_code == 303, response.data
+    return web.get(response.headers["Location"])
+
+
+def test_book_reschedule_and_cancel_from_the_contact_page(ws: Workspace) -> None:
+    """The contact page's actions are the CLI's use cases, each recorded "via web"."""
+    web = client(ws)
+    page = "/contacts/priya.raman@example.com"
+    booked = _post(web, page + "/book", page, option="1")
+    assert b"Booked Priya Raman" in booked.data
+    moved = _post(web, page + "/reschedule", page, at="2026-12-16T15:30")
+    assert b"Moved Priya Raman" in moved.data, re.findall(rb"notice[^>]*>([^<]*)", moved.data)
+    shown = ws.ok("show", "priya.raman@example.com", "--json", now=MONDAY).json()
+    assert datetime.fromisoformat(shown["interview"]["start"]) == \
+        datetime.fromisoformat("2026-12-16T15:30:00-05:00")
+    cancelled = _post(web, page + "/cancel", page, reason="a clash")
+    assert b"Cancelled the interview" in cancelled.data
+    shown = ws.ok("show", "priya.raman@example.com", "--json", now=MONDAY).json()
+    assert shown["interview"]["status"] == "cancelled" and shown["status"] == "replied"
+    causes = [e["cause"] for e in shown["timeline"]]
+    assert "booked by hand via web" in causes
+    assert any(c.startswith("rescheduled from") and c.endswith("via web") for c in causes)
+    assert "cancelled: a clash (via web)" in causes
+
+
+def test_a_taken_time_is_refused_with_the_next_free_slots(ws: Workspace) -> None:
+    web = client(ws)
+    page = "/contacts/priya.raman@example.com"
+    refused = _post(web, page + "/book", page, at="2026-12-07T03:00")
+    assert b"notice bad" in refused.data and b"is in the past" in refused.data
+    assert ws.ok("show", "priya.raman@example.com", "--json", now=MONDAY).json()[
+        "interview"] is None
+
+
+def test_mark_and_refer_from_the_page_record_via_web(ws: Workspace) -> None:
+    web = client(ws)
+    page = "/contacts/priya.raman@example.com"
+    _post(web, page + "/refer", page, name="Ana Silva", email="ana.silva@example.org",
+          company="Clinic One")
+    assert ws.contact("ana.silva@example.org")["referred_by"] == "priya.raman@example.com"
+    _post(web, page + "/mark", page, status="declined", reason="not hiring")
+    shown = ws.ok("show", "priya.raman@example.com", "--json", now=MONDAY).json()
+    assert shown["status"] == "declined"
+    assert "marked by hand: not hiring (via web)" in [e["cause"] for e in shown["timeline"]]

@@ -103,11 +103,12 @@ class Proc:
 
 
 def contacts_csv(path: Path, count: int, *, domain: str = "example.com") -> Path:
-    """A plain CSV of ``count`` contacts, c000@…, c001@…, in a few time zones."""
+    """A plain CSV of ``count`` contacts, c000@…, c001@…, in a few time zones, each at their
+    own company (so the one-awaiting-reply-per-employer rule holds no one back)."""
     zones = ["America/New_York", "America/Chicago", "Europe/Berlin", "", "America/Los_Angeles"]
     rows = ["First Name,Last Name,Email,Company,Title,Timezone"]
     for i in range(count):
-        rows.append(f"Person{i:03d},Tester,c{i:03d}@{domain},Company {i % 17},"
+        rows.append(f"Person{i:03d},Tester,c{i:03d}@{domain},Company {i:03d},"
                     f"Role {i % 5},{zones[i % len(zones)]}")
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path

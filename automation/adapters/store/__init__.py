@@ -11,11 +11,13 @@ from automation.adapters.store.contacts import ContactTables
 from automation.adapters.store.db import Database, dt, ts
 from automation.adapters.store.journal import JournalTables
 from automation.adapters.store.messages import MessageTables
+from automation.adapters.store.method import MethodTables
 from automation.adapters.store.migrations import MIGRATIONS
 from automation.adapters.store.reports import ReportTables
 
 __all__ = ["MIGRATIONS", "Database", "Store", "dt", "ts"]
 
 
-class Store(ContactTables, CalendarTables, MessageTables, JournalTables, ReportTables):
+class Store(ContactTables, CalendarTables, MessageTables, JournalTables, ReportTables,
+            MethodTables):
     """The database: every table group over one connection."""

@@ -80,4 +80,23 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
     ("0002_contact_connection", (
         """ALTER TABLE contacts ADD COLUMN connection TEXT NOT NULL DEFAULT ''""",
     )),
+    # The dashboard counts and filters in SQL (adapters/store/reports.py); these keep its pages
+    # fast at 10,000 contacts with a year of timeline.
+    ("0003_report_indexes", (
+        "CREATE INDEX timeline_status_contact ON timeline(new_status, contact_id, at)",
+        "CREATE INDEX timeline_status_at ON timeline(new_status, at)",
+        "CREATE INDEX contacts_status_changed ON contacts(status, status_changed_at)",
+        "CREATE INDEX contacts_flagged ON contacts(id) WHERE needs_attention IS NOT NULL",
+        "CREATE INDEX interviews_status_end ON interviews(status, end)",
+    )),
+    # Employers the user ranked (LAMP): their contacts get their outreach first.
+    ("0004_employers", (
+        """CREATE TABLE employers (
+        key TEXT PRIMARY KEY, name TEXT NOT NULL, rank INTEGER, updated_at INTEGER NOT NULL
+    )""",
+    )),
+    # What the user has been doing: a check-in carries the latest one not yet shared.
+    ("0005_updates", (
+        """CREATE TABLE updates (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, text TEXT NOT NULL)""",
+    )),
 ]

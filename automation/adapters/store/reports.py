@@ -7,11 +7,21 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from automation.adapters.store.db import dt, ts
-from automation.core.models import Contact, Status
+from automation.adapters.store.db import ts
+from automation.core.models import Contact, Interview, Status
 
-_FILTER = ("(? = '' OR instr(lower(company), lower(?)) > 0) AND "
-           "(? = '' OR EXISTS (SELECT 1 FROM json_each(contacts.tags) WHERE value = ?))")
+
+def _filter(company: str, tag: str) -> tuple[str, list[str]]:
+    """The WHERE terms (each starting with AND) and arguments of the board's filters; no term
+    for an empty filter, so the plain board keeps to its index."""
+    sql, args = "", []
+    if company:
+        sql += " AND instr(lower(company), lower(?)) > 0"
+        args.append(company)
+    if tag:
+        sql += " AND EXISTS (SELECT 1 FROM json_each(contacts.tags) WHERE value = ?)"
+        args.append(tag)
+    return sql, args
 
 
 class ReportTables:
@@ -22,9 +32,17 @@ class ReportTables:
     def _contact(self, row: sqlite3.Row, aliases: Any = ()) -> Contact:  # ContactTables'
         raise NotImplementedError
 
+    def _interview(self, row: sqlite3.Row) -> Interview:  # CalendarTables'
+        raise NotImplementedError
+
     def flagged_contacts(self) -> list[Contact]:
-        rows = self.conn.execute("SELECT * FROM contacts WHERE needs_attention IS NOT NULL "
-                                 "ORDER BY id").fetchall()
+        rows = self.conn.execute("SELECT * FROM contacts INDEXED BY contacts_flagged "
+                                 "WHERE needs_attention IS NOT NULL ORDER BY id").fetchall()
+        return [self._contact(r) for r in rows]
+
+    def snoozed_contacts(self, now: datetime) -> list[Contact]:
+        rows = self.conn.execute("SELECT * FROM contacts WHERE snoozed_until > ? ORDER BY id",
+                                 (ts(now),)).fetchall()
         return [self._contact(r) for r in rows]
 
     def contacts_in(self, statuses: list[str]) -> list[Contact]:
@@ -33,17 +51,36 @@ class ReportTables:
                                  "ORDER BY id", statuses).fetchall()
         return [self._contact(r) for r in rows]
 
+    def ids_in(self, statuses: list[str]) -> list[int]:
+        marks = ",".join("?" * len(statuses))
+        return [r[0] for r in self.conn.execute(
+            f"SELECT id FROM contacts WHERE status IN ({marks}) ORDER BY id", statuses)]
+
+    def quiet_since(self, statuses: list[str], kinds: list[str], cutoff: datetime) -> list[int]:
+        marks, kind_marks = ",".join("?" * len(statuses)), ",".join("?" * len(kinds))
+        rows = self.conn.execute(
+            f"SELECT c.id FROM contacts c LEFT JOIN messages m ON m.contact_id = c.id AND "
+            f"(m.direction = 'sent' OR (m.direction = 'inbound' AND m.classification IN "
+            f"({kind_marks}))) WHERE c.status IN ({marks}) GROUP BY c.id "
+            "HAVING max(coalesce(m.sent_at, m.created_at)) IS NULL OR "
+            "max(coalesce(m.sent_at, m.created_at)) <= ? "
+            "ORDER BY max(coalesce(m.sent_at, m.created_at)), c.id",
+            (*kinds, *statuses, ts(cutoff)))
+        return [r[0] for r in rows]
+
     def board_counts(self, company: str = "", tag: str = "") -> dict[str, int]:
-        rows = self.conn.execute(f"SELECT status, count(*) FROM contacts WHERE {_FILTER} "
-                                 "GROUP BY status", (company, company, tag, tag))
+        terms, args = _filter(company, tag)
+        rows = self.conn.execute(f"SELECT status, count(*) FROM contacts WHERE 1{terms} "
+                                 "GROUP BY status", args)
         return {r[0]: r[1] for r in rows}
 
     def latest_in_status(self, status: Status | str, limit: int, company: str = "",
                          tag: str = "") -> list[Contact]:
+        terms, args = _filter(company, tag)
         rows = self.conn.execute(
-            f"SELECT * FROM contacts WHERE status = ? AND {_FILTER} "
+            f"SELECT * FROM contacts WHERE status = ?{terms} "
             "ORDER BY status_changed_at DESC, id DESC LIMIT ?",
-            (str(status), company, company, tag, tag, limit)).fetchall()
+            (str(status), *args, limit)).fetchall()
         return [self._contact(r) for r in rows]
 
     def companies_and_tags(self) -> tuple[list[str], list[str]]:
@@ -60,16 +97,36 @@ class ReportTables:
 
     def status_delays(self, first: str, then: str) -> list[float]:
         rows = self.conn.execute(
-            "SELECT b.at - a.at FROM (SELECT contact_id, min(at) AS at FROM timeline WHERE "
-            "new_status = ? GROUP BY contact_id) a JOIN (SELECT contact_id, min(at) AS at FROM "
-            "timeline WHERE new_status = ? GROUP BY contact_id) b USING (contact_id) "
-            "WHERE b.at >= a.at", (first, then))
-        return [r[0] / 86400 for r in rows]
+            "SELECT min(CASE WHEN new_status = ? THEN at END), "
+            "min(CASE WHEN new_status = ? THEN at END) FROM timeline "
+            "WHERE new_status IN (?, ?) GROUP BY contact_id", (first, then, first, then))
+        return [(b - a) / 86400 for a, b in rows if a is not None and b is not None and b >= a]
 
-    def status_changes_since(self, since: datetime) -> list[tuple[datetime, str]]:
-        rows = self.conn.execute("SELECT at, new_status FROM timeline WHERE at >= ? AND "
-                                 "new_status IS NOT NULL", (ts(since),))
-        return [(dt(r[0]), r[1]) for r in rows]  # type: ignore[misc]
+    def weekly_status_counts(self, since: datetime, weeks: int,
+                             statuses: list[str]) -> dict[tuple[int, str], int]:
+        marks = ",".join("?" * len(statuses))
+        start = ts(since)
+        rows = self.conn.execute(
+            f"SELECT (at - ?) / 604800 AS week, new_status, count(*) FROM timeline "
+            f"WHERE new_status IN ({marks}) AND at >= ? AND at < ? GROUP BY week, new_status",
+            (start, *statuses, start, start + weeks * 604800))
+        return {(r[0], r[1]): r[2] for r in rows}
+
+    def interviewed_ids(self, now: datetime, statuses: list[str] | None = None) -> list[int]:
+        where = ""
+        args: list[int | str] = [ts(now)]
+        if statuses:
+            where = f" AND c.status IN ({','.join('?' * len(statuses))})"
+            args += statuses
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT i.contact_id FROM interviews i JOIN contacts c ON c.id = "
+            f"i.contact_id WHERE i.status = 'confirmed' AND i.end <= ?{where} ORDER BY i.end",
+            args)]
+
+    def interviews_between(self, start: datetime, end: datetime) -> list[Interview]:
+        rows = self.conn.execute("SELECT * FROM interviews WHERE status = 'confirmed' AND "
+                                 "end > ? AND start < ? ORDER BY start", (ts(start), ts(end)))
+        return [self._interview(r) for r in rows]
 
     def referral_pairs(self) -> list[tuple[str, str, str, str]]:
         rows = self.conn.execute(

@@ -21,6 +21,7 @@ from automation.interfaces.cli import (  # noqa: F401
     contacts_cmds,
     daemon_cmds,
     google_cmds,
+    method_cmds,
     pipeline_cmds,
     prep_cmds,
     refresh_cmds,

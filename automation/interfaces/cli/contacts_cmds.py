@@ -58,7 +58,7 @@ def import_cmd(app: AppContext, file: Path, fmt: str, tags: tuple[str, ...],
 def contacts(app: AppContext, status: str | None, as_json: bool) -> None:
     """List contacts with their status, offered slots and what needs you."""
     svc = app.services()
-    rows = queries.contact_table(svc.store, svc.clock(), status)
+    rows = queries.contact_table(svc.store, svc.clock(), status, svc.config.me.timezone)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -80,7 +80,8 @@ def contacts_table(rows: list[dict[str, Any]], zone: Any, width: int = 80) -> Ta
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     # Wide enough for the addresses (up to 30): they are what every command takes.
     who_width = min(max([20, *(len(row["email"]) for row in rows)]), 30)
-    status_width = max(len("status"), *(len(row["status"]) for row in rows))
+    status_width = max(len("status"), *(len(row["status"]) for row in rows),
+                       *(len(row["responsiveness"] or "") for row in rows))
     table.add_column("contact", overflow="fold", width=who_width)
     table.add_column("status", no_wrap=True, width=status_width)
     table.add_column("offered", no_wrap=True, width=SLOT_WIDTH)
@@ -97,7 +98,10 @@ def contacts_table(rows: list[dict[str, Any]], zone: Any, width: int = 80) -> Ta
         if row["company"]:
             who.append(f"[dim]{escape(row['company'])}[/]")
         slots = "\n".join(_short(s, zone) for s in row["offered_slots"])
-        cells = ["\n".join(who), row["status"], slots]
+        status = row["status"]
+        if row["responsiveness"]:  # booster, obligate or curmudgeon, under the status
+            status += f"\n[dim]{row['responsiveness']}[/]"
+        cells = ["\n".join(who), status, slots]
         if attention:
             cells.append(f"[yellow]{escape(row['needs_attention'] or '')}[/]")
         table.add_row(*cells)

@@ -23,7 +23,7 @@ from automation.interfaces.cli.root import AppContext, cli, out
 def show(app: AppContext, email: str, as_json: bool) -> None:
     """The whole story of one contact: status, offers, interview, referrals, timeline."""
     svc = app.services()
-    data = queries.contact_story(svc.store, email, svc.clock())
+    data = queries.contact_story(svc.store, email, svc.clock(), svc.config.me.timezone)
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -31,8 +31,10 @@ def show(app: AppContext, email: str, as_json: bool) -> None:
     out.print(f"[bold]{escape(data['name'])}[/] <{data['email']}>  "
               f"{escape(', '.join(p for p in (data['role'], data['company']) if p))}")
     out.print(f"status: [bold]{data['status']}[/]")
-    for label, key in (("needs attention", "needs_attention"), ("snoozed until", "snoozed_until"),
-                       ("note", "note"), ("referred by", "referred_by")):
+    for label, key in (("responsiveness", "responsiveness"),
+                       ("needs attention", "needs_attention"), ("snoozed until", "snoozed_until"),
+                       ("connection", "connection"), ("note", "note"),
+                       ("referred by", "referred_by")):
         if data[key]:
             out.print(f"{label}: {escape(str(data[key]))}")
     if data["referrals"]["introduced"]:

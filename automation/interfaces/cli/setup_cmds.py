@@ -53,8 +53,10 @@ busy_ics = []                          # extra .ics files whose events count as 
 [cadence]
 daily_outreach_cap = 10                # new outreach drafts a day
 hold_days = 3                          # offered slots stay reserved this long
-follow_up_after_business_days = 4
-max_follow_ups = 2
+next_contact_after_business_days = 3    # 3B7: the next contact at an employer after 3 days
+follow_up_after_business_days = 7     # ... and one follow-up to the first at 7
+max_follow_ups = 1
+max_awaiting_per_employer = 1          # contacts per employer awaiting a first reply (0 = any)
 no_response_after_days = 7
 thank_you_within_hours = 24
 check_in_every_days = 90
@@ -181,6 +183,10 @@ def print_report(report: TickReport, config: Config) -> None:
         out.print(f"[yellow]Needs attention[/] {escape(f'{email}: {reason}')}")
     for line in report.events:
         out.print(line, markup=False)  # lines quote replies: "[...]" is text, not markup
+    if report.outreach.waiting:
+        out.print(f"{report.outreach.waiting} new contact(s) wait for a colleague at the same "
+                  f"employer (3B: {config.cadence.next_contact_after_business_days} business "
+                  "days without a reply); see `automation employers`")
     if report.outreach.capped:
         out.print(f"{report.outreach.capped} new contact(s) wait for tomorrow "
                   f"(daily_outreach_cap = {config.cadence.daily_outreach_cap})")

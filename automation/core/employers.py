@@ -1,0 +1,114 @@
+"""Employers and the 3B7 routine (Steve Dalton, *The 2-Hour Job Search*).
+
+Contacts are grouped by employer: their company, normalised (``employer_key``), so "Acme,
+Inc." and "ACME" are one employer. At most ``max_awaiting_per_employer`` contacts of one
+employer await a first reply at a time (default 1):
+
+- **3B**: a contact whose outreach went out ``next_contact_after_business_days`` business days
+  ago (3, in *their* zone and holidays) with no reply stops blocking, so the next contact at
+  the same employer gets their outreach;
+- **7**: ``follow_up_after_business_days`` (7) business days after it, one follow-up to the
+  first contact (``pipeline.follow_up_due``, ``max_follow_ups = 1``).
+
+A drafted outreach the user has not sent yet blocks until it is sent: the clock starts then.
+Pure: the caller passes what each contact's state is and when their outreach went out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from automation.core.businessdays import BusinessCalendar
+from automation.core.models import Status
+
+#: Legal-form words that do not tell two employers apart ("Acme Inc" is "Acme").
+_SUFFIXES = frozenset({
+    "inc", "incorporated", "llc", "ltd", "limited", "co", "corp", "corporation", "company",
+    "plc", "llp", "lp", "gmbh", "ag", "sa", "sas", "srl", "bv", "nv", "pty",
+})
+_AWAITING = frozenset({Status.DRAFTED, Status.SENT})
+
+__all__ = ["Blocker", "Candidate", "employer_key", "holding", "outreach_order", "waiting"]
+
+
+def employer_key(company: str) -> str:
+    """The employer a company name stands for: case, accents, punctuation and legal forms
+    ("Inc.", "LLC", "Co") ignored; "&" and "and" are one. "" when there is no company."""
+    text = unicodedata.normalize("NFKD", company or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = text.replace("&", " and ").replace(".", "")  # "S.A." is "sa", "Inc." is "inc"
+    words = [w for w in re.split(r"[^\w]+", text) if w]
+    if len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    while len(words) > 1 and words[-1] in _SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One contact as the employer rules see it."""
+
+    email: str
+    employer: str  # employer_key of their company ("" = none: never grouped)
+    status: Status
+    outreach_sent_at: datetime | None  # None while the outreach is unsent
+    calendar: BusinessCalendar  # their zone and public holidays
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A contact holding their employer's turn, and until when (None: until they send)."""
+
+    email: str
+    until: datetime | None
+
+
+def holding(contacts: Iterable[Candidate], now: datetime, *,
+            next_after_business_days: int) -> dict[str, list[Blocker]]:
+    """Per employer, the contacts awaiting a first reply that still hold a turn at ``now``:
+    a drafted outreach not yet sent, or one sent fewer than ``next_after_business_days``
+    business days ago (in the contact's calendar) with no reply yet."""
+    found: dict[str, list[Blocker]] = {}
+    for c in contacts:
+        if not c.employer or c.status not in _AWAITING:
+            continue
+        until = None
+        if c.status == Status.SENT and c.outreach_sent_at is not None:
+            until = c.calendar.add_business_days(c.outreach_sent_at, next_after_business_days)
+            if now >= until:
+                continue
+        found.setdefault(c.employer, []).append(Blocker(c.email, until))
+    return found
+
+
+def waiting(new: Iterable[tuple[str, str]], turns: dict[str, list[Blocker]],
+            max_awaiting: int) -> dict[str, Blocker | None]:
+    """Which new contacts (``(email, employer)`` in outreach order) must wait, and behind whom
+    (None: behind a colleague earlier in this same batch). Each employer lets through as many
+    as it has free turns (``max_awaiting`` minus those held); 0 means no limit."""
+    if max_awaiting <= 0:
+        return {}
+    free = {key: max_awaiting - len(held) for key, held in turns.items()}
+    result: dict[str, Blocker | None] = {}
+    for email, key in new:
+        if not key:
+            continue
+        left = free.get(key, max_awaiting)
+        if left <= 0:
+            held = turns.get(key)
+            result[email] = held[0] if held else None
+        free[key] = left - 1
+    return result
+
+
+def outreach_order(items: Iterable[tuple[int, str]],
+                   ranks: dict[str, int]) -> list[tuple[int, str]]:
+    """``(contact_id, employer)`` pairs in outreach order: ranked employers first (rank 1
+    first, LAMP-style), then the rest, each group in id (import) order."""
+    big = 1 << 30
+    return sorted(items, key=lambda item: (ranks.get(item[1], big), item[0]))
