@@ -49,6 +49,8 @@ class PrepSheet:
 
 
 def _connection(contact: Contact, referrer: Contact | None) -> str:
+    if contact.connection:  # what the user said (imported, or set by hand)
+        return contact.connection
     if referrer is not None:
         return f"introduced by {referrer.display_name}"
     if contact.tags:
