@@ -1,6 +1,6 @@
 """Booking the ten-minute interview: the calendar event, the invitation, cancel and reschedule.
 
-What the event and its messages say is ``interview.py``. Each operation is journaled so a crash at any point finishes exactly once on the next run:
+Each operation is journaled so a crash at any point finishes exactly once on the next run:
 
 1. one transaction records an ``event`` intent (the EventSpec, the complete confirmation or
    cancellation message, what to record afterwards) and the interview row, so the slot counts
@@ -28,7 +28,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from automation.app.drafting import DraftRequest, draft_once, withdraw_unsent
-from automation.app.interview import event_spec, interview_uid, interview_view
+from automation.app.invitation import (  # noqa: F401  (re-exported: booking.interview_uid, ...)
+    describe,
+    event_spec,
+    event_title,
+    interview_location,
+    interview_uid,
+    interview_view,
+    sample_interview,
+)
 from automation.app.outreach import template_variables
 from automation.app.ports import DraftRef, EventSpec
 from automation.app.services import Services
@@ -56,6 +64,8 @@ CANCELLATION_TEMPLATE = "cancellation.txt.j2"
 #: How many alternatives a SlotTakenError lists.
 ALTERNATIVES = 3
 
+
+# -- composing --------------------------------------------------------------------------------
 
 def _compose(svc: Services, contact: Contact, spec: EventSpec, method: str, kind: str,
              view: dict[str, Any], now: datetime) -> tuple[EmailMessage, str | None]:

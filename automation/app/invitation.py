@@ -1,6 +1,8 @@
-"""What the interview is: its stable UID, the event the contact sees, and the ``interview``
-variable every template gets. Pure composition from the config and the contact; ``booking``
-writes it, ``followups`` and ``prep`` read it.
+"""What the contact is sent about the interview, and what templates see of it.
+
+The event (its UID, title, description, location) is the part of the invitation the contact
+reads in their calendar: only the purpose, how you'll talk and who you are. Notes, tags and
+the questions to ask are private and live in the prep sheet (``app.prep``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def interview_uid(contact: Contact, generation: int = 0) -> str:
     if generation:
         seed += f"|{generation}"
     return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
 
 
 def interview_location(interview: InterviewConfig, contact: Contact) -> str:
