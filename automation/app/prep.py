@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from automation.app.booking import interview_location
+from automation.app.invitation import interview_location
 from automation.app.services import Services
 from automation.core.models import Contact, Slot
 
