@@ -24,10 +24,10 @@ CONFIG_TEMPLATE = """\
 # Relative paths are relative to this file. Every key is optional unless marked required.
 
 [me]                                   # required: who the drafts come from
-name = {name}
-email = {email}
-timezone = {timezone}          # IANA name
-signature = {name}
+name = "{name}"
+email = "{email}"
+timezone = "{timezone}"          # IANA name
+signature = "{name}"
 exploring = "public health"            # what you explore, broadly: the outreach says it
 exploring_specifically = "how health organisations talk with the public"  # and specifically
 
@@ -88,6 +88,11 @@ dir = "templates"
 """
 
 
+def _toml_inner(value: str) -> str:
+    """``value`` escaped for the inside of a TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--name", default="Alex Rivera", show_default=True, help="Your name.")
@@ -118,9 +123,8 @@ def init(directory: Path, name: str, email: str, zone: str) -> None:
     directory.chmod(0o700)
     # Values are written as TOML strings (JSON's escapes are TOML's): 'Alex "AJ" Rivera'
     # wrote invalid TOML when pasted between quotes.
-    config.write_text(CONFIG_TEMPLATE.format(name=json.dumps(name, ensure_ascii=False),
-                                             email=json.dumps(email),
-                                             timezone=json.dumps(zone)), encoding="utf-8")
+    config.write_text(CONFIG_TEMPLATE.format(name=_toml_inner(name), email=_toml_inner(email),
+                                             timezone=_toml_inner(zone)), encoding="utf-8")
     ensure_maildir(directory / "mail")
     (directory / "calendar").mkdir(exist_ok=True)
     templates = directory / "templates"
