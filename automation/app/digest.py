@@ -62,9 +62,10 @@ def digest_lines(svc: Services, now: datetime) -> list[str]:
     end = start + timedelta(days=1)
     for interview in store.interviews("confirmed"):
         if start <= interview.start < end:
-            who = store.get_contact(interview.contact_id)
+            person = store.get_contact(interview.contact_id)
             when = interview.start.astimezone(zone).strftime("%H:%M")
-            lines.append(f"interview today at {when} with {who.display_name} <{who.email}>")
+            lines.append(f"interview today at {when} with {person.display_name} "
+                         f"<{person.email}>")
     for item in unmatched(store, since=now - timedelta(days=1)):
         lines.append(f"unmatched {item['kind']} from {item['from'] or '(no sender)'}: "
                      f"{item['subject'] or '(no subject)'}")
