@@ -94,6 +94,16 @@ def check_ins_waiting(svc: Services, contacts: list[Contact], now: datetime) -> 
     return found
 
 
+def _without_text(line: str) -> str:
+    """A digest line with no words from a message: who, and what kind of thing it is."""
+    for prefix in ("needs attention: ", "unmatched "):
+        if line.startswith(prefix):
+            who, _, reason = line[len(prefix):].partition(": ")
+            kind = reason.split(":", 1)[0][:40] if reason else ""
+            return f"{prefix}{who}" + (f" ({kind})" if kind and kind != reason else "")
+    return line
+
+
 def send_digest(svc: Services, now: datetime, day: date, *, log_it: bool = True) -> list[str]:
     """Log the digest for ``day`` (and draft it when configured); mark the day done.
 
@@ -103,7 +113,9 @@ def send_digest(svc: Services, now: datetime, day: date, *, log_it: bool = True)
     lines = digest_lines(svc, now)
     if log_it:
         for line in lines:
-            log.info("digest %s: %s", day.isoformat(), line)
+            # Logs are kept and shipped; a reply's words are the contact's, not the log's.
+            log.info("digest %s: %s", day.isoformat(), _without_text(line))
+            log.debug("digest %s: %s", day.isoformat(), line)
     if svc.config.daemon.digest_draft:
         me = svc.config.me
         message = build_message(
