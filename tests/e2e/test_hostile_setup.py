@@ -62,3 +62,24 @@ def test_the_digest_never_logs_reply_text_at_info(tmp_path: Path,
     info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     assert any("p@example.com" in m and "reply needs you" in m for m in info), info
     assert not [m for m in info if "555-0100" in m]
+
+
+def test_contacts_beyond_the_daily_cap_wait_quietly(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the default config, 94 of 100 new contacts were flagged "no free slots" although
+    the daily cap (10) meant most would not be drafted today anyway."""
+    from tests.support.workspace import Workspace, write_csv
+
+    code, _ = init(tmp_path)
+    assert code == 0
+    monkeypatch.setenv("AUTOMATION_NOW", "2026-12-07T08:30:00-05:00")
+    ws = Workspace(tmp_path / "ws", capsys, monkeypatch)
+    rows = [f"P{i},Q{i},p{i}@example.com,Co {i},Role,America/New_York," for i in range(100)]
+    ws.ok("import", str(write_csv(tmp_path / "many.csv", rows)))
+    ws.ok("run", "--once")
+    contacts = ws.ok("contacts", "--json").json()
+    drafted = [c for c in contacts if c["status"] == "drafted"]
+    flagged = [c for c in contacts if c["needs_attention"]]
+    assert drafted and len(drafted) + len(flagged) <= 10, (len(drafted), len(flagged))
+    assert sum(1 for c in contacts if c["status"] == "new" and not c["needs_attention"]) >= 90
