@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.tally import tally
 from tests.support.workspace import REPO, Workspace
 
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(REPO / ".hypothesis"))
@@ -22,3 +23,8 @@ def workspace(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     result = ws.run("init", str(ws.root))
     assert result.code == 0, result.err
     yield ws
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for name, items in sorted(tally(terminalreporter.config).items()):
+        terminalreporter.write_line(f"[{name}] {len(items)} checked: {', '.join(items)}")

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from automation.app.booking import interview_location, interview_view
 from automation.app.drafting import DraftRequest, draft_once, intent_key
 from automation.app.effects import Changes, contact_state, describe, record_actions
 from automation.app.exchanges import fresh_update, responsiveness
+from automation.app.invitation import interview_location, interview_view
 from automation.app.outreach import FreeBusy, offer, template_variables
 from automation.app.ports import Store
 from automation.app.services import Services

@@ -180,6 +180,7 @@ def build_watch(store: Store) -> Watch:
                                     + [m.thread_id for m in rows])),
         addresses=frozenset(a for c in contacts for a in (c.email, *c.aliases)),
         message_ids=frozenset(filter(None, (m.message_id for m in rows))),
+        draft_ids=frozenset(filter(None, (m.draft_id for m in rows if m.direction == "draft"))),
     )
 
 

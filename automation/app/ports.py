@@ -65,6 +65,8 @@ class Watch:
     thread_ids: frozenset[str] = frozenset()
     addresses: frozenset[str] = frozenset()
     message_ids: frozenset[str] = frozenset()
+    #: Our drafts' ids on record: a draft with one of our Message-IDs and another id is a copy.
+    draft_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from automation.app.booking import interview_location
+from automation.app.invitation import interview_location
 from automation.app.services import Services
 from automation.core.models import Contact, Slot
 
@@ -49,6 +49,8 @@ class PrepSheet:
 
 
 def _connection(contact: Contact, referrer: Contact | None) -> str:
+    if contact.connection:  # what the user said (imported, or set by hand)
+        return contact.connection
     if referrer is not None:
         return f"introduced by {referrer.display_name}"
     if contact.tags:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from automation.app.booking import sample_interview
+from automation.app.invitation import sample_interview
 from automation.app.outreach import template_variables
 from automation.config import Me
 from automation.core.compose import (

@@ -15,12 +15,16 @@ import csv
 import io
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from email_validator.syntax import validate_email_local_part
 
 from automation.core.models import PROFILE_FIELDS, ContactRecord, SkippedRow
 from automation.core.vcard import parse_vcards
@@ -56,6 +60,7 @@ class _Raw:
     line: int
     emails: list[str]
     fields: dict[str, str]
+    problem: str = ""  # set: the row is skipped with this reason
 
 
 # --- emails and field hygiene -----------------------------------------------------------------
@@ -65,6 +70,8 @@ _LOCAL_CHARS = r'[^@\s\x00-\x1f\x7f<>()\[\],;:\\"]+'
 _EMAIL_RE = re.compile(_LOCAL_CHARS + r"@(?:[\w-]+\.)+[\w-]{2,}")
 _ANGLE_RE = re.compile(r"<([^<>]*)>")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+#: The csv module's own default limit: a longer field is a stray quote, not a contact's data.
+MAX_FIELD_CHARS = 131_072
 _MULTI_EMAIL_RE = re.compile(r"\s*(?::::|[;,])\s*")
 
 
@@ -77,13 +84,47 @@ def normalise_email(raw: str) -> str | None:
     """
     # Not email.utils.parseaddr: it turns "<mailto:a@b.org>" into "mailto" and silently
     # repairs some broken input, where we want to reject it and say so.
-    s = raw.strip()
+    s = _visible(raw).strip()
     if "<" in s and (m := _ANGLE_RE.search(s)):
         s = m.group(1).strip()
     if s[:7].lower() == "mailto:":
         s = s[7:].strip()
     s = s.lower()
-    return s if _EMAIL_RE.fullmatch(s) else None
+    return s if _EMAIL_RE.fullmatch(s) and _valid_syntax(s) else None
+
+
+# Zero-width and other invisible format characters (Unicode category Cf): "pri\u200bya@x.com"
+# looks like priya@x.com and must not become a second contact, drafted twice.
+def _visible(raw: str) -> str:
+    """NFKC (fullwidth ａ becomes a) without invisible characters: one spelling per address."""
+    if raw.isascii():
+        return raw  # nothing to fold, nothing invisible: the common case stays cheap
+    text = unicodedata.normalize("NFKC", raw)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def _valid_syntax(address: str) -> bool:
+    """RFC 5321/5322 syntax by ``email-validator`` (a@-x.com, .a@x.com, a..b@x.com and
+    a@x_y.com pass a simple pattern but no mail server takes them). No DNS is asked;
+    ``test_environment`` lets the reserved ``.test`` names of test data through."""
+    local, _, domain = address.rpartition("@")
+    if not _domain_ok(domain):
+        return False
+    try:  # the local part alone: the domain check (IDNA) is the costly half, cached above
+        validate_email_local_part(local, allow_smtputf8=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _domain_ok(domain: str) -> bool:
+    try:
+        validate_email(f"postmaster@{domain}", check_deliverability=False,
+                       test_environment=True)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def _clean(value: str) -> str:
@@ -270,6 +311,9 @@ def _parse_csv(text: str, path: Path) -> list[_Raw]:
         )
     rows: list[_Raw] = []
     last_cells: list[str] = []
+    # The csv module refuses a field over 131,072 characters by failing the whole file; read
+    # long ones (bounded) and skip just their row.
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
     start = offset + reader.line_num + 1  # where the next record begins
     try:
         for row in reader:
@@ -277,6 +321,10 @@ def _parse_csv(text: str, path: Path) -> list[_Raw]:
             if not any(cell.strip() for cell in row):
                 continue  # blank lines and the ",,,," rows spreadsheets leave behind
             last_cells = row
+            if any(len(cell) > MAX_FIELD_CHARS for cell in row):
+                rows.append(_Raw(line, [], {}, f"a field is over {MAX_FIELD_CHARS:,} characters "
+                                 "(a stray quote?); the row is skipped, fix it and import again"))
+                continue
             width = len(row)
             emails = [e for i in email_columns if i < width for e in _split_emails(row[i])]
             fields = {
@@ -323,6 +371,9 @@ def _names(f: dict[str, str]) -> tuple[str, str, str]:
 
 def _to_record(raw: _Raw, fmt: str, result: ImportResult) -> ContactRecord | None:
     """Validate one row; record why it is skipped or what is wrong with it in ``result``."""
+    if raw.problem:
+        result.skipped.append(SkippedRow(raw.line, raw.problem))
+        return None
     f = {key: _clean(value) for key, value in raw.fields.items()}
     if fmt == "google":  # Google puts several values in one cell: "+1 555 ::: +1 556"
         f = {key: value.partition(" ::: ")[0] for key, value in f.items()}

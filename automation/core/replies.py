@@ -324,7 +324,9 @@ def _failures(msg: Message) -> tuple[set[str], set[str]]:
         if "@" in addr:
             delayed = str(block.get("Action", "")).lower().startswith("delayed")
             (temporary if delayed else permanent).add(addr)
-    return permanent, temporary - permanent
+    # Only addresses: an empty or bare-word X-Failed-Recipients entry ("<>", "joe") names no one.
+    permanent = {a for a in permanent if "@" in a}
+    return permanent, {a for a in temporary - permanent if "@" in a}
 
 
 _AUTO_SUBJECT = re.compile(

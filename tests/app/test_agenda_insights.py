@@ -182,3 +182,15 @@ def test_interviews_between_and_interviewed_ids(svc: Services) -> None:
     assert store.interviewed_ids(slot.end) == [cid]
     assert store.interviewed_ids(slot.end, ["scheduled"]) == []
     assert store.interviewed_ids(slot.start) == []
+
+
+def test_today_offers_to_add_the_person_a_reply_suggested(svc: Services) -> None:
+    store, cid = svc.store, _id(svc, PRIYA)
+    reason = "redirect: they suggest Sam Lee <sam@example.org>; add them with automation refer"
+    store.flag(cid, reason, MONDAY)
+    store.add_event(cid, MONDAY, "referral_offered", cause=reason,
+                    detail={"referral": {"name": "Sam Lee", "email": "sam@example.org"}})
+    (item,) = agenda.today(svc, MONDAY)["attention"]
+    assert item["referral"] == {"name": "Sam Lee", "email": "sam@example.org"}
+    manual.refer(svc, PRIYA, name="Sam Lee", email="sam@example.org")
+    assert agenda.today(svc, MONDAY)["attention"] == []  # recorded: the flag is settled

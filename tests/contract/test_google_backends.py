@@ -178,6 +178,29 @@ def test_dropped_connection_resend_leaves_one_draft(fake: FakeGoogle,
     assert [d.id for d in fake.drafts()] == [ref.draft_id]
 
 
+def test_a_copy_search_cannot_see_yet_is_removed(tmp_path: Path) -> None:
+    """Case 10: Gmail search has no read-after-write promise. The copy httplib2's silent
+    re-POST left is found from the history and drafts.list, at once or on the next sync."""
+    with FakeGoogle(email="alex@example.org", search_lag=50) as lagging:
+        mailbox, _ = open_on_fake(lagging, tmp_path / "ws")
+        cursor = seeded(mailbox)
+        lagging.inject("drop", method_contains="drafts.create", after_commit=True)
+        ref = mailbox.create_draft(message())
+        assert lagging.call_count("drafts.create") == 2
+        assert [d.id for d in lagging.drafts()] == [ref.draft_id]
+        # The check right after the create failed: the next sync finds the copy all the same.
+        lagging.inject("drop", method_contains="drafts.create", after_commit=True)
+        lagging.inject(503, times=10, method_contains="history.list")
+        other = mailbox.create_draft(message(2))
+        lagging.clear_faults()
+        assert len(lagging.drafts()) == 3
+        watch = Watch(message_ids=frozenset({ref.message_id, other.message_id}),
+                      draft_ids=frozenset({ref.draft_id, other.draft_id}))
+        mailbox.sync(cursor, watch)
+        assert sorted(d.id for d in lagging.drafts()) == sorted([ref.draft_id, other.draft_id])
+        assert lagging.internal_errors == [] and lagging.send_attempts == 0
+
+
 def test_find_draft_removes_a_duplicate(fake: FakeGoogle, mailbox: GmailMailbox,
                                         tmp_path: Path) -> None:
     other, _ = open_on_fake(fake, tmp_path / "other")
@@ -401,11 +424,11 @@ def test_paced_client_never_earns_a_429(tmp_path: Path) -> None:
                     clock=lambda: now[0]) as fake:
         mailbox, _ = open_on_fake(fake, tmp_path, pacer=Pacer(40, clock=lambda: now[0],
                                                                sleep=sleep))
-        for n in range(1, 6):  # 5 x (create 10 + duplicate check 5) = 75 units
+        for n in range(1, 6):  # 5 x (getProfile 1 + create 10 + history.list 2) = 65 units
             mailbox.create_draft(message(n))
         assert len(fake.drafts()) == 5
         # One call each: a 429 would have failed a create or been retried (a second call).
-        assert fake.call_count("drafts.create") == fake.call_count("drafts.list") == 5
+        assert fake.call_count("drafts.create") == fake.call_count("history.list") == 5
         assert now[0] >= 60.0  # it waited for the window instead of earning a 429
 
 

@@ -486,14 +486,37 @@ BODY_CHUNKS = st.sampled_from(
 def test_classify_never_raises(headers: list[bytes], body: list[bytes]) -> None:
     raw = b"\n".join(headers) + b"\n\n" + b"".join(body)
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    result = classify(msg, now=NOW, tz=TZ)
-    assert isinstance(result.kind, Kind)
-    assert all(a == a.lower() for a in result.failed_addresses)
-    assert result.snooze_until is None or result.snooze_until > NOW
+    assert_keeps_its_contract(msg, classify(msg, now=NOW, tz=TZ))
 
 
 @given(raw=st.binary(max_size=2000))
 @settings(max_examples=100, deadline=None)
 def test_classify_never_raises_on_arbitrary_bytes(raw: bytes) -> None:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    classify(msg, now=NOW, tz=TZ)
+    assert_keeps_its_contract(msg, classify(msg, now=NOW, tz=TZ))
+
+
+def assert_keeps_its_contract(msg: EmailMessage, result: Classification) -> None:
+    """What ``Classification``'s docstring promises, for any message however malformed."""
+    assert isinstance(result.kind, Kind) and result.reason, result
+    assert result.text == new_text(msg)  # the new text, for every kind
+    assert classify(msg, now=NOW, tz=TZ) == result  # the same message, the same verdict
+    if result.snooze_until is not None:  # only an auto-reply naming a future return day
+        assert result.kind == Kind.AUTO_REPLY and result.snooze_until > NOW
+        assert result.snooze_until.astimezone(TZ).time() == datetime.min.time()
+    if result.failed_addresses:  # only a bounce, lower-case
+        assert result.kind == Kind.BOUNCE
+        assert all(a == a.lower() and "@" in a for a in result.failed_addresses)
+    if result.delayed_addresses:
+        assert result.kind == Kind.AUTO_REPLY
+    if result.kind == Kind.REDIRECT:
+        assert result.redirect_to is not None and "@" in result.redirect_to[1]
+    elif result.redirect_to is not None:  # a decline may still name someone else
+        assert result.kind == Kind.DECLINE, result
+
+
+def test_an_empty_or_bare_failed_recipient_names_no_address() -> None:
+    raw = b"From: MAILER-DAEMON@mx.example.net\nX-Failed-Recipients: a@b.example, ,,<>, joe\n\n"
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    result = classify(msg, now=NOW, tz=TZ)
+    assert result.kind == Kind.BOUNCE and result.failed_addresses == ("a@b.example",)

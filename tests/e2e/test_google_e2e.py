@@ -314,6 +314,7 @@ def test_history_too_old_recovers_with_a_bounded_full_sync(story: GmailStory,
     assert "→ sent" in out.out and f"Booked {email}" in out.out
     assert "re-read the last 30 days" in out.err
     used = fake.quota_by_method
-    assert used["gmail.users.history.list"] == 2  # the 404
-    assert used["gmail.users.getProfile"] == 1 and used["gmail.users.messages.list"] == 10
+    # The 404, then (2 + 2, 1 + 1) the duplicate check around the confirmation's create.
+    assert used["gmail.users.history.list"] == 4
+    assert used["gmail.users.getProfile"] == 2 and used["gmail.users.messages.list"] == 10
     story.quiet(at(7, 12, 10))

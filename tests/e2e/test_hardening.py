@@ -6,7 +6,9 @@
   while every log record (caplog, on the loggers of the package and of the Google libraries)
   and everything written to stderr is kept; no token, refresh token or client secret appears,
   and no message body appears at INFO or above.
-- Bad inputs: each gives a clear message and loses nothing else. ``BAD_INPUTS`` counts them.
+- Bad inputs: each gives a clear message and loses nothing else. Every input a test names
+  with ``corpus.bad`` must be followed by a ``corpus.intact()`` check before the test ends
+  (the fixture fails the test otherwise); the run's summary counts the inputs checked.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from tests.support.crashkit import WORKLOAD_CONFIG, MovableNow
 from tests.support.fakegoogle import FakeGoogle
 from tests.support.fakegoogle.fake import CLIENT_SECRET
 from tests.support.googlekit import write_token
+from tests.support.tally import tally
 from tests.support.workspace import REPO, Workspace, write_csv
 
 MONDAY = "2026-12-07T08:30:00-05:00"
@@ -194,24 +197,24 @@ def test_the_redacting_filter_masks_what_slips_through(capsys: pytest.CaptureFix
 
 # -- the bad-input corpus ---------------------------------------------------------------------
 
-BAD_INPUTS: list[str] = []
-
-
-def bad(name: str) -> None:
-    BAD_INPUTS.append(name)
-
-
 class Corpus:
     """A workspace whose five good contacts must come through every bad input untouched."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
+        self.unchecked: list[str] = []  # named bad inputs not yet followed by intact()
+        self.checked: list[str] = []
         for (section, key), value in WORKLOAD_CONFIG.items():  # room for every contact
             ws.set_config(section, key, value)
         ws.ok("import", str(REPO / "config" / "example_contacts.csv"), now=MONDAY)
         ws.ok("run", "--once", now=MONDAY)
         self.drafts = {str(d["Message-ID"]) for d in ws.drafts()}
         assert len(self.drafts) == 5
+
+    def bad(self, name: str) -> None:
+        """Name the bad input about to be tried; ``intact`` must vouch for it afterwards."""
+        assert name not in self.checked + self.unchecked, f"{name!r} named twice"
+        self.unchecked.append(name)
 
     def intact(self, at: str = MONDAY) -> dict[str, dict]:
         """The five good contacts and their drafts are all still there."""
@@ -220,6 +223,8 @@ class Corpus:
             assert contacts[email]["status"] in ("drafted", "sent", "replied", "scheduled")
         mail = {str(m["Message-ID"]) for m in self.ws.drafts() + self.ws.messages("Sent")}
         assert self.drafts <= mail
+        self.checked += self.unchecked
+        self.unchecked = []
         return contacts
 
     def csv(self, name: str, data: bytes) -> Path:
@@ -229,15 +234,20 @@ class Corpus:
 
 
 @pytest.fixture
-def corpus(workspace: Workspace) -> Corpus:
-    return Corpus(workspace)
+def corpus(workspace: Workspace, request: pytest.FixtureRequest) -> Iterator[Corpus]:
+    corpus = Corpus(workspace)
+    yield corpus
+    # A bad input with no check that the good contacts survived it proves nothing.
+    assert not corpus.unchecked, f"bad inputs never followed by intact(): {corpus.unchecked}"
+    assert corpus.checked, "a corpus test that tried no bad input"
+    tally(request.config).setdefault("hardening bad inputs", []).extend(corpus.checked)
 
 
 def test_bad_contact_files(corpus: Corpus) -> None:
     ws = corpus.ws
     result = ws.ok("import", str(REPO / "tests" / "fixtures" / "contacts" / "broken.csv"),
                    now=MONDAY)
-    bad("broken CSV rows (bad emails, no email, unknown zone, injected company, duplicate)")
+    corpus.bad("broken CSV rows (bad emails, no email, unknown zone, injected company, duplicate)")
     for expected in ("line 3: invalid email", "line 4: no email address",
                      "line 11: invalid email", "unknown time zone 'Mars/Olympus'"):
         assert expected in result.err
@@ -250,11 +260,11 @@ def test_bad_contact_files(corpus: Corpus) -> None:
          "cut.vcf"),
     ]
     for label, name, data, message in cases:
-        bad(label)
+        corpus.bad(label)
         result = ws.run("import", str(corpus.csv(name, data)), now=MONDAY)
         assert message in result.err, (label, result.err)
         assert "Traceback" not in result.err and "internal error" not in result.err
-    bad("CSV in an undeclared legacy encoding")
+    corpus.bad("CSV in an undeclared legacy encoding")
     result = ws.ok("import", str(corpus.csv("legacy.csv", "Email,First Name,Company\n"
                                             "l@example.com,Léa,Café Ü\n".encode("cp1252"))),
                    now=MONDAY)
@@ -276,9 +286,9 @@ def test_header_injection_in_every_contact_field(corpus: Corpus) -> None:
                   "Title": "Role", "Notes": "", "Timezone": ""}
         values[target] = values[target] + INJECTION
         rows.append(",".join([f"inj{i}@example.com"] + [f'"{values[f]}"' for f in fields]))
-        bad(f"header injection in {target}")
+        corpus.bad(f"header injection in {target}")
     rows.append(f'"email{i}@example.com{INJECTION}",Inj,Mail,Acme,Role,,')
-    bad("header injection in Email")
+    corpus.bad("header injection in Email")
     path = write_csv(ws.root.parent / "inject.csv", rows,
                      header="Email," + ",".join(fields))
     result = ws.ok("import", str(path), now=MONDAY)
@@ -297,7 +307,7 @@ def test_header_injection_in_every_contact_field(corpus: Corpus) -> None:
 
 def test_unknown_time_zones(corpus: Corpus) -> None:
     ws = corpus.ws
-    bad("unknown time zone in a contact row")
+    corpus.bad("unknown time zone in a contact row")
     path = write_csv(ws.root.parent / "tz.csv", ["Zed,Zone,zed@example.com,Nowhere Inc,Boss,"
                                                  "Mars/Olympus,"])
     result = ws.ok("import", str(path), now=MONDAY)
@@ -305,19 +315,19 @@ def test_unknown_time_zones(corpus: Corpus) -> None:
     ws.ok("run", "--once", now=MONDAY)
     (draft,) = [d for d in ws.drafts() if "zed@" in str(d["To"])]
     assert " EST" in draft.get_content()  # offered in the user's zone instead
-    bad("unknown time zone in the config")
+    corpus.bad("unknown time zone in the config")
     good = ws.config.read_text()
     ws.set_config("me", "timezone", '"Mars/Base"')
     for command in (["run", "--once"], ["contacts"], ["status"]):
         result = ws.run(*command, now=MONDAY)
         assert result.code == 1 and "unknown time zone 'Mars/Base'" in result.err
     ws.config.write_text(good)
-    bad("config that is not TOML")
+    corpus.bad("config that is not TOML")
     ws.config.write_text(good + "\n[oops\n")
     result = ws.run("run", "--once", now=MONDAY)
     assert result.code == 1 and "not valid TOML" in result.err
     ws.config.write_text(good)
-    bad("AUTOMATION_NOW that is not a time")
+    corpus.bad("AUTOMATION_NOW that is not a time")
     result = ws.run("run", "--once", now="next tuesday")
     assert result.code == 1 and "is not an ISO 8601 time" in result.err
     corpus.intact()
@@ -333,9 +343,9 @@ def test_bad_busy_calendars(corpus: Corpus) -> None:
                      "RRULE:FREQ=SOMETIMES;COUNT=banana\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
     missing = ws.root / "missing.ics"
     ws.set_config("availability", "busy_ics", f'["{junk}", "{rrule}", "{missing}"]')
-    bad("malformed .ics in busy_ics")
-    bad(".ics with a broken RRULE in busy_ics")
-    bad("busy_ics file that does not exist")
+    corpus.bad("malformed .ics in busy_ics")
+    corpus.bad(".ics with a broken RRULE in busy_ics")
+    corpus.bad("busy_ics file that does not exist")
     path = write_csv(ws.root.parent / "more.csv", ["New,One,new1@example.com,Co,Role,,"])
     ws.ok("import", str(path), now=MONDAY)
     result = ws.ok("run", "--once", now=MONDAY)
@@ -364,26 +374,26 @@ def test_bad_mail_in_the_inbox(corpus: Corpus) -> None:
     ws.ok("run", "--once", now=TUESDAY)
     priya, dana, sofia, wei, jordan = (drafts[e] for e in GOOD)
     huge = b"x" * 80 + b"\r\n"
-    bad("5 MB email")
+    corpus.bad("5 MB email")
     play.deliver(ws.maildir, inbound(
         "Dana Lee <dana.lee@example.net>", dana,
         b"--b1\r\nContent-Type: text/plain\r\n\r\nOption 1 works, slides attached.\r\n"
         b"--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64"
         b"\r\n\r\n" + huge * (5 * 1024 * 1024 // len(huge)) + b"--b1--\r\n",
         "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n"))
-    bad("broken MIME structure")
+    corpus.bad("broken MIME structure")
     play.deliver(ws.maildir, inbound(
         "Sofia <sofia.gutierrez@example.org>", sofia,
         b"--nope\r\nContent-Type: text/plain\r\n\r\nhalf a part with no end",
         "MIME-Version: 1.0\r\nContent-Type: multipart/alternative\r\n"))
-    bad("undecodable charset")
+    corpus.bad("undecodable charset")
     play.deliver(ws.maildir, inbound(
         "Wei Zhang <wei.zhang@example.edu>", wei, b"Opci\xf3n \x81\xfe\xff 2 \xe4\xb8",
         "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=x-no-such-charset\r\n"
         "Content-Transfer-Encoding: 8bit\r\n"))
-    bad("binary junk file in INBOX")
+    corpus.bad("binary junk file in INBOX")
     (ws.maildir / "INBOX" / "new" / "1.junk.host").write_bytes(bytes(range(256)) * 8)
-    bad("message without any header")
+    corpus.bad("message without any header")
     (ws.maildir / "INBOX" / "new" / "2.headless.host").write_bytes(b"\r\n\r\njust a body\r\n")
     # ...and one good reply among them, which must be handled as if nothing else had come.
     play.deliver(ws.maildir, reply(priya, "Priya Raman <priya.raman@example.com>",
@@ -419,7 +429,7 @@ def test_templates_that_fail(corpus: Corpus) -> None:
         ("template with a missing field", good.replace("{{ me.signature }}",
                                                        "{{ me.shoe_size }}"), "missing field"),
     ]:
-        bad(label)
+        corpus.bad(label)
         template.write_text(text)
         result = ws.run("run", "--once", now=MONDAY)
         assert result.code == 0, result.err
@@ -485,12 +495,3 @@ def test_systemd_daemon_and_timer() -> None:
     timer = unit("automation.timer")
     assert timer["Timer"]["Unit"] == ["automation-once.service"]
     assert timer["Timer"]["OnCalendar"] and timer["Install"]["WantedBy"] == ["timers.target"]
-
-
-def test_zz_report_the_corpus_size(capsys: pytest.CaptureFixture[str]) -> None:
-    """Runs last in this file: how many bad inputs the tests above tried."""
-    with capsys.disabled():
-        print(f"\n[hardening] {len(BAD_INPUTS)} bad inputs tried")
-    if len(BAD_INPUTS) < 20:
-        pytest.skip(f"only part of the corpus ran ({len(BAD_INPUTS)} inputs)")
-    assert len(set(BAD_INPUTS)) == len(BAD_INPUTS)

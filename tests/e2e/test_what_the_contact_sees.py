@@ -12,11 +12,18 @@ import re
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+import pytest
 from icalendar import Calendar
 
 from automation.app.digest import send_digest
 from automation.bootstrap import open_services
 from automation.config import TIARA_QUESTIONS, load_config
+from tests.e2e.test_google_e2e import (  # noqa: F401  (fixtures)
+    GmailStory,
+    fake,
+    google_workspace,
+    no_backoff,
+)
 from tests.e2e.test_pipeline_cli import MONDAY, Clock, Story, at
 from tests.support.crashkit import kind_of
 from tests.support.workspace import Workspace, write_csv
@@ -185,3 +192,43 @@ def test_prep_sheet_defaults_to_tiara_and_keeps_an_older_question_list(
     result = workspace.ok("prep", DANA, now=at(7, 10).isoformat())
     assert "unknown key" not in result.err
 
+
+
+def test_the_google_event_and_its_confirmation_hold_nothing_private(
+        workspace: Workspace, request: pytest.FixtureRequest) -> None:
+    """On Google Calendar the event description is shared with the attendee: the event on
+    the fake, and the confirmation in Gmail, carry no note, tag or configured question."""
+    fake_google = request.getfixturevalue("fake")
+    story = GmailStory(google_workspace(workspace, fake_google), fake_google,
+                       fake_google.clock_now)
+    workspace.set_config("prep", "questions", f'["{QUESTION}"]')
+    workspace.ok("import", "--tag", TAG, str(write_csv(workspace.root.parent / "c.csv", [
+        f"Dana,Lee,{DANA},City Hospital,Communications Manager,America/Chicago,{NOTES[0]}",
+    ])), now=MONDAY.isoformat())
+    story.run(MONDAY)
+    story.send(DANA, "outreach", at(7, 9))
+    story.run(at(7, 9, 5))
+    workspace.ok("book", DANA, "--option", "1", now=at(7, 10).isoformat())
+    (event,) = fake_google.events()
+    assert event["summary"] == "10-minute call: Alex Rivera & Dana Lee"
+    shared = " ".join(str(event.get(k, "")) for k in ("summary", "description", "location"))
+    shared += " " + " ".join(str(a) for a in event.get("attendees", []))
+    assert not [w for w in private_words() if w.lower() in shared.lower()], shared
+    (confirmation,) = story.ws.drafts()
+    text = readable_text(confirmation)
+    assert not [w for w in private_words() if w.lower() in text.lower()]
+    sheet = workspace.ok("prep", DANA, "--json", now=at(7, 11).isoformat()).json()
+    assert sheet["notes"] == NOTES[0] and sheet["questions"] == [QUESTION]
+
+
+def test_prep_sheet_says_how_you_are_connected(workspace: Workspace) -> None:
+    """The contact's connection as recorded, else who introduced you, else your contacts."""
+    story = Story(workspace)
+    story.start(f"Dana,Lee,{DANA},City Hospital,Communications Manager,America/Chicago,")
+    workspace.ok("refer", DANA, "--name", "Sam Lee", "--email", "sam@example.com",
+                 now=at(7, 9).isoformat())
+    sam = workspace.ok("prep", "sam@example.com", "--json", now=at(7, 9).isoformat()).json()
+    assert sam["connection"] == "introduced by Dana Lee"
+    assert sam["referred_by"] == f"Dana Lee <{DANA}>"
+    dana = workspace.ok("prep", DANA, "--json", now=at(7, 9).isoformat()).json()
+    assert dana["connection"] == "from your contacts"

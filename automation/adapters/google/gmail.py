@@ -124,6 +124,7 @@ class GmailMailbox:
         # Gmail message id → our Message-ID header. A Gmail message never changes (an edit
         # makes a new one), so this cache cannot go stale; it saves a get per draft per tick.
         self._message_ids: dict[str, str] = {}
+        self._added_drafts: list[str] = []  # DRAFT messages the last history read saw added
 
     @property
     def _users(self) -> Any:
@@ -137,6 +138,7 @@ class GmailMailbox:
         if thread_id:
             body["threadId"] = thread_id
         request = self._users.drafts().create(userId="me", body={"message": body})
+        before = self._history_now()
         try:
             made = self.api.call(request, "drafts.create", idempotent=False)
         except GoogleApiError as exc:
@@ -160,7 +162,7 @@ class GmailMailbox:
         ref = DraftRef(made["id"], message_id, made["message"].get("threadId"))
         self._message_ids[made["message"]["id"]] = message_id
         try:
-            self._drop_duplicates(ref)
+            self._drop_duplicates(ref, made["message"]["id"], before)
         except AuthError:
             raise
         except BackendError as exc:  # the draft exists; a later find_draft still cleans up
@@ -179,14 +181,76 @@ class GmailMailbox:
     def _search(self, message_id: str) -> list[_DraftEntry]:
         return self._list_drafts(f"rfc822msgid:{message_id.strip().strip('<>')}")
 
-    def _drop_duplicates(self, keep: DraftRef) -> None:
-        # httplib2 re-sends a request once when the connection drops before the answer: a create
-        # that had committed is then done twice. Only one draft may carry this Message-ID.
-        for extra in self._search(keep.message_id):
-            if extra.draft_id != keep.draft_id:
-                log.warning("deleting a duplicate draft %s of %s", extra.draft_id,
+    def _history_now(self) -> str | None:
+        """The mailbox's history id now (1 unit), to see what a create added; None on error."""
+        try:
+            return str(self.api.call(self._users.getProfile(userId="me"),
+                                     "getProfile")["historyId"])
+        except AuthError:
+            raise
+        except BackendError as exc:
+            log.warning("could not read the history id before a create: %s", exc)
+            return None
+
+    def _drop_duplicates(self, keep: DraftRef, gmail_id: str, before: str | None) -> None:
+        """httplib2 re-sends a request once when the connection drops before the answer: a
+        create that had committed is then done twice. Only one draft may carry a Message-ID.
+
+        Judged from the history (what the create added) and ``drafts.list``, never from
+        search: Gmail search is an index with no read-after-write promise, so ``rfc822msgid:``
+        right after the create can miss the copy. Whatever this misses, the next sync's
+        ``_sweep`` catches (the copy's DRAFT message is in the history there too).
+        """
+        if before is None:
+            return
+        try:
+            self._history(before)
+        except HistoryGone:
+            return
+        copies = [gid for gid in self._added_drafts if gid != gmail_id]
+        if not copies:
+            return
+        listed = {e.gmail_id: e for e in self._list_drafts()}
+        entries = self._with_message_ids([listed[g] for g in copies if g in listed])
+        for entry in entries:
+            if self._message_ids.get(entry.gmail_id) == keep.message_id \
+                    and entry.draft_id != keep.draft_id:
+                log.warning("deleting a duplicate draft %s of %s", entry.draft_id,
                             keep.message_id)
-                self._delete(extra.draft_id)
+                self._delete(entry.draft_id)
+
+    def _with_message_ids(self, entries: list[_DraftEntry]) -> list[_DraftEntry]:
+        """``entries``, with the Message-ID of each (cached; one metadata get per new one)."""
+        unknown = [e.gmail_id for e in entries if e.gmail_id not in self._message_ids]
+        if unknown:
+            answers, _ = self.api.batch_get(
+                [(gid, self._users.messages().get(userId="me", id=gid, format="metadata",
+                                                  metadataHeaders=["Message-ID"]))
+                 for gid in unknown], "messages.get")
+            for gid, answer in answers.items():
+                msg = headers_message(answer.get("payload", {}).get("headers", []))
+                self._message_ids[gid] = str(msg.get("Message-ID", "")).strip()
+        return entries
+
+    def _sweep(self, added_drafts: list[str], watch: Watch) -> list[str]:
+        """Delete copies of our drafts that new DRAFT messages turn out to be: a draft whose
+        Message-ID is one of ours but whose draft id is not on record (``watch.draft_ids``).
+        Returns problems (a failed sweep is retried when the copy shows up again)."""
+        if not added_drafts or not watch.draft_ids:
+            return []
+        try:
+            listed = {e.gmail_id: e for e in self._list_drafts()}
+            fresh = [listed[g] for g in added_drafts if g in listed]
+            for entry in self._with_message_ids(fresh):
+                mid = self._message_ids.get(entry.gmail_id, "")
+                if mid in watch.message_ids and entry.draft_id not in watch.draft_ids:
+                    log.warning("deleting a duplicate draft %s of %s", entry.draft_id, mid)
+                    self._delete(entry.draft_id)
+        except AuthError:
+            raise
+        except BackendError as exc:
+            return [f"could not check new drafts for duplicates: {exc}"]
+        return []
 
     def find_draft(self, message_id: str) -> DraftRef | None:
         found = self._search(message_id)
@@ -342,6 +406,7 @@ class GmailMailbox:
             return self._full_sync(cursor, watch, known, [note])
         wanted = [r for r in refs if not known(r.key)]
         items, problems = self._fetch(wanted, watch)
+        problems += self._sweep(self._added_drafts, watch)
         return SyncResult(items=items, cursor=cursor if problems else new_cursor,
                           problems=problems, changed_threads=frozenset(changed))
 
@@ -350,6 +415,7 @@ class GmailMailbox:
         threads where any message was added or deleted (drafts included)."""
         refs: dict[str, _Ref] = {}
         changed: set[str] = set()
+        self._added_drafts = []
         page: str | None = None
         while True:
             request = self._users.history().list(
@@ -370,6 +436,8 @@ class GmailMailbox:
                     labels = tuple(m.get("labelIds", ()))
                     if m.get("id") and not _SKIP_LABELS & set(labels):
                         refs.setdefault(m["id"], _Ref(m["id"], m.get("threadId"), labels))
+                    elif m.get("id") and "DRAFT" in labels:
+                        self._added_drafts.append(m["id"])
                 if len(refs) >= MAX_NEW_PER_SYNC:
                     # Resume after this record next time: the rest is not lost, only later.
                     return list(refs.values()), str(record["id"]), changed

@@ -60,6 +60,7 @@ class FakeGoogle:
         quota_overrun_status: int = 429,
         patch_deleted_403: bool = False,
         deleted_event_stubs: bool = False,
+        search_lag: int = 0,
     ) -> None:
         self.email = email
         self.hang_seconds = hang_seconds
@@ -70,7 +71,7 @@ class FakeGoogle:
         self.quota = QuotaMeter(clock, quota_per_minute, calendar_per_minute,
                                 quota_overrun_status)
         self.faults = FaultPlan()
-        self.mailbox = Mailbox(email, self.now, strict_threading)
+        self.mailbox = Mailbox(email, self.now, strict_threading, search_lag=search_lag)
         self.calendar = CalendarStore(email, self.now, calendar_timezone,
                                       patch_deleted_403=patch_deleted_403,
                                       deleted_stubs=deleted_event_stubs)

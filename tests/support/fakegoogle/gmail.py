@@ -70,6 +70,13 @@ class Mailbox:
     history_id: int = 1000
     horizon: int = 0
     scheduled: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    # Gmail search is an index with no read-after-write promise: with ``search_lag`` = N a new
+    # message is found by ``q=`` searches only N requests later (listing without ``q`` sees
+    # it at once). The users.messages.list reference: "q: Only return messages matching the
+    # specified query. Supports the same query format as the Gmail search box."
+    search_lag: int = 0
+    requests: int = 0
+    searchable_from: dict[str, int] = field(default_factory=dict)
     _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     # ---- ids and the history log -------------------------------------------------------
@@ -152,6 +159,8 @@ class Mailbox:
         thread_id = thread_id or msg_id
         msg = Message(msg_id, thread_id, list(labels), raw, int(when.timestamp() * 1000))
         self.messages[msg_id] = msg
+        if self.search_lag:
+            self.searchable_from[msg_id] = self.requests + self.search_lag
         self.threads.setdefault(thread_id, []).append(msg_id)
         self._log("messageAdded", msg)
         return msg
@@ -250,8 +259,12 @@ class Mailbox:
         self.drafts[draft_id] = Draft(draft_id, msg.id)
         return self.drafts[draft_id]
 
+    def searchable(self, msg: Message) -> bool:
+        return self.searchable_from.get(msg.id, 0) <= self.requests
+
     def release_due(self) -> None:
         """Send every scheduled message whose time has come (called before each request)."""
+        self.requests += 1
         now = self.now()
         for message_id, (_, at) in list(self.scheduled.items()):
             if at <= now:

@@ -162,6 +162,7 @@ class GmailApi:
             d
             for d in reversed(self.box.drafts.values())
             if matches_query(self.box.messages[d.message_id], params.get("q"))
+            and (not params.get("q") or self.box.searchable(self.box.messages[d.message_id]))
         ]
         page, extra = paginate(found, params, 100, 500)
         out: dict[str, Any] = {"resultSizeEstimate": len(found), **extra}
@@ -197,6 +198,7 @@ class GmailApi:
             if all(label in m.label_ids for label in labels)
             and not (hidden & set(m.label_ids) - set(labels))
             and matches_query(m, params.get("q"), self.box.now())
+            and (not params.get("q") or self.box.searchable(m))
         ]
 
     def messages_list(self, params, body):
