@@ -285,11 +285,46 @@ def _questions(r: _Reader) -> tuple[str, ...]:
 
 
 def parse_config(raw: dict[str, Any], path: Path) -> Config:
-    """Validate a parsed TOML document into a Config (see ``load_config``)."""
+    """Validate a parsed TOML document into a Config (see ``load_config``).
+
+    Every problem is collected (``ConfigError`` lists them all); the sections are read in the
+    order the file documents them, so the problems come in that order too.
+    """
     r = _Reader(raw, path.parent)
     tz = r.zone("me", "timezone", "UTC")
     if "timezone" not in r.section("me"):
         r.problems.append("me.timezone: missing; set your IANA time zone, e.g. 'America/New_York'")
+    me = _parse_me(r, tz)
+    backend = r.get("backend", "kind", str, "local",
+                    lambda v: None if v in ("local", "google") else "must be \"local\" or \"google\"")
+    local = LocalConfig(
+        maildir=r.path("local", "maildir", "mail"),
+        calendar=r.path("local", "calendar", "calendar"),
+        database=r.path("local", "database", "automation.db"),
+    )
+    google = _parse_google(r)
+    availability, busy_ics = _parse_availability(r, tz)
+    cadence = _parse_cadence(r)
+    interview = InterviewConfig(
+        location=r.get("interview", "location", str, InterviewConfig.location),
+        questions=_questions(r),
+        reminder_minutes=r.get("interview", "reminder_minutes", int, 15, _non_negative),
+    )
+    daemon = _parse_daemon(r)
+    templates_dir = r.path("templates", "dir", "templates")
+    web = _parse_web(r)
+    r.warn_unknown()
+    if r.problems:
+        raise ConfigError(r.problems, str(path))
+    return Config(
+        path=path, me=me, backend=backend, local=local, google=google,
+        availability=availability, busy_ics=busy_ics, cadence=cadence,
+        templates_dir=templates_dir, interview=interview, daemon=daemon,
+        warnings=tuple(r.warnings), web=web,
+    )
+
+
+def _parse_me(r: _Reader, tz: ZoneInfo) -> Me:
     email = r.get("me", "email", str, "", lambda v: None if _EMAIL.match(v) else
                   f"{v!r} is not an email address")
     if not email:
@@ -302,13 +337,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         exploring=r.get("me", "exploring", str, ""),
         exploring_specifically=r.get("me", "exploring_specifically", str, ""),
     )
-    backend = r.get("backend", "kind", str, "local",
-                    lambda v: None if v in ("local", "google") else "must be \"local\" or \"google\"")
-    local = LocalConfig(
-        maildir=r.path("local", "maildir", "mail"),
-        calendar=r.path("local", "calendar", "calendar"),
-        database=r.path("local", "database", "automation.db"),
-    )
+    return me
+
+
+def _parse_google(r: _Reader) -> GoogleConfig:
     google = GoogleConfig(
         credentials=r.path("google", "credentials", "credentials.json"),
         token=r.path("google", "token", "token.json"),
@@ -321,6 +353,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
     )
     if len(google.busy_calendars) > 50:
         r.problems.append("google.busy_calendars: at most 50 calendars (a Google limit)")
+    return google
+
+
+def _parse_availability(r: _Reader, tz: ZoneInfo) -> tuple[Availability, tuple[Path, ...]]:
     sec = "availability"
     availability = Availability(
         timezone=tz,
@@ -350,17 +386,20 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         p if p.is_absolute() else r.base / p
         for p in (Path(str(x)).expanduser() for x in r.get(sec, "busy_ics", list, []))
     )
+    return availability, busy_ics
+
+
+def _parse_cadence(r: _Reader) -> Cadence:
     sec = "cadence"
     d = Cadence()
     cadence = Cadence(**{
         name: r.get(sec, name, int, getattr(d, name), _non_negative)
         for name in d.__dataclass_fields__
     })
-    interview = InterviewConfig(
-        location=r.get("interview", "location", str, InterviewConfig.location),
-        questions=_questions(r),
-        reminder_minutes=r.get("interview", "reminder_minutes", int, 15, _non_negative),
-    )
+    return cadence
+
+
+def _parse_daemon(r: _Reader) -> DaemonConfig:
     digest = r.get("daemon", "digest_at", str, "08:00",
                    lambda v: None if re.fullmatch(r"\d{2}:\d{2}", v) else "use HH:MM")
     daemon = DaemonConfig(
@@ -368,17 +407,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         digest_at=time(int(digest[:2]) % 24, int(digest[3:]) % 60),
         digest_draft=r.get("daemon", "digest_draft", bool, False),
     )
-    templates_dir = r.path("templates", "dir", "templates")
-    web = _parse_web(r)
-    r.warn_unknown()
-    if r.problems:
-        raise ConfigError(r.problems, str(path))
-    return Config(
-        path=path, me=me, backend=backend, local=local, google=google,
-        availability=availability, busy_ics=busy_ics, cadence=cadence,
-        templates_dir=templates_dir, interview=interview, daemon=daemon,
-        warnings=tuple(r.warnings), web=web,
-    )
+    return daemon
 
 
 def _parse_web(r: _Reader) -> WebConfig:

@@ -62,9 +62,10 @@ def digest_lines(svc: Services, now: datetime) -> list[str]:
     end = start + timedelta(days=1)
     for interview in store.interviews("confirmed"):
         if start <= interview.start < end:
-            who = store.get_contact(interview.contact_id)
+            person = store.get_contact(interview.contact_id)
             when = interview.start.astimezone(zone).strftime("%H:%M")
-            lines.append(f"interview today at {when} with {who.display_name} <{who.email}>")
+            lines.append(f"interview today at {when} with {person.display_name} "
+                         f"<{person.email}>")
     for item in unmatched(store, since=now - timedelta(days=1)):
         lines.append(f"unmatched {item['kind']} from {item['from'] or '(no sender)'}: "
                      f"{item['subject'] or '(no subject)'}")
@@ -93,6 +94,16 @@ def check_ins_waiting(svc: Services, contacts: list[Contact], now: datetime) -> 
     return found
 
 
+def _without_text(line: str) -> str:
+    """A digest line with no words from a message: who, and what kind of thing it is."""
+    for prefix in ("needs attention: ", "unmatched "):
+        if line.startswith(prefix):
+            who, _, reason = line[len(prefix):].partition(": ")
+            kind = reason.split(":", 1)[0][:40] if reason else ""
+            return f"{prefix}{who}" + (f" ({kind})" if kind and kind != reason else "")
+    return line
+
+
 def send_digest(svc: Services, now: datetime, day: date, *, log_it: bool = True) -> list[str]:
     """Log the digest for ``day`` (and draft it when configured); mark the day done.
 
@@ -102,7 +113,9 @@ def send_digest(svc: Services, now: datetime, day: date, *, log_it: bool = True)
     lines = digest_lines(svc, now)
     if log_it:
         for line in lines:
-            log.info("digest %s: %s", day.isoformat(), line)
+            # Logs are kept and shipped; a reply's words are the contact's, not the log's.
+            log.info("digest %s: %s", day.isoformat(), _without_text(line))
+            log.debug("digest %s: %s", day.isoformat(), line)
     if svc.config.daemon.digest_draft:
         me = svc.config.me
         message = build_message(

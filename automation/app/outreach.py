@@ -170,6 +170,7 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
         if not slots:
             _flag(store, contact, shortfall(availability, avail, contact, now, 0), now, result,
                   dry_run)
+            remaining -= 1  # it was due today; those beyond today's cap wait quietly
             continue
         if len(slots) < svc.config.availability.offer_count:
             result.short.append((contact.email, shortfall(availability, avail, contact, now,
@@ -178,6 +179,7 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
             message = compose_outreach(svc, contact, slots, now)
         except TemplateError as exc:
             _flag(store, contact, f"template error: {exc}", now, result, dry_run)
+            remaining -= 1
             continue
         avail.held.extend((contact.id or 0, s.interval) for s in slots)
         result.drafted.append((contact.email, str(message["Subject"]), slots))

@@ -401,26 +401,9 @@ def on_reply(state: ContactState, reply: Reply, now: datetime) -> Decision:
     detail: dict[str, Any] = {"kind": str(reply.kind), "reason": reply.reason}
     actions: list[Action] = []
     if reply.kind == Kind.AUTO_REPLY:
-        if reply.snooze_until and status not in TERMINAL and reply.snooze_until > now:
-            # "Back on 1 January 2100" must not freeze a contact for ever: a snooze is capped.
-            until = min(reply.snooze_until, now + MAX_SNOOZE)
-            capped = " (capped at 60 days)" if until < reply.snooze_until else ""
-            actions += [Snooze(until),
-                        Record("auto_reply", f"out of office until "
-                               f"{until.astimezone(state.zone):%Y-%m-%d}{capped}: "
-                               "follow-ups wait", detail)]
-        else:
-            actions.append(Record("auto_reply", f"automatic reply ({reply.reason})", detail))
-        return _decide(state, actions, now)
+        return _on_auto_reply(state, reply, now, detail)
     if reply.kind == Kind.BOUNCE:
-        if reply.failed_address is None or not allowed(status, Status.BOUNCED):
-            return _decide(state, [Record("bounce", f"bounce not about this contact's "
-                                          f"address ({reply.reason})", detail)], now)
-        failed = reply.failed_address or state.email
-        return _decide(state, [*_withdraw(state, None, "the address bounced"),
-                               SetStatus(Status.BOUNCED, f"bounced: {failed}",
-                                         detail={**detail, "failed_address": failed}),
-                               ReleaseHolds()], now)
+        return _on_bounce(state, reply, now, detail)
     # From here on the person answered: no follow-up or check-in waits any longer.
     state = replace(state, last_exchange_at=max(filter(None, (state.last_exchange_at,
                                                               reply.at))))
@@ -447,17 +430,7 @@ def on_reply(state: ContactState, reply: Reply, now: datetime) -> Decision:
                                  at=reply.at))
         status = Status.SENT
     if reply.kind == Kind.DECLINE:
-        if status not in _EARLY:
-            return _decide(state, [*actions, Flag(f"reply needs you (may cancel): {line}")], now)
-        left = [p for p in state.pending if p.kind not in UNANSWERED_KINDS]
-        actions += [*(Withdraw(p.message_id, p.kind, "they declined") for p in left),
-                    SetStatus(Status.DECLINED, f"declined: {line}", detail=detail),
-                    ReleaseHolds()]
-        if reply.redirect_to:
-            name, email = reply.redirect_to
-            actions.append(Flag(f"declined, but {_refer_hint(state, name, email)}",
-                                {"referral": {"name": name, "email": email}}))
-        return _decide(state, actions, now)
+        return _on_decline(state, status, reply, line, detail, actions, now)
     if status == Status.SENT:
         cause = "replied: " + line if reply.kind == Kind.HUMAN else f"redirected: {line}"
         actions.append(SetStatus(Status.REPLIED, cause, at=reply.at, detail=detail))
@@ -472,6 +445,50 @@ def on_reply(state: ContactState, reply: Reply, now: datetime) -> Decision:
         actions.append(Flag(f"reply needs you (may reschedule): {line}"))
     else:
         actions.append(Record("reply", f"reply: {line}", detail))
+    return _decide(state, actions, now)
+
+
+def _on_auto_reply(state: ContactState, reply: Reply, now: datetime,
+                   detail: dict[str, Any]) -> Decision:
+    """An automatic reply: never an answer; an out-of-office with a return date snoozes."""
+    if reply.snooze_until and state.status not in TERMINAL and reply.snooze_until > now:
+        # "Back on 1 January 2100" must not freeze a contact for ever: a snooze is capped.
+        until = min(reply.snooze_until, now + MAX_SNOOZE)
+        capped = " (capped at 60 days)" if until < reply.snooze_until else ""
+        return _decide(state, [Snooze(until),
+                               Record("auto_reply", f"out of office until "
+                                      f"{until.astimezone(state.zone):%Y-%m-%d}{capped}: "
+                                      "follow-ups wait", detail)], now)
+    return _decide(state, [Record("auto_reply", f"automatic reply ({reply.reason})", detail)],
+                   now)
+
+
+def _on_bounce(state: ContactState, reply: Reply, now: datetime,
+               detail: dict[str, Any]) -> Decision:
+    """A bounce of the contact's address ends the pipeline; any other is only recorded."""
+    if reply.failed_address is None or not allowed(state.status, Status.BOUNCED):
+        return _decide(state, [Record("bounce", f"bounce not about this contact's "
+                                      f"address ({reply.reason})", detail)], now)
+    failed = reply.failed_address or state.email
+    return _decide(state, [*_withdraw(state, None, "the address bounced"),
+                           SetStatus(Status.BOUNCED, f"bounced: {failed}",
+                                     detail={**detail, "failed_address": failed}),
+                           ReleaseHolds()], now)
+
+
+def _on_decline(state: ContactState, status: Status, reply: Reply, line: str,
+                detail: dict[str, Any], actions: list[Action], now: datetime) -> Decision:
+    """They said no: declined before the interview (naming who they suggest instead, if
+    anyone); after booking it may be a cancellation, which the user decides."""
+    if status not in _EARLY:
+        return _decide(state, [*actions, Flag(f"reply needs you (may cancel): {line}")], now)
+    left = [p for p in state.pending if p.kind not in UNANSWERED_KINDS]
+    actions = [*actions, *(Withdraw(p.message_id, p.kind, "they declined") for p in left),
+               SetStatus(Status.DECLINED, f"declined: {line}", detail=detail), ReleaseHolds()]
+    if reply.redirect_to:
+        name, email = reply.redirect_to
+        actions.append(Flag(f"declined, but {_refer_hint(state, name, email)}",
+                            {"referral": {"name": name, "email": email}}))
     return _decide(state, actions, now)
 
 

@@ -237,7 +237,7 @@ def setup(ws: Workspace) -> None:
                                 ("availability", "days", '["mon","tue","wed","thu","fri"]'),
                                 ("availability", "hours", '["07:00-21:00"]')):
         ws.set_config(section, key, value)
-    rows = [f"Vic,Tim{i},{v},Victim Co,Role,America/New_York," for i, v in enumerate(VICTIMS)]
+    rows = [f"Vic,Tim{i},{v},Victim Co {i},Role,America/New_York," for i, v in enumerate(VICTIMS)]
     ws.ok("import", str(REPO / "config" / "example_contacts.csv"), now=MONDAY)
     ws.ok("import", str(write_csv(ws.root.parent / "victims.csv", rows)), now=MONDAY)
 

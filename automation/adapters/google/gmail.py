@@ -415,7 +415,7 @@ class GmailMailbox:
         threads where any message was added or deleted (drafts included)."""
         refs: dict[str, _Ref] = {}
         changed: set[str] = set()
-        self._added_drafts: list[str] = []
+        self._added_drafts = []
         page: str | None = None
         while True:
             request = self._users.history().list(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +15,7 @@ from automation.app.templates import measure_templates, sample_me
 from automation.app.tick import TickReport, tick_guarded
 from automation.config import Config
 from automation.core.compose import default_templates_dir, slot_label
+from automation.core.importers import normalise_email
 from automation.errors import UserError
 from automation.interfaces.cli.root import AppContext, cli, err_console, out
 
@@ -86,6 +88,11 @@ dir = "templates"
 """
 
 
+def _toml_inner(value: str) -> str:
+    """``value`` escaped for the inside of a TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--name", default="Alex Rivera", show_default=True, help="Your name.")
@@ -102,13 +109,22 @@ def init(directory: Path, name: str, email: str, zone: str) -> None:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UserError(f"unknown time zone {zone!r}; use an IANA name such as "
                         "'America/New_York'") from exc
+    name = " ".join(name.split())
+    if not name or not name.isprintable():
+        raise UserError("--name must be your name on one line, e.g. --name 'Alex Rivera'")
+    if normalise_email(email) != email.strip().lower() or not email.isprintable():
+        raise UserError(f"--email {email!r} is not a valid address; give it as "
+                        "--email you@example.org")
+    email = email.strip().lower()
     config = directory / "automation.toml"
     if config.exists():
         raise UserError(f"{config} already exists; edit it, or choose another directory")
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
-    config.write_text(CONFIG_TEMPLATE.format(name=name, email=email, timezone=zone),
-                      encoding="utf-8")
+    # Values are written as TOML strings (JSON's escapes are TOML's): 'Alex "AJ" Rivera'
+    # wrote invalid TOML when pasted between quotes.
+    config.write_text(CONFIG_TEMPLATE.format(name=_toml_inner(name), email=_toml_inner(email),
+                                             timezone=_toml_inner(zone)), encoding="utf-8")
     ensure_maildir(directory / "mail")
     (directory / "calendar").mkdir(exist_ok=True)
     templates = directory / "templates"
