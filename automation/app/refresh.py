@@ -64,12 +64,24 @@ def offered_in(svc: Services, row: MessageRow) -> list[Slot]:
 
 
 def lapsed(svc: Services, row: MessageRow, now: datetime) -> list[Slot]:
-    """The draft's slots that can no longer be promised: past, inside the notice period, or
-    not held for the contact any more. Empty: the offer still stands."""
+    """The draft's slots that can no longer be promised: past, inside the notice period, held
+    for someone else or booked, or (with ``hold_days`` > 0) no longer held for the contact.
+    Empty: the offer still stands. With ``hold_days = 0`` nothing is ever held, so a lapsed
+    hold alone is no reason (else every pass would refresh the draft again)."""
+    cid = row.contact_id or 0
     notice = now + timedelta(hours=svc.config.availability.min_notice_hours)
-    held = {s.start.timestamp() for s in svc.store.holds_for(row.contact_id or 0, now)}
-    return [s for s in offered_in(svc, row)
-            if s.start <= notice or s.start.timestamp() not in held]
+    store = svc.store
+    taken = [i for holder, i in store.active_holds(now) if holder != cid]
+    taken += [i.interval for i in store.interviews("confirmed") if i.contact_id != cid]
+    held = {s.start.timestamp() for s in store.holds_for(cid, now)}
+    must_hold = svc.config.cadence.hold_days > 0
+
+    def gone(slot: Slot) -> bool:
+        return (slot.start < notice or any(i.start < slot.end and slot.start < i.end
+                                            for i in taken)
+                or must_hold and slot.start.timestamp() not in held)
+
+    return [s for s in offered_in(svc, row) if gone(s)]
 
 
 def unsent_offers(svc: Services, contact_id: int | None = None) -> list[MessageRow]:
