@@ -385,7 +385,7 @@ def test_hostile_files_calendars_config_and_templates(workspace: Workspace) -> N
     folder.mkdir()
     calendars = [secondly, Path("/dev/zero"), huge, fifo, junk, folder, out / "missing.ics"]
     ws.set_config("availability", "busy_ics", json.dumps([str(p) for p in calendars]))
-    write_csv(out / "more.csv", ["New,One,new1@example.com,Co,Role,,"])
+    write_csv(out / "more.csv", ["New,One,new1@example.com,Calendar Co,Role,,"])
     ws.ok("import", str(out / "more.csv"), now=MONDAY)
     start = time.perf_counter()
     result = ws.run("run", "--once", now=MONDAY)
@@ -426,7 +426,7 @@ def test_hostile_files_calendars_config_and_templates(workspace: Workspace) -> N
              "{% endfor %}", "runs away"),
             ("{% if %}", "syntax error"))):
         (templates / "outreach.txt.j2").write_text("Subject: Hi\n\n" + body + "\n")
-        write_csv(out / f"t{i}.csv", [f"Tem,Plate{i},t{i}@example.com,Co,Role,,"])
+        write_csv(out / f"t{i}.csv", [f"Tem,Plate{i},t{i}@example.com,Template Co {i},Role,,"])
         ws.ok("import", str(out / f"t{i}.csv"), now=MONDAY)
         result = ws.run("run", "--once", now=MONDAY)
         assert result.code in (0, 1), result
