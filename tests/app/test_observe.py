@@ -15,12 +15,11 @@ from automation.errors import BackendError
 from tests.support.memworld import (
     Faults,
     FaultyCalendar,
-    add_contact,
+    answered_outreach,
     contact,
     drafts,
     open_world,
     reply,
-    send,
 )
 
 NY = ZoneInfo("America/New_York")
@@ -37,11 +36,7 @@ def faults() -> Faults:
 def svc(tmp_path: Path, faults: Faults) -> Services:
     """Ada picked option 2, but the calendar failed: the booking is journaled, not done."""
     services = open_world(tmp_path, MONDAY, calendar=FaultyCalendar(faults))
-    add_contact(services, ADA, "Ada Lovelace")
-    tick(services)
-    send(services, drafts(services, ADA, "outreach")[0])
-    tick(services)
-    reply(services, ADA, "Option 2 works for me.")
+    answered_outreach(services, ADA, "Ada Lovelace", "Option 2 works for me.")
     faults.arm("put_event")
     report = tick(services)
     assert any("could not book" in p for p in report.problems)

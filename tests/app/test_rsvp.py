@@ -16,12 +16,9 @@ from automation.core.models import Interview, Status
 from tests.support.memworld import (
     Faults,
     FaultyCalendar,
-    add_contact,
+    answered_outreach,
     contact,
-    drafts,
     open_world,
-    reply,
-    send,
 )
 
 NY = ZoneInfo("America/New_York")
@@ -38,11 +35,7 @@ def faults() -> Faults:
 def svc(tmp_path: Path, faults: Faults) -> Services:
     """Ada is booked (option 1, Tuesday 9:00) and her invitation is out."""
     services = open_world(tmp_path, MONDAY, calendar=FaultyCalendar(faults))
-    add_contact(services, ADA, "Ada Lovelace")
-    tick(services)
-    send(services, drafts(services, ADA, "outreach")[0])
-    tick(services)
-    reply(services, ADA, "Option 1 works for me.")
+    answered_outreach(services, ADA, "Ada Lovelace", "Option 1 works for me.")
     tick(services)
     assert contact(services, ADA).status == Status.SCHEDULED
     yield services

@@ -25,6 +25,7 @@ from automation.adapters.memory import MemoryCalendar, MemoryMailbox
 from automation.adapters.store import Store
 from automation.app.ports import Calendar, DraftRef, EventSpec, Mailbox, MailItem
 from automation.app.services import InProcessLocks, Services
+from automation.app.tick import tick
 from automation.config import parse_config
 from automation.core.compose import template_env
 from automation.core.models import Contact, ContactRecord, Interval
@@ -126,6 +127,15 @@ def reply(svc: Services, email: str, text: str, *, to: EmailMessage | None = Non
         msg[name] = value
     msg.set_content(text)
     return box.deliver(msg, thread_id=item.thread_id)
+
+
+def answered_outreach(svc: Services, email: str, name: str, text: str) -> None:
+    """The contact's outreach is drafted and sent, and they reply ``text`` (not yet read)."""
+    add_contact(svc, email, name)
+    tick(svc)
+    send(svc, drafts(svc, email, "outreach")[0])
+    tick(svc)
+    reply(svc, email, text)
 
 
 def statuses(svc: Services) -> dict[str, str]:
