@@ -30,7 +30,6 @@ ALLOWLIST = frozenset({
     "core/importers.py",
     "core/pipeline.py",
     "core/replies.py",
-    "app/ports.py",
     "app/observe.py",
     "app/booking.py",
     "core/slots.py",
