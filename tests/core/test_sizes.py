@@ -28,7 +28,6 @@ REASON = "Long because:"
 ALLOWLIST = frozenset({
     "adapters/google/gmail.py",
     "core/importers.py",
-    "core/pipeline.py",
     "core/replies.py",
     "app/observe.py",
     "app/booking.py",
