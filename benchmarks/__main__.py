@@ -26,6 +26,8 @@ def _fmt(value: float | None, row: Row) -> str:
     if value is None:
         return "—"
     if row.unit == "s":
+        if value < 0.01:  # a per-call figure: a fraction of a millisecond must show
+            return f"{value * 1000:.2f} ms"
         return f"{value * 1000:,.0f} ms" if value < 10 else f"{value:,.1f} s"
     return f"{value:,.0f} {row.unit}" if value >= 100 else f"{value:,.1f} {row.unit}"
 

@@ -75,7 +75,7 @@ def _would_offer(svc: Services, contact: Contact, now: datetime, avail: FreeBusy
     """The slots a follow-up drafted now would offer (a dry run: nothing is held)."""
     cid = contact.id or 0
     slots = svc.store.holds_for(cid, now) or offer(svc.config.availability, avail, contact, now)
-    avail.held.extend((cid, s.interval) for s in slots)
+    avail.hold(cid, slots)
     zone = contact.zone or svc.config.me.timezone
     return "; ".join(slot_label(s, zone) for s in slots) or "no free slot"
 
@@ -97,7 +97,7 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
             slots = []
         if not slots:
             slots = holds = offer(svc.config.availability, avail, contact, now)
-            avail.held.extend((cid, s.interval) for s in holds)
+            avail.hold(cid, holds)
     update = fresh_update(svc.store, contact) if action.kind == "check_in" else None
     try:
         message, thread_id = compose(svc, contact, action.kind, slots, now, update=update)

@@ -18,7 +18,7 @@ from automation.config import Me
 from automation.core.compose import build_message, new_message_id, render, slot_views
 from automation.core.contacthours import ContactHours
 from automation.core.models import Availability, Contact, Interval, Slot, Status
-from automation.core.slots import find_slots
+from automation.core.slotsearch import SlotSearch
 from automation.errors import TemplateError
 
 log = logging.getLogger(__name__)
@@ -28,12 +28,40 @@ OUTREACH_TEMPLATE = "outreach.txt.j2"
 
 @dataclass
 class FreeBusy:
-    """Busy time, holds and booked interviews, read once per tick; updated as offers are made."""
+    """Busy time, holds and booked interviews, read once per tick; updated as offers are made.
+
+    ``hold`` and ``release`` keep ``held`` and the pass's slot search in step: the search
+    (busy time indexed once, see ``core.slotsearch``) is built on the first offer and reused
+    by every later one of the pass.
+    """
 
     busy: list[Interval]
     held: list[tuple[int, Interval]]
     booked: list[Interval]
     problems: list[str] = field(default_factory=list)
+    _search: tuple[Availability, datetime, SlotSearch] | None = field(
+        default=None, repr=False, compare=False)
+
+    def search(self, availability: Availability, now: datetime) -> SlotSearch:
+        """The pass's search for ``availability`` at ``now`` (built once, then kept)."""
+        if self._search is None or self._search[:2] != (availability, now):
+            built = SlotSearch(availability, now, self.busy, self.held, self.booked)
+            self._search = (availability, now, built)
+        return self._search[2]
+
+    def hold(self, holder: int, slots: Sequence[Slot]) -> None:
+        """Hold ``slots`` for ``holder``: no later offer of the pass gives them to another."""
+        self.held.extend((holder, s.interval) for s in slots)
+        if self._search is not None:
+            self._search[2].hold(holder, [s.interval for s in slots])
+
+    def release(self, holder: int, intervals: Sequence[Interval]) -> None:
+        """Forget ``holder``'s holds on ``intervals`` (a refresh replaces them)."""
+        gone = {(i.start.timestamp(), i.end.timestamp()) for i in intervals}
+        self.held[:] = [(h, i) for h, i in self.held
+                        if h != holder or (i.start.timestamp(), i.end.timestamp()) not in gone]
+        if self._search is not None:
+            self._search[2].release(holder, intervals)
 
 
 def read_availability(svc: Services, now: datetime) -> FreeBusy:
@@ -42,7 +70,7 @@ def read_availability(svc: Services, now: datetime) -> FreeBusy:
     busy, problems = svc.calendar.busy(Interval(now, now + timedelta(days=horizon)))
     booked = [i.interval for i in svc.store.interviews("confirmed")]
     return FreeBusy(busy=busy, held=svc.store.active_holds(now), booked=booked,
-                        problems=list(problems))
+                    problems=list(problems))
 
 
 def contact_hours(availability: Availability, contact: Contact) -> ContactHours:
@@ -54,9 +82,8 @@ def offer(availability: Availability, avail: FreeBusy, contact: Contact,
           now: datetime) -> list[Slot]:
     """Up to ``offer_count`` slots for this contact: inside the user's availability and the
     contact's working hours on their business days, never overlapping another's holds."""
-    return find_slots(availability, now, avail.busy, held=avail.held,
-                      booked=avail.booked, exclude_holder=contact.id or 0,
-                      contact=contact_hours(availability, contact))
+    return avail.search(availability, now).find(exclude_holder=contact.id or 0,
+                                                contact=contact_hours(availability, contact))
 
 
 def shortfall(availability: Availability, avail: FreeBusy, contact: Contact, now: datetime,
@@ -64,8 +91,7 @@ def shortfall(availability: Availability, avail: FreeBusy, contact: Contact, now
     """Why only ``found`` (< ``offer_count``) slots could be offered, in words the user can
     act on: the two people's hours barely overlap, or the user's calendar is full."""
     hours = contact_hours(availability, contact)
-    mine = find_slots(availability, now, avail.busy, held=avail.held, booked=avail.booked,
-                      exclude_holder=contact.id or 0)
+    mine = avail.search(availability, now).find(exclude_holder=contact.id or 0)
     days = availability.horizon_days
     if len(mine) > found:
         offered = f"only {found} slot(s)" if found else "no slots"
@@ -181,7 +207,7 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
             _flag(store, contact, f"template error: {exc}", now, result, dry_run)
             remaining -= 1
             continue
-        avail.held.extend((contact.id or 0, s.interval) for s in slots)
+        avail.hold(contact.id or 0, slots)
         result.drafted.append((contact.email, str(message["Subject"]), slots))
         remaining -= 1
         if dry_run:

@@ -110,7 +110,7 @@ def refresh_stale(svc: Services, now: datetime, avail: FreeBusy, changes: Change
             slots = offer(svc.config.availability, avail, contact, now)
             changes.add("refreshed", f"Refresh the {_label(row)} draft to {contact.email} "
                         f"(its times lapsed); it would offer {_slots(svc, contact, slots)}")
-            avail.held.extend((contact.id or 0, s.interval) for s in slots)
+            avail.hold(contact.id or 0, slots)
             continue
         outcome = refresh_one(svc, row, contact, now, avail, force=False)
         _report(svc, contact, row, outcome, now, changes)
@@ -145,8 +145,7 @@ def refresh_one(svc: Services, row: MessageRow, contact: Contact, now: datetime,
     if not force and fingerprint(current) != row.detail.get("fingerprint"):
         return Outcome("edited")
     cid = contact.id or 0
-    mine = {s.interval for s in svc.store.holds_for(cid, now)}
-    avail.held[:] = [(h, i) for h, i in avail.held if not (h == cid and i in mine)]
+    avail.release(cid, [s.interval for s in svc.store.holds_for(cid, now)])
     slots = offer(svc.config.availability, avail, contact, now)
     if not slots:
         return Outcome("no_slots", detail=(
@@ -157,7 +156,7 @@ def refresh_one(svc: Services, row: MessageRow, contact: Contact, now: datetime,
         message = _compose(svc, row, contact, slots, now)
     except TemplateError as exc:
         return Outcome("failed", detail=f"template error: {exc}")
-    avail.held.extend((cid, s.interval) for s in slots)
+    avail.hold(cid, slots)
     intent = _journal(svc, row, message, slots, now)
     try:
         return _perform(svc, intent)

@@ -1,0 +1,274 @@
+"""The slot search of a whole pass: busy time indexed once, holds added as offers are made.
+
+Pure: no I/O and no clock reads. A pass that drafts a thousand outreach emails asks for a
+thousand offers against one calendar; rebuilding every busy and held interval for each of them
+costs the square of the contacts. ``SlotSearch`` keeps, between calls:
+
+- busy and booked time as disjoint sorted spans (built once; a clearance test is a bisection);
+- holds sorted by start, with their holders, so one can be added or released in place and the
+  holds of the contact an offer is for can be ignored;
+- each local date's load (bookings + distinct holders);
+- each date's candidates, those that fit each contact's hours (contacts whose ``ContactHours``
+  compare equal share them), and which of those are free. Adding or releasing a hold forgets
+  only the free lists of the dates it can reach.
+
+``find`` returns exactly what ``core.slots.find_slots`` documents for the same availability,
+``now``, busy time, bookings and the holds of that moment (``tests/core/test_slot_search.py``
+compares every offer of random passes with a straightforward search).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from automation.core.models import Availability, Interval, Slot
+from automation.core.slotgrid import Candidate, ContactHours, SlotGrid, to_us
+
+__all__ = ["Blocks", "SlotSearch"]
+
+_UNSHARED = object()  # the cache key of a contact that cannot be hashed: nothing is kept
+
+
+class Blocks:
+    """Blocking time as disjoint sorted spans, so a clearance test is one bisection.
+
+    Spans are ``(start_us, end_us)`` half-open; zero-length spans are kept and block a query
+    that strictly contains them, as ``Interval.overlaps`` would.
+    """
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end in sorted(spans):
+            # Touching spans merge too; for a query of positive length that changes nothing.
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        self._starts = starts
+        self._ends = ends
+
+    def clear(self, start_us: int, end_us: int) -> bool:
+        """Return whether ``[start_us, end_us)`` overlaps no span."""
+        index = bisect_right(self._ends, start_us)
+        return index == len(self._ends) or self._starts[index] >= end_us
+
+
+class _Holds:
+    """Held spans ``(start_us, end_us, holder)`` sorted by start; insert and remove in place."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[int, int, int]] = []
+        self._starts: list[int] = []
+        self._longest = 0
+        self.of: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
+
+    def add(self, start: int, end: int, holder: int) -> None:
+        index = bisect_right(self._items, (start, end, holder))
+        self._items.insert(index, (start, end, holder))
+        self._starts.insert(index, start)
+        self._longest = max(self._longest, end - start)
+        self.of[holder].append((start, end))
+
+    def remove(self, start: int, end: int, holder: int) -> bool:
+        """Remove one such hold; False if there is none."""
+        index = bisect_left(self._items, (start, end, holder))
+        if index == len(self._items) or self._items[index] != (start, end, holder):
+            return False
+        del self._items[index], self._starts[index]
+        self.of[holder].remove((start, end))
+        return True
+
+    def clear(self, start_us: int, end_us: int, exclude: int | None) -> bool:
+        """Whether no hold of a holder other than ``exclude`` overlaps ``[start_us, end_us)``."""
+        # A hold ends at most `longest` after it starts, so only those starting after
+        # start_us - longest and before end_us can overlap.
+        low = bisect_right(self._starts, start_us - self._longest)
+        for index in range(low, bisect_left(self._starts, end_us)):
+            _, end, holder = self._items[index]
+            if end > start_us and holder != exclude:
+                return False
+        return True
+
+
+class SlotSearch:
+    """Offers for many contacts against one calendar at one ``now`` (see module docstring).
+
+    Raises ValueError, as ``find_slots`` does, if ``now`` is naive or ``avail`` unusable.
+    """
+
+    def __init__(self, avail: Availability, now: datetime, busy: Sequence[Interval] = (),
+                 held: Iterable[tuple[int, Interval]] = (),
+                 booked: Sequence[Interval] = ()) -> None:
+        self._grid = grid = SlotGrid.build(avail, now)
+        self._avail = avail
+        self._busy = Blocks((to_us(i.start), to_us(i.end)) for i in [*busy, *booked])
+        self._holds = _Holds()
+        self._booked = Counter(i.start.astimezone(avail.timezone).date() for i in booked)
+        self._holders: defaultdict[date, Counter[int]] = defaultdict(Counter)
+        self._days = list(grid.days())
+        self._all: dict[date, list[Candidate]] = {}
+        self._fitting: dict[object, dict[date, list[Candidate]]] = {}
+        self._free: dict[object, dict[date, list[Candidate]]] = {}
+        for holder, interval in held:
+            self._add(holder, to_us(interval.start), to_us(interval.end))
+
+    def hold(self, holder: int, intervals: Iterable[Interval]) -> None:
+        """Hold ``intervals`` for ``holder``: later offers to others avoid them."""
+        for interval in intervals:
+            self._add(holder, to_us(interval.start), to_us(interval.end))
+
+    def release(self, holder: int, intervals: Iterable[Interval]) -> None:
+        """Release those of ``intervals`` held for ``holder`` (the same instants); others are
+        ignored."""
+        for interval in intervals:
+            start, end = to_us(interval.start), to_us(interval.end)
+            if self._holds.remove(start, end, holder):
+                day = self._grid.local(start).date()
+                self._holders[day][holder] -= 1
+                if self._holders[day][holder] <= 0:
+                    del self._holders[day][holder]
+                self._forget(start, end)
+
+    def find(self, count: int | None = None, exclude_holder: int | None = None,
+             contact: ContactHours | None = None) -> list[Slot]:
+        """``find_slots(avail, now, busy, held, booked, count, exclude_holder, contact)`` with
+        the holds of this moment (see ``core.slots.find_slots`` for the rules)."""
+        avail, grid = self._avail, self._grid
+        wanted = avail.offer_count if count is None else count
+        if wanted <= 0:
+            return []
+        key = _key(contact)
+        own = self._reach(self._holds.of.get(exclude_holder, ())) if exclude_holder is not None \
+            else set()
+
+        def free(day: date) -> list[Candidate]:
+            if day in own:  # its own holds may block what is free for it: not the shared list
+                return [c for c in self._fits(day, contact, key) if self._clear(c, exclude_holder)]
+            return self._free_of(day, contact, key)
+
+        chosen: list[Candidate] = []
+        used: list[date] = []
+        for day in self._days:
+            if self._load(day, exclude_holder) >= avail.max_per_day:
+                continue
+            candidates = free(day)
+            if not candidates:
+                continue
+            chosen.append(_farthest(candidates, chosen) if avail.vary_time_of_day and chosen
+                          else candidates[0])
+            used.append(day)
+            if len(chosen) == wanted:
+                break
+        if len(chosen) < wanted:
+            _fill([c for day in used for c in free(day)], chosen, wanted, grid)
+        chosen.sort()
+        return [Slot(start, grid.local(start_us + grid.length_us)) for start_us, start in chosen]
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _add(self, holder: int, start: int, end: int) -> None:
+        self._holds.add(start, end, holder)
+        self._holders[self._grid.local(start).date()][holder] += 1
+        self._forget(start, end)
+
+    def _reach(self, spans: Iterable[tuple[int, int]]) -> set[date]:
+        """The local dates whose candidates a span can block: a candidate ``c`` is blocked
+        when ``c - buffer < end`` and ``start < c + length + buffer``."""
+        grid, found = self._grid, set()
+        for start, end in spans:
+            day = grid.local(start - grid.length_us - grid.buffer_us).date()
+            last = grid.local(end + grid.buffer_us).date()
+            while day <= last:
+                found.add(day)
+                day += timedelta(days=1)
+        return found
+
+    def _forget(self, start: int, end: int) -> None:
+        days = self._reach([(start, end)])
+        for lists in self._free.values():
+            for day in days:
+                lists.pop(day, None)
+
+    def _load(self, day: date, exclude: int | None) -> int:
+        holders = self._holders.get(day)
+        if not holders:
+            return self._booked[day]
+        return self._booked[day] + len(holders) - (1 if exclude in holders else 0)
+
+    def _clear(self, candidate: Candidate, exclude: int | None) -> bool:
+        start, end = self._grid.padded(candidate[0])
+        return self._busy.clear(start, end) and self._holds.clear(start, end, exclude)
+
+    def _fits(self, day: date, contact: ContactHours | None, key: object) -> list[Candidate]:
+        every = self._all.get(day)
+        if every is None:
+            every = self._all[day] = list(self._grid.day_candidates(day))
+        if contact is None:
+            return every
+        lists = self._fitting.setdefault(key, {}) if key is not _UNSHARED else {}
+        found = lists.get(day)
+        if found is None:
+            found = lists[day] = [c for c in every if self._grid.fits(contact, c)]
+        return found
+
+    def _free_of(self, day: date, contact: ContactHours | None, key: object) -> list[Candidate]:
+        lists = self._free.setdefault(key, {}) if key is not _UNSHARED else {}
+        found = lists.get(day)
+        if found is None:
+            found = lists[day] = [c for c in self._fits(day, contact, key)
+                                  if self._clear(c, None)]
+        return found
+
+
+def _key(contact: ContactHours | None) -> object:
+    """Contacts that compare equal fit the same slots (``ContactHours`` is a frozen value)."""
+    if contact is None:
+        return None
+    if not isinstance(contact, Hashable):
+        return _UNSHARED
+    try:
+        hash(contact)
+    except TypeError:
+        return _UNSHARED
+    return contact
+
+
+def _minute_of_day(start: datetime) -> int:
+    """Minutes since local midnight on the wall clock of ``start``'s zone."""
+    return start.hour * 60 + start.minute
+
+
+def _farthest(candidates: list[Candidate], chosen: list[Candidate]) -> Candidate:
+    """The candidate farthest in time of day from those chosen (the earliest among equals)."""
+    taken = [_minute_of_day(start) for _, start in chosen]
+    best, best_gap = candidates[0], -1
+    for candidate in candidates:
+        gap = min(abs(_minute_of_day(candidate[1]) - m) for m in taken)
+        if gap > best_gap:
+            best, best_gap = candidate, gap
+    return best
+
+
+def _fill(spare: list[Candidate], chosen: list[Candidate], wanted: int, grid: SlotGrid) -> None:
+    """Add ``spare`` candidates (free ones of the dates used) to ``chosen`` until ``wanted``.
+
+    Prefers slots a buffer away from those already chosen, so the offer does not read as one
+    block of time; only then settles for slots that merely do not overlap.
+    """
+    for gap in dict.fromkeys((grid.buffer_us, 0)):
+        for candidate in spare:
+            if len(chosen) >= wanted:
+                return
+            if all(_apart(candidate[0], us, grid.length_us, gap) for us, _ in chosen):
+                chosen.append(candidate)
+
+
+def _apart(first_us: int, second_us: int, length_us: int, gap_us: int) -> bool:
+    """Whether two slots of ``length_us`` are at least ``gap_us`` apart (0: just no overlap);
+    a slot is never apart from itself."""
+    return first_us + length_us + gap_us <= second_us or second_us + length_us + gap_us <= first_us
