@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from automation.app.exchanges import responsiveness
 from automation.app.health import failing, template_failures
 from automation.app.ports import Locks, Store
-from automation.app.reports import UNMATCHED_SHOWN, unmatched
 from automation.core.models import Contact, Status
 
 #: Introductions to ask each interviewee for (DESIGN.md: "the names of up to five more people").
@@ -77,6 +76,10 @@ def pipeline_status(store: Store, locks: Locks, now: datetime) -> dict[str, Any]
     (what fails now, each with its fix), ``referrals`` (``referral_yield``) and ``unmatched``
     (bounces and auto-replies of the last two weeks that matched no contact: at, kind, subject,
     from, reason; newest first)."""
+    # Here, not at the top: app.reports brings the mail classifiers (dateparser), which
+    # ``contacts --json`` must not pay for at start-up.
+    from automation.app.reports import UNMATCHED_SHOWN, unmatched
+
     counts = store.status_counts()
     attention = [{"email": c.email, "reason": c.needs_attention}
                  for c in store.flagged_contacts()]
