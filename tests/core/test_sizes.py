@@ -31,12 +31,10 @@ ALLOWLIST = frozenset({
     "core/replies.py",
     "app/observe.py",
     "app/booking.py",
-    "core/slots.py",
     "config.py",
     "app/observe.py:_inbound_item",
     "core/pipeline.py:on_reply",
     "core/picks.py:find_pick",
-    "core/slots.py:find_slots",
     "core/importers.py:_parse_csv",
 })
 
