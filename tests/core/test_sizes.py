@@ -28,14 +28,11 @@ REASON = "Long because:"
 ALLOWLIST = frozenset({
     "adapters/google/gmail.py",
     "core/importers.py",
-    "core/replies.py",
     "app/observe.py",
     "app/booking.py",
     "core/slots.py",
     "config.py",
     "app/observe.py:_inbound_item",
-    "core/pipeline.py:on_reply",
-    "core/picks.py:find_pick",
     "core/slots.py:find_slots",
     "core/importers.py:_parse_csv",
 })
