@@ -18,7 +18,6 @@ from automation.adapters.clock import fixed_clock
 from automation.adapters.google import gmail as gmail_backend
 from automation.adapters.google.gcal import event_id
 from automation.adapters.google.gmail import FULL_SYNC_CAP, GmailMailbox
-from automation.adapters.google.http import Pacer
 from automation.app.drafting import DraftRequest, draft_once, intent_key, reconcile
 from automation.app.ports import DraftRef, EventSpec, Watch
 from automation.bootstrap import open_services
@@ -176,6 +175,8 @@ def test_dropped_connection_resend_leaves_one_draft(fake: FakeGoogle,
     ref = mailbox.create_draft(message())
     assert fake.call_count("drafts.create") == 2
     assert [d.id for d in fake.drafts()] == [ref.draft_id]
+    # The transport saw its re-send: the pacer charged both copies, as Google did.
+    assert mailbox.api.pacer.used() == fake.quota_used
 
 
 def test_a_copy_search_cannot_see_yet_is_removed(tmp_path: Path) -> None:
@@ -395,41 +396,7 @@ def test_revoked_token_is_an_auth_error_naming_the_fix(fake: FakeGoogle,
     assert "automation auth" in text
 
 
-# -- pacing -----------------------------------------------------------------------------------
-
-def test_pacer_keeps_a_sliding_minute() -> None:
-    now, slept = [0.0], []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    pacer = Pacer(20, clock=lambda: now[0], sleep=sleep)
-    for _ in range(4):  # at 0, 10, 20 and 30 s
-        pacer.spend(5)
-        now[0] += 10
-    now[0] -= 10
-    assert slept == [] and pacer.used() == 20
-    pacer.spend(10)  # waits until the spends at 0 and 10 s leave the window
-    assert now[0] == pytest.approx(70.0) and pacer.used() == 20
-
-
-def test_paced_client_never_earns_a_429(tmp_path: Path) -> None:
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-
-    with FakeGoogle(email="alex@example.org", quota_per_minute=40,
-                    clock=lambda: now[0]) as fake:
-        mailbox, _ = open_on_fake(fake, tmp_path, pacer=Pacer(40, clock=lambda: now[0],
-                                                               sleep=sleep))
-        for n in range(1, 6):  # 5 x (getProfile 1 + create 10 + history.list 2) = 65 units
-            mailbox.create_draft(message(n))
-        assert len(fake.drafts()) == 5
-        # One call each: a 429 would have failed a create or been retried (a second call).
-        assert fake.call_count("drafts.create") == fake.call_count("history.list") == 5
-        assert now[0] >= 60.0  # it waited for the window instead of earning a 429
+# Pacing and quota: tests/contract/test_gmail_quota.py.
 
 
 # -- calendar ---------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 - ``create_draft`` sends ``raw`` (base64url of the message) in the JSON body — media uploads
   would ignore a test endpoint — with ``threadId`` for replies. ``drafts.create`` is never
   retried blindly: after an ambiguous failure the draft is looked up by its Message-ID
-  (``rfc822msgid:``), and because httplib2 silently re-sends a POST once when a connection
-  drops, every create is followed by that look-up and any duplicate is deleted.
+  (``rfc822msgid:``). httplib2 silently re-sends a POST once when a connection drops; the
+  transport counts what it puts on the wire, and only a create that went out twice is
+  checked for a copy (from the history and ``drafts.list``), so a create costs 10 units.
 - ``sync`` costs O(new messages): ``history.list(startHistoryId, historyTypes=messageAdded)``
   from the stored cursor, then only the new messages, in batches of at most 50 —
   ``format=metadata`` unless the thread is tracked (or the headers show a watched sender or a
@@ -125,6 +126,9 @@ class GmailMailbox:
         # makes a new one), so this cache cannot go stale; it saves a get per draft per tick.
         self._message_ids: dict[str, str] = {}
         self._added_drafts: list[str] = []  # DRAFT messages the last history read saw added
+        #: The history id of this process's last sync: a copy left by a re-sent create is
+        #: among the DRAFT messages added since.
+        self._history_mark: str | None = None
 
     @property
     def _users(self) -> Any:
@@ -138,7 +142,6 @@ class GmailMailbox:
         if thread_id:
             body["threadId"] = thread_id
         request = self._users.drafts().create(userId="me", body={"message": body})
-        before = self._history_now()
         try:
             made = self.api.call(request, "drafts.create", idempotent=False)
         except GoogleApiError as exc:
@@ -146,7 +149,9 @@ class GmailMailbox:
                 log.warning("thread %s is gone from Gmail; drafting %s outside it", thread_id,
                             message_id)
                 return self.create_draft(message, thread_id=None)
-            if exc.retryable:  # it may have been created before the failure: look it up
+            # A quota refusal was not acted on; any other retryable failure may have been
+            # created before it failed: look it up.
+            if exc.retryable and not exc.quota:
                 found = self._find_quietly(message_id)
                 if found is not None:
                     log.info("draft %s was created despite the error (%s)", message_id, exc)
@@ -161,12 +166,13 @@ class GmailMailbox:
             return found
         ref = DraftRef(made["id"], message_id, made["message"].get("threadId"))
         self._message_ids[made["message"]["id"]] = message_id
-        try:
-            self._drop_duplicates(ref, made["message"]["id"], before)
-        except AuthError:
-            raise
-        except BackendError as exc:  # the draft exists; a later find_draft still cleans up
-            log.warning("could not check draft %s for a duplicate: %s", message_id, exc)
+        if self.api.last_sends > 1:  # the transport re-sent it: Gmail may hold a copy
+            try:
+                self._drop_duplicates(ref, made["message"]["id"])
+            except AuthError:
+                raise
+            except BackendError as exc:  # the draft exists; the next sync's sweep cleans up
+                log.warning("could not check draft %s for a duplicate: %s", message_id, exc)
         return ref
 
     def _find_quietly(self, message_id: str) -> DraftRef | None:
@@ -181,37 +187,27 @@ class GmailMailbox:
     def _search(self, message_id: str) -> list[_DraftEntry]:
         return self._list_drafts(f"rfc822msgid:{message_id.strip().strip('<>')}")
 
-    def _history_now(self) -> str | None:
-        """The mailbox's history id now (1 unit), to see what a create added; None on error."""
-        try:
-            return str(self.api.call(self._users.getProfile(userId="me"),
-                                     "getProfile")["historyId"])
-        except AuthError:
-            raise
-        except BackendError as exc:
-            log.warning("could not read the history id before a create: %s", exc)
-            return None
-
-    def _drop_duplicates(self, keep: DraftRef, gmail_id: str, before: str | None) -> None:
+    def _drop_duplicates(self, keep: DraftRef, gmail_id: str) -> None:
         """httplib2 re-sends a request once when the connection drops before the answer: a
         create that had committed is then done twice. Only one draft may carry a Message-ID.
 
-        Judged from the history (what the create added) and ``drafts.list``, never from
-        search: Gmail search is an index with no read-after-write promise, so ``rfc822msgid:``
-        right after the create can miss the copy. Whatever this misses, the next sync's
-        ``_sweep`` catches (the copy's DRAFT message is in the history there too).
+        Called only when the create went on the wire more than once, so a create costs its 10
+        units and nothing more. Judged from the history since the last sync (what was added
+        since) and ``drafts.list``, never from search: Gmail search is an index with no
+        read-after-write promise, so ``rfc822msgid:`` right after the create can miss the
+        copy. With no sync yet in this process every draft is checked. Whatever this misses,
+        the next sync's ``_sweep`` catches (the copy's DRAFT message is in the history there).
         """
-        if before is None:
-            return
-        try:
-            self._history(before)
-        except HistoryGone:
-            return
-        copies = [gid for gid in self._added_drafts if gid != gmail_id]
-        if not copies:
-            return
         listed = {e.gmail_id: e for e in self._list_drafts()}
-        entries = self._with_message_ids([listed[g] for g in copies if g in listed])
+        candidates = list(listed)
+        if self._history_mark is not None:
+            try:
+                self._history(self._history_mark)
+                candidates = self._added_drafts
+            except HistoryGone:
+                pass
+        entries = self._with_message_ids([listed[g] for g in candidates
+                                          if g in listed and g != gmail_id])
         for entry in entries:
             if self._message_ids.get(entry.gmail_id) == keep.message_id \
                     and entry.draft_id != keep.draft_id:
@@ -404,6 +400,7 @@ class GmailMailbox:
                     f"time); re-read the last {FULL_SYNC_DAYS} days of Sent and Inbox")
             log.warning(note)
             return self._full_sync(cursor, watch, known, [note])
+        self._history_mark = new_cursor
         wanted = [r for r in refs if not known(r.key)]
         items, problems = self._fetch(wanted, watch)
         problems += self._sweep(self._added_drafts, watch)
@@ -450,6 +447,7 @@ class GmailMailbox:
         """Recent Sent and Inbox mail (bounded), and a fresh cursor from ``getProfile``."""
         # The profile is read first: whatever arrives while listing is seen again next time.
         profile = self.api.call(self._users.getProfile(userId="me"), "getProfile")
+        self._history_mark = str(profile["historyId"])
         refs: dict[str, _Ref] = {}
         for label in ("SENT", "INBOX"):
             page: str | None = None
