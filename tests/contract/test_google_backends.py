@@ -15,7 +15,7 @@ import googleapiclient.http
 import pytest
 
 from automation.adapters.clock import fixed_clock
-from automation.adapters.google import gmail as gmail_backend
+from automation.adapters.google import gmail_history
 from automation.adapters.google.gcal import event_id
 from automation.adapters.google.gmail import FULL_SYNC_CAP, GmailMailbox
 from automation.app.drafting import DraftRequest, draft_once, intent_key, reconcile
@@ -127,11 +127,33 @@ def test_a_draft_edited_in_the_ui_keeps_its_id(fake: FakeGoogle, mailbox: GmailM
 
 def test_drafts_present_falls_back_to_the_message_id(fake: FakeGoogle,
                                                     mailbox: GmailMailbox) -> None:
+    cursor = seeded(mailbox)
     ref = mailbox.create_draft(message())
     legacy = DraftRef("", ref.message_id, None)  # a record without a draft id
     assert mailbox.drafts_present([legacy])[ref.message_id].draft_id == ref.draft_id
     fake.discard_draft(ref.draft_id)
+    mailbox.sync(cursor, Watch())  # the next pass
     assert mailbox.drafts_present([ref, legacy]) == {}
+
+
+def test_one_drafts_list_serves_a_pass(fake: FakeGoogle, mailbox: GmailMailbox,
+                                      tmp_path: Path) -> None:
+    """The pass after drafting: the sync's sweep lists Drafts once (the new DRAFT messages
+    are ours by draft id, so no Message-ID is read), and the pass's look-ups reuse it."""
+    cursor = seeded(mailbox)
+    refs = [mailbox.create_draft(message(n)) for n in range(1, 11)]
+    fresh, _ = open_on_fake(fake, tmp_path / "fresh")
+    watch = Watch(message_ids=frozenset(r.message_id for r in refs),
+                  draft_ids=frozenset(r.draft_id for r in refs))
+    fake.reset_quota()
+    result = fresh.sync(cursor, watch)  # a fresh process: no Message-ID cached
+    assert {r.thread_id for r in refs} <= result.changed_threads
+    assert set(fresh.drafts_present(refs)) == {r.message_id for r in refs}
+    fresh.drafts_present(refs[:3])
+    assert fake.quota_by_method == {"gmail.users.history.list": 2, "gmail.users.drafts.list": 5}
+    fake.discard_draft(refs[0].draft_id)
+    fresh.sync(result.cursor, watch)  # the next pass lists again
+    assert refs[0].message_id not in fresh.drafts_present(refs)
 
 
 def test_sent_in_thread_sees_scheduled_and_unsynced_sent(fake: FakeGoogle,
@@ -335,7 +357,7 @@ def test_full_sync_is_bounded(fake: FakeGoogle, mailbox: GmailMailbox) -> None:
 
 def test_a_long_pause_is_caught_up_over_several_syncs(fake: FakeGoogle, mailbox: GmailMailbox,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gmail_backend, "MAX_NEW_PER_SYNC", 2)
+    monkeypatch.setattr(gmail_history, "MAX_NEW_PER_SYNC", 2)
     cursor = seeded(mailbox)
     delivered = []
     for n in range(5):
