@@ -284,7 +284,8 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes,
     answered = answered_offer(svc, msg)  # "option 2" counts in the offer it answers
     if verdict.kind == Kind.HUMAN and held is None:
         offered = answered if answered is not None else store.offered_slots(contact.id or 0)
-        pick = find_pick(verdict.text, offered, tz=zone, now=now)
+        pick = find_pick(verdict.text, offered, tz=zone, now=now,
+                         user_tz=svc.config.me.timezone)
     failed: str | None = None
     if verdict.kind == Kind.BOUNCE:
         mine = {contact.email, *contact.aliases}
