@@ -77,21 +77,7 @@ class GmailMailbox:
         return self.drafts.all_message_ids()
 
     def addressed(self) -> set[str]:
-        # messages.list with labelIds (SENT, DRAFT) then messages.get format=metadata with
-        # metadataHeaders: "Only return message headers that are listed" (users.messages.get),
-        # 5 + 5 units a message, bounded by FULL_SYNC_CAP a label; read only for a new database.
-        ids: list[str] = []
-        for label in ("SENT", "DRAFT"):
-            answer = self.api.call(self._users.messages().list(
-                userId="me", labelIds=[label], maxResults=FULL_SYNC_CAP), "messages.list")
-            ids += [m["id"] for m in answer.get("messages", [])]
-        answers, failures = self.api.batch_get(
-            [(i, self._users.messages().get(userId="me", id=i, format="metadata",
-                                            metadataHeaders=["To", "Cc"])) for i in ids],
-            "messages.get")
-        self._problems(failures)  # an expired token stops here; other misses are skipped
-        return {a for answer in answers.values() for a in header_addresses(
-            headers_message(answer.get("payload", {}).get("headers", [])), "To", "Cc")}
+        return self.history.addressed()
 
     def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
         return self.drafts.present(refs)
