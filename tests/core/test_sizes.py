@@ -27,7 +27,6 @@ REASON = "Long because:"
 # one (write a ``Long because:`` reason instead when a size is right).
 ALLOWLIST = frozenset({
     "adapters/google/gmail.py",
-    "core/importers.py",
     "core/replies.py",
     "app/observe.py",
     "app/booking.py",
@@ -37,7 +36,6 @@ ALLOWLIST = frozenset({
     "core/pipeline.py:on_reply",
     "core/picks.py:find_pick",
     "core/slots.py:find_slots",
-    "core/importers.py:_parse_csv",
 })
 
 Def = ast.FunctionDef | ast.AsyncFunctionDef
