@@ -29,6 +29,8 @@ def _fmt(value: float | None, row: Row) -> str:
         if value < 0.01:  # a per-call figure: a fraction of a millisecond must show
             return f"{value * 1000:.2f} ms"
         return f"{value * 1000:,.0f} ms" if value < 10 else f"{value:,.1f} s"
+    if row.metric == "count":
+        return f"{value:,.0f} {row.unit}"
     return f"{value:,.0f} {row.unit}" if value >= 100 else f"{value:,.1f} {row.unit}"
 
 

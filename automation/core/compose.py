@@ -108,6 +108,10 @@ def render(env: jinja2.Environment, name: str, variables: dict[str, Any]) -> Ren
     try:
         text = _render_bounded(env.get_template(name), variables)
     except jinja2.TemplateNotFound as exc:
+        if exc.name and exc.name != name:  # an {% include %} or {% extends %} of a missing one
+            raise TemplateError(name, f"includes {exc.name!r}, which is not in the templates "
+                                "folder; add it or fix the name", _error_line(exc, name))\
+                from exc
         raise TemplateError(name, "template not found; run `automation init` or restore it")\
             from exc
     except jinja2.UndefinedError as exc:

@@ -427,6 +427,7 @@ def test_hostile_files_calendars_config_and_templates(workspace: Workspace) -> N
             ("{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}"
              "{% endfor %}", "runs away"),  # prints nothing: the loop steps are counted
             ("{{ 'x'|center(10**9) }}", "too large"),
+            ('{% include "nope.txt.j2" %}', "includes 'nope.txt.j2'"),
             ("{% if %}", "syntax error"))):
         (templates / "outreach.txt.j2").write_text("Subject: Hi\n\n" + body + "\n")
         write_csv(out / f"t{i}.csv", [f"Tem,Plate{i},t{i}@example.com,Template Co {i},Role,,"])

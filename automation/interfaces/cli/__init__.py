@@ -13,6 +13,7 @@ import traceback
 import click
 from rich.markup import escape
 
+from automation.adapters.failures import explain
 from automation.errors import BackendError, Error, UserError
 
 # The command modules are imported on first use (root.COMMANDS), not here: start-up stays
@@ -51,6 +52,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: say so plainly, trace on request
+        if (fix := explain(exc)) is not None:  # the machine, not the program: say what to do
+            if verbose:
+                traceback.print_exc()
+            err_console.print(f"[bold red]error:[/] {escape(fix)}")
+            sys.exit(1)
         if verbose:
             traceback.print_exc()
         err_console.print(f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')} "
