@@ -77,7 +77,8 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
         if request.holds:
             expires = now + timedelta(days=svc.config.cadence.hold_days)
             store.add_holds(request.contact_id, request.holds, expires, payload["message_id"])
-    return _perform(svc, intent, recovering=False)
+    # The message in hand is the one journaled: no need to parse the journal's copy back.
+    return _perform(svc, intent, recovering=False, message=msg)
 
 
 def reconcile_one(svc: Services, intent: Intent) -> DraftRef:
@@ -98,7 +99,8 @@ def reconcile(svc: Services) -> list[str]:
     return problems
 
 
-def _perform(svc: Services, intent: Intent, *, recovering: bool) -> DraftRef:
+def _perform(svc: Services, intent: Intent, *, recovering: bool,
+             message: EmailMessage | None = None) -> DraftRef:
     p = intent.payload
     ref = svc.mailbox.find_draft(p["message_id"]) if recovering else None
     if ref is None and recovering and svc.store.message_by_id(p["message_id"]) is not None:
@@ -106,7 +108,8 @@ def _perform(svc: Services, intent: Intent, *, recovering: bool) -> DraftRef:
         row = svc.store.message_by_id(p["message_id"])
         ref = DraftRef(row.draft_id or "", p["message_id"], row.thread_id)  # type: ignore[union-attr]
     if ref is None:
-        message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
+        if message is None:
+            message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
         ref = svc.mailbox.create_draft(message, thread_id=p["thread_id"])
         log.info("drafted %s for contact %s (%s)", p["kind"], intent.contact_id, p["message_id"])
     if not _complete(svc.store, intent, ref, svc.clock()):

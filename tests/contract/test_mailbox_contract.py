@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -295,3 +296,23 @@ class TestMailboxContract:
         backend.mailbox.delete_draft(again)
         assert backend.mailbox.read_draft(again) is None
         assert backend.mailbox.replace_draft(again, fresh) is None
+
+
+def test_a_maildir_draft_is_its_message_and_a_replayed_replace_keeps_its_file(
+        tmp_path: Path) -> None:
+    """The draft's file in ``Drafts/cur`` (flagged Draft, Seen) holds the message as
+    generated, LF line ends; replaying a replace with the same message (after a crash) finds
+    that file already written and keeps it, instead of writing another and removing it."""
+    drafts = tmp_path / "mail" / "Drafts" / "cur"
+    box = MaildirMailbox(tmp_path / "mail")
+    message = draft(1)
+    ref = box.create_draft(message)
+    assert (drafts / f"{ref.draft_id}:2,DS").read_bytes() == message.as_bytes(
+        policy=policy.default)
+    fresh = draft(1)
+    fresh.set_content("Hi Priya, fresh times.\n")
+    new = box.replace_draft(ref, fresh)
+    assert new is not None
+    again = box.replace_draft(new, fresh)
+    assert again is not None and again.draft_id == new.draft_id
+    assert [p.name for p in drafts.iterdir()] == [f"{new.draft_id}:2,DS"]

@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from stat import S_ISREG
+from typing import IO
 
 from automation.app.ports import DraftRef, MailItem, SyncResult, Watch
 from automation.core.mailsafe import header_addresses, parse_message
@@ -33,6 +34,38 @@ _HEADERS = BytesHeaderParser(policy=policy.default)
 #: What is read of a draft to know its headers, and how often a moved one is looked up again.
 HEADER_BYTES = 256 * 1024
 RESCANS = 20
+
+
+class _Raw(mailbox.MaildirMessage):
+    """A message to store as these exact bytes, with a MaildirMessage's subdir and flags."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__()
+        self.raw = raw
+
+
+class _Folder(mailbox.Maildir):
+    """A Maildir that stores a ``_Raw`` message's bytes as they are.
+
+    ``Maildir.add`` regenerates any ``email.message.Message`` it is given, and a
+    ``MaildirMessage`` made from bytes parses them first: a draft would be serialised, parsed
+    and serialised again. Only writing the file is changed (``Mailbox._dump_message``, the
+    hook every ``add`` calls, unchanged since Python 2.5); the delivery through ``tmp/``,
+    fsync and rename stay ``mailbox``'s.
+    """
+
+    def _dump_message(self, message: object, target: IO[bytes],
+                      mangle_from_: bool = False) -> None:
+        if isinstance(message, _Raw):
+            target.write(message.raw)
+            return
+        super()._dump_message(message, target, mangle_from_)  # type: ignore[misc]
+
+
+def draft_bytes(message: EmailMessage) -> bytes:
+    """A draft as its Maildir file holds it: RFC 5322 with LF line ends, as mail clients and
+    mbsync write them."""
+    return message.as_bytes(policy=policy.default)
 
 
 def ensure_maildir(root: Path) -> None:
@@ -53,13 +86,13 @@ class MaildirMailbox:
         except OSError as exc:
             raise BackendError(f"cannot create the Maildir at {root}: {exc}; check the "
                                "[local] maildir path and its permissions", retryable=False) from exc
-        self.drafts = mailbox.Maildir(str(root / "Drafts"), factory=None, create=False)
+        self.drafts = _Folder(str(root / "Drafts"), factory=None, create=False)
 
     def _folder(self, name: str) -> mailbox.Maildir:
         return mailbox.Maildir(str(self.root / name), factory=None, create=False)
 
     def create_draft(self, message: EmailMessage, *, thread_id: str | None = None) -> DraftRef:
-        msg = mailbox.MaildirMessage(message.as_bytes(policy=policy.SMTP))
+        msg = _Raw(draft_bytes(message))
         msg.set_subdir("cur")
         msg.set_flags("DS")  # D = draft, S = seen: mail clients list it under Drafts, unread-free
         try:
@@ -167,7 +200,7 @@ class MaildirMailbox:
                       thread_id: str | None = None) -> DraftRef | None:
         """The new file is written first, then every older file of this draft removed: a
         crash in between leaves two, and the replay (same message) removes the extra one."""
-        data = message.as_bytes(policy=policy.SMTP)
+        data = draft_bytes(message)
         old = self._keys_of(ref.message_id)
         if not old:
             return None
