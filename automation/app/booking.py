@@ -20,7 +20,7 @@ import base64
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -38,8 +38,9 @@ from automation.app.invitation import (  # noqa: F401  (re-exported: booking.int
     sample_interview,
 )
 from automation.app.outreach import template_variables
-from automation.app.ports import DraftRef, EventSpec
+from automation.app.ports import Calendar, DraftRef, EventSpec, Store
 from automation.app.services import Services
+from automation.app.slotchecks import check_free, make_offers, resolve, same_interval
 from automation.app.threads import reply_context
 from automation.config import Me
 from automation.core.compose import build_message, new_message_id, render, slot_label
@@ -47,22 +48,17 @@ from automation.core.invites import attach_invite, invite_ics
 from automation.core.models import (
     Contact,
     Intent,
-    Interval,
     Interview,
     MessageRow,
     Slot,
     Status,
-    require_aware,
 )
-from automation.core.slots import find_slots, is_free
 from automation.errors import BackendError, SlotTakenError, UserError
 
 log = logging.getLogger(__name__)
 
 CONFIRMATION_TEMPLATE = "confirmation.txt.j2"
 CANCELLATION_TEMPLATE = "cancellation.txt.j2"
-#: How many alternatives a SlotTakenError lists.
-ALTERNATIVES = 3
 
 
 # -- composing --------------------------------------------------------------------------------
@@ -82,78 +78,6 @@ def _compose(svc: Services, contact: Contact, spec: EventSpec, method: str, kind
     if not svc.calendar.sends_invites:  # Google sends the invitation itself
         attach_invite(message, invite_ics(spec, now, method), method)
     return message, ctx.thread_id
-
-
-# -- checking a time --------------------------------------------------------------------------
-
-def _same(a: Interval, b: Interval) -> bool:
-    return a.start.timestamp() == b.start.timestamp() and a.end.timestamp() == b.end.timestamp()
-
-
-def _calendar_state(svc: Services, contact: Contact, now: datetime, until: datetime
-                    ) -> tuple[list[Interval], list[tuple[int, Interval]], list[Interval]]:
-    """Busy, held and booked time, minus the contact's own interview (it may move)."""
-    own = svc.store.interview_for(contact.id or 0)
-    horizon = now + timedelta(days=svc.config.availability.horizon_days + 1)
-    busy, problems = svc.calendar.busy(Interval(now, max(horizon, until)))
-    for problem in problems:  # a broken busy source must not hide time: say so
-        log.warning("busy time incomplete: %s", problem)
-    if own is not None:
-        busy = [b for b in busy if not _same(b, own.interval)]
-    booked = [i.interval for i in svc.store.interviews("confirmed") if i.contact_id != contact.id]
-    return busy, svc.store.active_holds(now), booked
-
-
-def _check_free(svc: Services, contact: Contact, slot: Slot, now: datetime, *,
-                offered: bool) -> None:
-    """Raise SlotTakenError (listing the next free slots) unless ``slot`` can be booked.
-
-    An offered slot skips ``min_notice_hours``: the notice was given when it was offered.
-    """
-    avail = svc.config.availability
-    check = replace(avail, min_notice_hours=0) if offered else avail
-    busy, held, booked = _calendar_state(svc, contact, now, slot.end + timedelta(days=1))
-    cid = contact.id
-    if slot.start > now and is_free(check, now, slot.start, busy, held, booked, cid):
-        return
-    if slot.start <= now:
-        reason = "is in the past"
-    elif not is_free(check, now, slot.start, [], [], [], cid):
-        reason = ("is outside your availability ([availability] days, hours, slot grid, "
-                  "min_notice_hours or horizon_days)")
-    else:
-        reason = ("is taken (busy in your calendar, booked, held for another contact, or "
-                  "max_per_day reached)")
-    free = find_slots(avail, now, busy, held, booked, count=ALTERNATIVES, exclude_holder=cid)
-    raise SlotTakenError(_taken_message(svc.config.me.timezone, slot, reason, free),
-                         alternatives=free)
-
-
-def _taken_message(zone: ZoneInfo, slot: Slot, reason: str, free: list[Slot]) -> str:
-    text = f"{slot_label(slot, zone)} {reason}; nothing was booked."
-    if not free:
-        return text + " No free slot in the next days: widen [availability] or free some time."
-    options = "; ".join(f"{slot_label(s, zone)} (--at \"{s.start.astimezone(zone):%Y-%m-%d %H:%M}\")"
-                        for s in free)
-    return f"{text} Next free slots: {options}"
-
-
-def _resolve(svc: Services, contact: Contact, option: int | None, at: datetime | None,
-             offered: Sequence[Slot] | None = None) -> Slot:
-    if (option is None) == (at is None):
-        raise UserError("give exactly one of --option N (an offered slot) or --at TIME")
-    if at is not None:
-        start = require_aware(at, "--at")
-        return Slot(start, start + timedelta(minutes=svc.config.availability.slot_minutes))
-    offered = list(offered or svc.store.offered_slots(contact.id or 0))
-    zone = svc.config.me.timezone
-    if not offered:
-        raise UserError(f"{contact.email} has no offered slots; book a time with --at "
-                        "\"YYYY-MM-DD HH:MM\"")
-    if not 1 <= option <= len(offered):  # type: ignore[operator]
-        listed = "; ".join(f"{i}. {slot_label(s, zone)}" for i, s in enumerate(offered, 1))
-        raise UserError(f"there is no option {option}; {contact.email} was offered: {listed}")
-    return offered[option - 1]  # type: ignore[operator]
 
 
 # -- the journaled operation ------------------------------------------------------------------
@@ -235,16 +159,16 @@ def _perform(svc: Services, intent: Intent) -> None:
 UNSENT_CAUSE = "booked while the offer was never sent: the confirmation replaces it"
 
 
-def unsent_offers(svc: Services, contact_id: int) -> list[MessageRow]:
+def unsent_offers(store: Store, contact_id: int) -> list[MessageRow]:
     """The contact's outreach and follow-up drafts the user has not sent."""
-    return [m for m in svc.store.messages_for(contact_id) if m.direction == "draft"
+    return [m for m in store.messages_for(contact_id) if m.direction == "draft"
             and m.state == "drafted" and m.kind in ("outreach", "follow_up")]
 
 
 def _withdraw_unsent_offers(svc: Services, contact_id: int) -> list[MessageRow]:
     """Booking by hand while the outreach is unsent: sending it now would offer times to
     someone already booked. Its draft is removed (idempotent); the caller records it."""
-    rows = unsent_offers(svc, contact_id)
+    rows = unsent_offers(svc.store, contact_id)
     for row in rows:
         svc.mailbox.delete_draft(DraftRef(row.draft_id or "", row.message_id or "",
                                           row.thread_id))
@@ -301,17 +225,17 @@ def book(svc: Services, contact: Contact, *, option: int | None = None,
     changes nothing; a contact booked at another time needs ``reschedule``.
     """
     contact = _fresh(svc, contact)
-    slot = _resolve(svc, contact, option, at, offered)
+    slot = resolve(svc, contact, option, at, offered)
     current = svc.store.interview_for(contact.id or 0)
     if current is not None and current.status == "confirmed":
-        if _same(current.interval, slot.interval):
+        if same_interval(current.interval, slot.interval):
             return current
         zone = svc.config.me.timezone
         raise UserError(f"{contact.email} is already booked for "
                         f"{slot_label(Slot(current.start, current.end), zone)}; move it with "
                         f"`automation reschedule {contact.email} --option N | --at TIME`")
     now = svc.clock()
-    _check_free(svc, contact, slot, now, offered=option is not None)
+    check_free(svc, contact, slot, now, offered=option is not None)
     cancelled = sum(1 for i in svc.store.interviews("cancelled") if i.contact_id == contact.id)
     spec = event_spec(svc.config, contact, slot, 0, uid=interview_uid(contact, cancelled))
     return _commit(svc, contact, spec, action="book", method="REQUEST", kind="confirmation",
@@ -339,20 +263,20 @@ def reschedule(svc: Services, contact: Contact, *, option: int | None = None,
         offers = reschedule_options(svc, contact)
         raise UserError(f"say where to move it: --at TIME, or --option N of the slots held for "
                         f"{contact.email}: {_numbered(offers, zone)}")
-    slot = _resolve(svc, contact, option, at)
-    if _same(current.interval, slot.interval):
+    slot = resolve(svc, contact, option, at)
+    if same_interval(current.interval, slot.interval):
         return current
     try:
-        _check_free(svc, contact, slot, now, offered=option is not None)
+        check_free(svc, contact, slot, now, offered=option is not None)
     except SlotTakenError as exc:
         if option is None or svc.store.holds_for(contact.id or 0, now):
             raise
-        offers = _make_offers(svc, contact, now)
+        offers = make_offers(svc, contact, now)
         raise SlotTakenError(f"{exc} The earlier offer has expired, so new slots are held for "
                              f"{contact.email}: {_numbered(offers, zone)}; move the interview "
                              f"with `automation reschedule {contact.email} --option N`",
                              alternatives=offers) from None
-    spec = event_spec(svc.config, contact, slot, _next_sequence(svc, current), uid=current.uid)
+    spec = event_spec(svc.config, contact, slot, _next_sequence(svc.calendar, current), uid=current.uid)
     previous = slot_label(Slot(current.start, current.end), contact.zone or zone)
     # The unsent confirmation goes first; "moved from" only to someone who heard of the time
     # (a confirmation sent, or Google's own invitation).
@@ -371,35 +295,21 @@ def reschedule_options(svc: Services, contact: Contact) -> list[Slot]:
     """The slots held for moving the contact's interview: the live offer, else fresh slots
     (held for ``hold_days``, so asking twice lists the same ones)."""
     now = svc.clock()
-    return svc.store.holds_for(contact.id or 0, now) or _make_offers(svc, contact, now)
+    return svc.store.holds_for(contact.id or 0, now) or make_offers(svc, contact, now)
 
 
-def _next_sequence(svc: Services, current: Interview,
+def _next_sequence(calendar: Calendar, current: Interview,
                    stored: EventSpec | None | bool = False) -> int:
     """SEQUENCE of an update: one more than the larger of ours and the event's (a calendar
     client or a CalDAV server may have raised the one in the file, RFC 5546 §2.1.4)."""
     if stored is False:
-        stored = svc.calendar.get_event(current.uid)
+        stored = calendar.get_event(current.uid)
     theirs = stored.sequence if isinstance(stored, EventSpec) else -1
     return max(current.sequence, theirs) + 1
 
 
 def _numbered(slots: list[Slot], zone: ZoneInfo) -> str:
     return "; ".join(f"{i}. {slot_label(s, zone)}" for i, s in enumerate(slots, 1)) or "none"
-
-
-def _make_offers(svc: Services, contact: Contact, now: datetime) -> list[Slot]:
-    """Fresh slots for the contact, held like an outreach offer (``offered_slots`` lists them)."""
-    busy, held, booked = _calendar_state(svc, contact, now, now)
-    slots = find_slots(svc.config.availability, now, busy, held, booked,
-                       exclude_holder=contact.id)
-    if slots:
-        expires = now + timedelta(days=svc.config.cadence.hold_days)
-        current = svc.store.interview_for(contact.id or 0)
-        tag = f"reschedule:{current.uid if current else interview_uid(contact)}:" \
-              f"{int(now.timestamp())}"
-        svc.store.add_holds(contact.id or 0, slots, expires, tag)
-    return slots
 
 
 def cancel(svc: Services, contact: Contact, *, reason: str = "",
@@ -422,7 +332,7 @@ def cancel(svc: Services, contact: Contact, *, reason: str = "",
     # questions: the cancellation shows only what the contact may read.
     base = replace(stored, summary=fresh.summary, description=fresh.description) \
         if stored is not None else fresh
-    spec = replace(base, status="CANCELLED", sequence=_next_sequence(svc, current, stored))
+    spec = replace(base, status="CANCELLED", sequence=_next_sequence(svc.calendar, current, stored))
     view = _view_for(svc.config.me, contact, slot, spec, declined=declined, reason=reason)
     cause = (("declined" if declined else "cancelled") + (f": {reason}" if reason else "")
              + (f" ({via})" if via else ""))

@@ -25,10 +25,11 @@ from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from zoneinfo import ZoneInfo
 
 from automation.app.effects import Changes
 from automation.app.outreach import FreeBusy, compose_outreach, offer
-from automation.app.ports import DraftRef
+from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
 from automation.core import pipeline as core
 from automation.core.compose import fingerprint, slot_label
@@ -52,15 +53,15 @@ def stale_flag(email: str) -> str:
             "yourself before sending")
 
 
-def slots_at(svc: Services, starts: list[str]) -> list[Slot]:
-    """Slots from the ISO starts a draft's record keeps."""
-    minutes = timedelta(minutes=svc.config.availability.slot_minutes)
+def slots_at(slot_minutes: int, starts: list[str]) -> list[Slot]:
+    """Slots of ``slot_minutes`` from the ISO starts a draft's record keeps."""
+    minutes = timedelta(minutes=slot_minutes)
     return [Slot(start, start + minutes) for start in map(datetime.fromisoformat, starts)]
 
 
 def offered_in(svc: Services, row: MessageRow) -> list[Slot]:
     """The slots a draft offers, as recorded when it was written (or last refreshed)."""
-    return slots_at(svc, row.detail.get("slots") or [])
+    return slots_at(svc.config.availability.slot_minutes, row.detail.get("slots") or [])
 
 
 def lapsed(svc: Services, row: MessageRow, now: datetime) -> list[Slot]:
@@ -84,8 +85,9 @@ def lapsed(svc: Services, row: MessageRow, now: datetime) -> list[Slot]:
     return [s for s in offered_in(svc, row) if gone(s)]
 
 
-def unsent_offers(svc: Services, contact_id: int | None = None) -> list[MessageRow]:
-    rows = svc.store.messages_in_state("draft", "drafted")
+def unsent_offers(store: Store, contact_id: int | None = None) -> list[MessageRow]:
+    """Drafts the user has not sent that offer slots (of ``contact_id``, or everyone's)."""
+    rows = store.messages_in_state("draft", "drafted")
     return [r for r in rows if r.kind in OFFER_KINDS and r.contact_id is not None
             and r.detail.get("slots") and (contact_id is None or r.contact_id == contact_id)]
 
@@ -102,14 +104,14 @@ class Outcome:
 
 def refresh_stale(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> None:
     """Refresh (or flag) every unsent offer whose times lapsed; see the module docstring."""
-    for row in unsent_offers(svc):
+    for row in unsent_offers(svc.store):
         contact = svc.store.get_contact(row.contact_id or 0)
         if contact.status not in OPEN or not lapsed(svc, row, now):
             continue  # booked, declined, ...: the offer is closed, not stale
         if changes.dry_run:
             slots = offer(svc.config.availability, avail, contact, now)
             changes.add("refreshed", f"Refresh the {_label(row)} draft to {contact.email} "
-                        f"(its times lapsed); it would offer {_slots(svc, contact, slots)}")
+                        f"(its times lapsed); it would offer {_slots(slots, contact.zone or svc.config.me.timezone)}")
             avail.hold(contact.id or 0, slots)
             continue
         outcome = refresh_one(svc, row, contact, now, avail, force=False)
@@ -120,7 +122,7 @@ def _report(svc: Services, contact: Contact, row: MessageRow, outcome: Outcome,
             now: datetime, changes: Changes) -> None:
     if outcome.kind == "refreshed":
         changes.add("refreshed", f"Refreshed the {_label(row)} draft to {contact.email}: its "
-                    f"times had lapsed; now offers {_slots(svc, contact, list(outcome.slots))}")
+                    f"times had lapsed; now offers {_slots(list(outcome.slots), contact.zone or svc.config.me.timezone)}")
     elif outcome.kind in ("edited", "no_slots"):
         reason = stale_flag(contact.email) if outcome.kind == "edited" else outcome.detail
         if contact.needs_attention != reason:
@@ -203,7 +205,7 @@ def _perform(svc: Services, intent: Intent) -> Outcome:
     ref = DraftRef(p["draft_id"] or "", p["message_id"], p["thread_id"])
     new = svc.mailbox.replace_draft(ref, message, thread_id=p["thread_id"])
     now = svc.clock()
-    slots = tuple(slots_at(svc, p["slots"]))
+    slots = tuple(slots_at(svc.config.availability.slot_minutes, p["slots"]))
     with store.transaction():
         if store.get_intent(intent.key).state == "done":  # type: ignore[union-attr]
             return Outcome("refreshed", slots)
@@ -272,8 +274,8 @@ def _label(row: MessageRow) -> str:
     return row.kind.replace("_", "-")
 
 
-def _slots(svc: Services, contact: Contact, slots: list[Slot]) -> str:
-    zone = contact.zone or svc.config.me.timezone
+def _slots(slots: list[Slot], zone: ZoneInfo) -> str:
+    """The slots as the contact reads them, in ``zone`` (theirs, else the user's)."""
     return "; ".join(slot_label(s, zone) for s in slots) or "no free slot"
 
 
@@ -287,7 +289,7 @@ def refresh_contact(svc: Services, email: str) -> list[tuple[MessageRow, Outcome
     from automation.errors import UserError
 
     contact = svc.store.require_contact(email)
-    rows = unsent_offers(svc, contact.id)
+    rows = unsent_offers(svc.store, contact.id)
     if not rows:
         raise UserError(f"{contact.email} has no unsent outreach or follow-up draft that "
                         "offers times; nothing to refresh")
@@ -307,7 +309,7 @@ def describe_outcome(svc: Services, contact: Contact, row: MessageRow, outcome: 
     label = _label(row)
     if outcome.kind == "refreshed":
         return (f"Refreshed the {label} draft to {contact.email}; it now offers "
-                f"{_slots(svc, contact, list(outcome.slots))}")
+                f"{_slots(list(outcome.slots), contact.zone or svc.config.me.timezone)}")
     if outcome.kind == "gone":
         return (f"The {label} draft to {contact.email} is no longer in Drafts (sent or "
                 "deleted); the next run records which")

@@ -27,7 +27,6 @@ REASON = "Long because:"
 # one (write a ``Long because:`` reason instead when a size is right).
 ALLOWLIST = frozenset({
     "app/observe.py",
-    "app/booking.py",
     "config.py",
     "app/observe.py:_inbound_item",
 })

@@ -91,7 +91,7 @@ def book(app: AppContext, email: str, option: int | None, at: str | None,
     if option is None and at is None:
         raise click.UsageError("say which slot: --option N or --at \"YYYY-MM-DD HH:MM\"")
     when = _when(svc.config.me.timezone, option, at, zone)
-    unsent = booking.unsent_offers(svc, contact.id or 0)
+    unsent = booking.unsent_offers(svc.store, contact.id or 0)
     _apply(svc, contact, lambda: booking.book(svc, contact, option=option, at=when),
            "Booked", "Already booked (nothing changed):")
     for row in unsent:
