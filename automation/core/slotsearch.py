@@ -9,8 +9,9 @@ costs the square of the contacts. ``SlotSearch`` keeps, between calls:
   holds of the contact an offer is for can be ignored;
 - each local date's load (bookings + distinct holders);
 - each date's candidates, those that fit each contact's hours (contacts whose ``ContactHours``
-  compare equal share them), and which of those are free. Adding or releasing a hold forgets
-  only the free lists of the dates it can reach.
+  compare equal share them), and which of those are free. A hold made takes the candidates
+  it blocks out of the free lists of the dates it can reach; a hold released makes those
+  dates' lists be built again.
 
 ``find`` returns exactly what ``core.slots.find_slots`` documents for the same availability,
 ``now``, busy time, bookings and the holds of that moment (``tests/core/test_slot_search.py``
@@ -174,7 +175,15 @@ class SlotSearch:
     def _add(self, holder: int, start: int, end: int) -> None:
         self._holds.add(start, end, holder)
         self._holders[self._grid.local(start).date()][holder] += 1
-        self._forget(start, end)
+        # A new hold only takes candidates away: those it blocks leave the kept free lists
+        # (c is blocked when c - buffer < end and start < c + length + buffer).
+        low = start - self._grid.length_us - self._grid.buffer_us
+        high = end + self._grid.buffer_us
+        for day in self._reach([(start, end)]):
+            for lists in self._free.values():
+                kept = lists.get(day)
+                if kept is not None:
+                    lists[day] = [c for c in kept if not low < c[0] < high]
 
     def _reach(self, spans: Iterable[tuple[int, int]]) -> set[date]:
         """The local dates whose candidates a span can block: a candidate ``c`` is blocked

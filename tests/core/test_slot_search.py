@@ -47,7 +47,8 @@ class Step:
     holder: int | None
     contact: int | None  # index into CONTACT_ZONES, or None: no contact hours (booking)
     count: int | None
-    action: str  # "hold" | "look" | "release"
+    action: str  # "hold" (offer and hold it) | "look" | "release" | "block" (hold `extra`)
+    extra: Interval | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def passes(draw: st.DrawFn) -> Pass:
     step = st.builds(Step, st.none() | st.integers(1, 8),
                      st.none() | st.integers(0, len(CONTACT_ZONES) - 1),
                      st.none() | st.integers(0, 6),
-                     st.sampled_from(["hold", "hold", "hold", "look", "release"]))
+                     st.sampled_from(["hold", "hold", "hold", "look", "release", "block"]),
+                     near)
     return Pass(avail=avail, now=now, busy=draw(st.lists(near, max_size=12)),
                 held=draw(st.lists(st.tuples(st.integers(1, 6), near), max_size=10)),
                 booked=draw(st.lists(near, max_size=4)),
@@ -149,6 +151,10 @@ def test_a_pass_of_offers_with_holds_matches_the_straightforward_search(run: Pas
             for interval in mine[: len(mine) // 2 + 1]:
                 held.remove((holder, interval))
             continue
+        if step.action == "block" and step.extra is not None:  # a hold made another way
+            search.hold(holder, [step.extra])
+            held.append((holder, step.extra))
+            continue
         contact = run.contact(step)
         got = search.find(count=step.count, exclude_holder=step.holder, contact=contact)
         want = reference_find_slots(run.avail, run.now, run.busy, held, run.booked,
@@ -181,3 +187,20 @@ def test_a_search_refuses_what_find_slots_refuses() -> None:
         SlotSearch(Availability(timezone=NY), datetime(2026, 12, 7, 8, 0), [])  # noqa: DTZ001
     with pytest.raises(ValueError, match="slot_minutes"):
         SlotSearch(Availability(timezone=NY, slot_minutes=0), datetime(2026, 12, 7, tzinfo=NY))
+
+
+def test_a_hold_made_in_the_pass_frees_what_touches_it_and_takes_what_it_overlaps() -> None:
+    """At the edges: with no buffer, the slots just before and just after a new hold stay
+    free; with a buffer, those within it are taken. Both as the reference says."""
+    for buffer, expected in ((0, [(9, 0), (9, 20), (9, 30)]), (10, [(9, 30), (9, 40), (9, 50)])):
+        avail = Availability(timezone=NY, hours=((time(9), time(10)),), buffer_minutes=buffer,
+                             min_notice_hours=0, horizon_days=1, max_per_day=5)
+        now = datetime(2026, 12, 8, 8, 0, tzinfo=NY)
+        search = SlotSearch(avail, now, [])
+        search.find(exclude_holder=1)  # the day's free slots are listed and kept
+        hold = _iv(datetime(2026, 12, 8, 9, 10, tzinfo=NY), 10)
+        search.hold(9, [hold])
+        got = search.find(exclude_holder=2)
+        assert [(s.start.hour, s.start.minute) for s in got] == expected
+        assert offer_key(got) == offer_key(
+            reference_find_slots(avail, now, [], [(9, hold)], exclude_holder=2))
