@@ -9,6 +9,7 @@ from __future__ import annotations
 from automation.adapters.store.calendar import CalendarTables
 from automation.adapters.store.contacts import ContactTables
 from automation.adapters.store.db import Database, dt, ts
+from automation.adapters.store.filecache import FileCacheTables
 from automation.adapters.store.journal import JournalTables
 from automation.adapters.store.messages import MessageTables
 from automation.adapters.store.method import MethodTables
@@ -19,5 +20,5 @@ __all__ = ["MIGRATIONS", "Database", "Store", "dt", "ts"]
 
 
 class Store(ContactTables, CalendarTables, MessageTables, JournalTables, ReportTables,
-            MethodTables):
+            MethodTables, FileCacheTables):
     """The database: every table group over one connection."""

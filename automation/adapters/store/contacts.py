@@ -78,6 +78,11 @@ class ContactTables(Database):
             aliases.setdefault(a[0], []).append(a[1])
         return [self._contact(r, aliases.get(r["id"], ())) for r in rows]
 
+    def contact_by_thread(self, thread_id: str) -> Contact | None:
+        row = self.conn.execute("SELECT * FROM contacts WHERE thread_id = ? ORDER BY id LIMIT 1",
+                                (thread_id,)).fetchone()
+        return None if row is None else self._contact(row, self._aliases(row["id"]))
+
     def upsert_contact(self, record: ContactRecord, now: datetime, *, tags: Sequence[str] = (),
                        referred_by: int | None = None) -> tuple[Contact, bool]:
         """Insert or update by email; a re-import updates fields, keeps status and history.
