@@ -28,13 +28,10 @@ REASON = "Long because:"
 ALLOWLIST = frozenset({
     "adapters/google/gmail.py",
     "core/importers.py",
-    "core/pipeline.py",
     "core/replies.py",
     "app/booking.py",
     "core/slots.py",
     "config.py",
-    "interfaces/web/actions.py:init",
-    "interfaces/web/pages.py:init",
     "core/pipeline.py:on_reply",
     "core/picks.py:find_pick",
     "core/slots.py:find_slots",

@@ -80,6 +80,9 @@ class ContactStore(Protocol):
     def add_referral(self, referrer_id: int, referred_id: int, now: datetime) -> bool:
         """Record that ``referrer_id`` introduced ``referred_id``; False if already known."""
 
+    def emails_by_id(self, contact_ids: Sequence[int]) -> dict[int, str]:
+        """The address of each of ``contact_ids`` that exists."""
+
     def referrals_by(self, referrer_id: int) -> list[int]:
         """The contacts ``referrer_id`` introduced, in order."""
 
@@ -99,6 +102,9 @@ class CalendarStore(Protocol):
 
     def holds_for(self, contact_id: int, now: datetime) -> list[Slot]:
         """The contact's live holds, earliest first."""
+
+    def live_holds_by_contact(self, now: datetime) -> dict[int, list[Slot]]:
+        """``holds_for`` of every contact with a live hold, in one query."""
 
     def offered_slots(self, contact_id: int) -> list[Slot]:
         """The slots of the contact's latest offer, expired or not, in offer order."""
@@ -141,6 +147,13 @@ class MessageStore(Protocol):
 
     def messages_for(self, contact_id: int) -> list[MessageRow]:
         """The contact's messages, oldest first."""
+
+    def answers_by_contact(self) -> dict[int, list[tuple[datetime, str]]]:
+        """Every contact's classified inbound messages as (sent_at or created_at,
+        classification), oldest row first: what ``responsiveness`` reads, in one query."""
+
+    def outreach_sent_by_contact(self) -> dict[int, datetime]:
+        """When each contact's outreach was first seen sent (the earliest Sent copy)."""
 
     def message_by_id(self, message_id: str) -> MessageRow | None:
         """The first message row with this Message-ID, or None."""
