@@ -29,7 +29,6 @@ ALLOWLIST = frozenset({
     "app/observe.py",
     "app/booking.py",
     "core/slots.py",
-    "config.py",
     "app/observe.py:_inbound_item",
     "core/slots.py:find_slots",
 })
