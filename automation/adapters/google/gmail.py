@@ -76,6 +76,9 @@ class GmailMailbox:
     def draft_message_ids(self) -> set[str]:
         return self.drafts.all_message_ids()
 
+    def addressed(self) -> set[str]:
+        return self.history.addressed()
+
     def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
         return self.drafts.present(refs)
 

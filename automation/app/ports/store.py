@@ -195,6 +195,10 @@ class JournalStore(Protocol):
     def pending_intents(self) -> list[Intent]:
         """Intents begun and not finished, oldest first (reconciled on start)."""
 
+    def has_history(self) -> bool:
+        """Whether any pass recorded mail here (a message, or an item seen): False for a
+        new or emptied database."""
+
     def get_cursor(self, name: str) -> str | None:
         """The stored sync cursor ``name``, or None."""
 
