@@ -2,9 +2,10 @@
 
 Every API call of the Google backend goes through ``GoogleApi.call`` (or ``batch_get``):
 
-- a client-side **quota pacer** spends the method's published units before the call and
-  waits when the user's per-minute budget would be exceeded, so the service never earns a 429
-  by itself (Gmail counts units per user per minute; Calendar counts calls);
+- a client-side **quota pacer** (``pacing``) spends the method's published units before the
+  call, waits when the user's per-minute budget would be exceeded, and re-stamps them when the
+  answer comes, so the service never earns a 429 by itself (Gmail counts units per user per
+  minute; Calendar counts calls);
 - **retries only where a repeat is harmless**: ``execute(num_retries=…)`` (429, 5xx, 403 rate
   limits, dropped connections) for reads, deletes, patches and client-id inserts; never for
   ``drafts.create``, whose repeats the intent journal and a Message-ID look-up handle;
@@ -21,11 +22,8 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,85 +36,34 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
 from automation.adapters.google.auth import refresh_error, save_token
+from automation.adapters.google.pacing import (
+    CALENDAR_CALLS_PER_MINUTE,
+    GMAIL_UNITS,
+    QUOTA_MARGIN,
+    Pacer,
+    Spend,
+)
+from automation.adapters.google.wire import WireHttp
 from automation.errors import AuthError, BackendError
 
 log = logging.getLogger(__name__)
 
-#: Gmail's published units per method (developers.google.com/gmail/api/reference/quota).
-GMAIL_UNITS = {
-    "getProfile": 1, "drafts.create": 10, "drafts.delete": 10, "drafts.get": 5,
-    "drafts.update": 15,
-    "drafts.list": 5, "history.list": 2, "messages.get": 5, "messages.list": 5,
-    "threads.get": 10, "labels.list": 1,
-}
-#: Calendar has no unit table: its per-user limit counts requests (600 a minute by default).
-CALENDAR_CALLS_PER_MINUTE = 600
 RETRIES = 3
 TIMEOUT_SECONDS = 30
 BATCH_MAX = 50  # Gmail's advice: larger batches earn rate-limit errors
 GOOGLE_GMAIL_BATCH = "https://gmail.googleapis.com/batch/gmail/v1"
 
 
-class Pacer:
-    """A sliding 60-second budget of units, shared by every call of one user.
-
-    A token bucket whose burst is a full minute could spend twice the limit within one
-    60-second window; Google counts per minute, so the pacer keeps the exact window instead.
-    """
-
-    def __init__(self, units_per_minute: int, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, window: float = 60.0) -> None:
-        self.limit = max(1, units_per_minute)
-        self.clock = clock
-        self.sleep = sleep
-        self.window = window
-        self.spent: deque[tuple[float, int]] = deque()
-        self.waited = 0.0
-        self._lock = threading.Lock()
-
-    def used(self) -> int:
-        """Units spent in the current window."""
-        with self._lock:
-            self._expire(self.clock())
-            return sum(u for _, u in self.spent)
-
-    def _expire(self, now: float) -> None:
-        while self.spent and self.spent[0][0] <= now - self.window:
-            self.spent.popleft()
-
-    def spend(self, units: int) -> None:
-        """Wait until ``units`` fit in the window, then record them."""
-        units = min(units, self.limit)
-        with self._lock:
-            while True:
-                now = self.clock()
-                self._expire(now)
-                used = sum(u for _, u in self.spent)
-                if used + units <= self.limit:
-                    self.spent.append((now, units))
-                    return
-                # Wait for the oldest spends to leave the window until the call fits.
-                excess, wait = used + units - self.limit, 0.0
-                for at, spent in self.spent:
-                    excess -= spent
-                    wait = at + self.window - now
-                    if excess <= 0:
-                        break
-                wait = max(wait, 0.001)
-                log.info("pacing Google calls: waiting %.1f s to stay within %d units/minute",
-                         wait, self.limit)
-                self.waited += wait
-                self.sleep(wait)
-
-
 class GoogleApiError(BackendError):
     """A Google API call failed; ``status`` and ``reason`` as Google gave them (0: no answer)."""
 
     def __init__(self, message: str, *, status: int = 0, reason: str = "",
-                 retryable: bool = True) -> None:
+                 retryable: bool = True, quota: bool = False) -> None:
         super().__init__(message, retryable=retryable)
         self.status = status
         self.reason = reason
+        #: Refused for quota (429, or 403 with a rate-limit reason): Google did not act on it.
+        self.quota = quota
 
 
 #: Quota reasons, normalised (see ``_norm``): the v1 ``errors[].reason`` names and the
@@ -181,7 +128,7 @@ def map_http_error(exc: HttpError, what: str) -> BackendError:
         return GoogleApiError(f"Google's per-user quota ran out for {what} ({label}); the next "
                               "pass retries it. If it keeps happening, lower [google] "
                               "quota_units_per_minute", status=status, reason=reason,
-                              retryable=True)
+                              retryable=True, quota=True)
     return GoogleApiError(f"Google answered {label} to {what}: {detail}", status=status,
                           reason=reason, retryable=retryable)
 
@@ -201,10 +148,12 @@ def map_error(exc: BaseException, what: str, token_path: Path) -> BackendError:
 
 
 def build_service(api: str, credentials: Credentials, endpoint: str | None,
-                  timeout: float = TIMEOUT_SECONDS) -> Any:
-    """A client for "gmail" v1 or "calendar" v3 with its own httplib2.Http (not thread-safe)."""
+                  timeout: float = TIMEOUT_SECONDS, *, wire: WireHttp | None = None) -> Any:
+    """A client for "gmail" v1 or "calendar" v3 with its own httplib2.Http (not thread-safe):
+    ``wire`` if given, so the caller can read what went on the wire."""
     version = {"gmail": "v1", "calendar": "v3"}[api]
-    http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))
+    http = google_auth_httplib2.AuthorizedHttp(credentials,
+                                               http=wire or WireHttp(timeout=timeout))
     options = {"api_endpoint": endpoint} if endpoint else None
     return build(api, version, http=http, static_discovery=True, cache_discovery=False,
                  client_options=options)
@@ -220,20 +169,28 @@ class GoogleApi:
     credentials: Credentials
     token_path: Path
     batch_uri: str | None = None
+    wire: WireHttp | None = None
+    #: How many times the last ``call`` went on the wire (> 1: httplib2 or a retry re-sent it).
+    last_sends: int = field(default=0, init=False)
 
     def units(self, method: str) -> int:
         return GMAIL_UNITS.get(method, 5) if self.api == "gmail" else 1
 
+    def _sends(self, uri: str) -> int:
+        return self.wire.sends(uri) if self.wire is not None else 0
+
     def call(self, request: HttpRequest, method: str, *, idempotent: bool = True) -> Any:
         """Execute ``request`` (the API method ``method``, e.g. "drafts.list") once or with
         retries, spending its quota first; raises BackendError/AuthError only."""
-        self.pacer.spend(self.units(method))
-        token_before = self.credentials.token
+        spent = self.pacer.spend(self.units(method))
+        token_before, sends_before = self.credentials.token, self._sends(request.uri)
         try:
             return request.execute(num_retries=RETRIES if idempotent else 0)
         except Exception as exc:  # noqa: BLE001 - every failure is mapped or re-raised
             raise map_error(exc, f"{self.api} {method}", self.token_path) from exc
         finally:
+            self.last_sends = self._sends(request.uri) - sends_before
+            self.pacer.settle(spent, self.last_sends)
             self._keep_token(token_before)
 
     def _keep_token(self, before: str | None) -> None:
@@ -281,11 +238,11 @@ class GoogleApi:
             else:
                 failures[request_id] = map_error(exception, what, self.token_path)
 
-        self.pacer.spend(self.units(method) * len(keys))
+        spent = self.pacer.spend(self.units(method) * len(keys))
         batch = BatchHttpRequest(callback=collect, batch_uri=self.batch_uri)
         for key in keys:
             batch.add(requests[key], request_id=key)
-        token_before = self.credentials.token
+        token_before, sends_before = self.credentials.token, self._sends(self.batch_uri or "")
         try:
             batch.execute()
         except Exception as exc:  # noqa: BLE001 - the whole batch failed: each part failed
@@ -296,9 +253,15 @@ class GoogleApi:
                 if key not in answers:
                     failures[key] = error
         finally:
+            self.pacer.settle(spent, self._sends(self.batch_uri or "") - sends_before)
             self._keep_token(token_before)
 
 
 def gmail_batch_uri(endpoint: str | None) -> str:
     """Where Gmail batches go: batches ignore ``api_endpoint``, so derive it from there."""
     return endpoint.rstrip("/") + "/batch/gmail/v1" if endpoint else GOOGLE_GMAIL_BATCH
+
+
+__all__ = ["CALENDAR_CALLS_PER_MINUTE", "GMAIL_UNITS", "QUOTA_MARGIN", "GoogleApi",
+           "GoogleApiError", "Pacer", "Spend", "WireHttp", "build_service", "gmail_batch_uri",
+           "map_error", "map_http_error"]
