@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from automation.adapters.clock import Clock, system_clock
-from automation.adapters.local import open_local
 from automation.adapters.lock import FileLocks
 from automation.adapters.store import Store
 from automation.app.ports import Calendar, Mailbox
 from automation.app.services import Services
 from automation.config import Config
-from automation.core.compose import template_env
 
 
 def open_backends(config: Config) -> tuple[Mailbox, Calendar]:
     """The Mailbox and Calendar of ``[backend] kind``."""
     # Imported here: the Google client stack takes about half a second to import, which the
-    # local backend and the read-only commands should not pay.
+    # local backend and the read-only commands should not pay (nor icalendar, for the local).
     if config.backend == "google":
         from automation.adapters.google import open_google
 
         return open_google(config)
+    from automation.adapters.local import open_local
+
     return open_local(config)
 
 
@@ -48,11 +49,27 @@ class _LazyPort:
         return getattr(self._backends.get(self._index), name)
 
 
+class _LazyTemplates:
+    """The Jinja2 environment, built when a template is first rendered: read commands never
+    render one, and importing Jinja2 would cost each of them its start-up time."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._env: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._env is None:
+            from automation.core.compose import template_env
+
+            self._env = template_env(self._directory)
+        return getattr(self._env, name)
+
+
 def compose_services(config: Config, store: Store, mailbox: Mailbox, calendar: Calendar,
                      clock: Clock) -> Services:
     """Wire opened parts into the Services a use case receives (locks beside the database)."""
     return Services(config=config, store=store, mailbox=mailbox, calendar=calendar,
-                    clock=clock, templates=template_env(config.templates_dir),
+                    clock=clock, templates=_LazyTemplates(config.templates_dir),  # type: ignore[arg-type]
                     locks=FileLocks(config.database))
 
 

@@ -312,6 +312,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
     )
     daemon = _parse_daemon(r)
     templates_dir = r.path("templates", "dir", "templates")
+    if "dir" in (r.raw.get("templates") or {}) and not templates_dir.is_dir():
+        # A misspelt folder would silently mean the shipped templates, not the user's.
+        r.problems.append(f"templates.dir: {templates_dir} is not a folder; fix the path, or "
+                          "remove the key to use the shipped templates")
     web = _parse_web(r)
     r.warn_unknown()
     if r.problems:

@@ -152,7 +152,7 @@ def daemon_status(database: Path) -> dict[str, Any]:
 
 
 class FileLocks:
-    """The ``Locks`` port (app/ports.py) over the lock files beside ``database``."""
+    """The ``Locks`` port (app/ports/locks.py) over the lock files beside ``database``."""
 
     def __init__(self, database: Path) -> None:
         self.database = database

@@ -204,7 +204,7 @@ def observe(svc: Services, changes: Changes) -> None:
                 if (row_id := _sent_item(svc, item, changes)) is not None:
                     sent_now.add(row_id)  # sent, not deleted (matters in a dry run)
             else:
-                books += _inbound_item(svc, item, changes)
+                books += _inbound_item(svc, item, changes, books)
         except (BackendError, sqlite3.Error, OSError):
             raise  # the backend or the disk, not this message: the tick fails and retries
         except Exception as exc:  # one message must never stop the pass for everyone
@@ -256,7 +256,10 @@ def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
     return draft.id if draft else None
 
 
-def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
+def _inbound_item(svc: Services, item: MailItem, changes: Changes,
+                  fresh: list[str]) -> list[str]:
+    """Decide one inbound item; returns the ``book`` intents it journaled. ``fresh`` are
+    those journaled earlier in this pass, not yet carried out: a later pick supersedes them."""
     store, now, msg = svc.store, svc.clock(), item.message
     contact, how = match_inbound(svc, item)
     if contact is None or svc.config.me.email in _addresses(msg, "From"):
@@ -267,7 +270,7 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
                 store.mark_seen(item.key, now)
         return []
     if not changes.dry_run:
-        contact = _settle_bookings(svc, contact, changes)
+        contact = _settle_bookings(svc, contact, changes, fresh)
     if (answer := rsvp.imip_answer(msg)) is not None and \
             rsvp.record_mail_answer(svc, contact, answer, changes, item.key):
         if not changes.dry_run:  # the answer to our invitation: no reply to read, no pick
@@ -281,7 +284,8 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
     answered = answered_offer(svc, msg)  # "option 2" counts in the offer it answers
     if verdict.kind == Kind.HUMAN and held is None:
         offered = answered if answered is not None else store.offered_slots(contact.id or 0)
-        pick = find_pick(verdict.text, offered, tz=zone, now=now)
+        pick = find_pick(verdict.text, offered, tz=zone, now=now,
+                         user_tz=svc.config.me.timezone)
     failed: str | None = None
     if verdict.kind == Kind.BOUNCE:
         mine = {contact.email, *contact.aliases}
@@ -320,23 +324,45 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes) -> list[str]:
                           classification=str(verdict.kind), detail=detail)
         store.add_event(contact.id or 0, now, "inbound", cause=f"{verdict.kind}: "
                         f"{core.summary(verdict.text) or verdict.reason}", detail=detail)
+        _supersede(svc, contact, decision, fresh, item.key, changes)
         books = record_actions(svc.store, contact, decision, now, changes, item_key=item.key)
         store.mark_seen(item.key, now)
     return books
 
 
-def _settle_bookings(svc: Services, contact: Contact, changes: Changes) -> Contact:
+def _supersede(svc: Services, contact: Contact, decision: core.Decision, fresh: list[str],
+               key: str, changes: Changes) -> None:
+    """The last word wins: a later answer in the same pass that books or needs the user
+    ("option 1 works", then "actually option 3 is better") replaces the booking journaled for
+    the earlier one, which was not carried out yet (call inside the transaction)."""
+    if not any(isinstance(a, core.Book) or isinstance(a, core.Flag) and a.reason
+               for a in decision.actions):
+        return
+    store, now = svc.store, svc.clock()
+    for old in fresh:
+        intent = store.get_intent(old)
+        if intent is None or intent.state != "pending" or intent.contact_id != contact.id:
+            continue
+        store.finish_intent(old, now, {"superseded_by": key}, state="superseded")
+        cause = f"a later reply replaces the earlier pick ({intent.payload.get('cause')})"
+        store.add_event(contact.id or 0, now, "superseded", cause=cause, detail={"intent": old})
+        changes.add("superseded", f"{contact.email}: {cause}; nothing was booked for it")
+
+
+def _settle_bookings(svc: Services, contact: Contact, changes: Changes,
+                     fresh: list[str]) -> Contact:
     """Finish the contact's journaled bookings before deciding on newer mail from them.
 
     A later reply is then decided against the booked interview (a second pick asks the user
     about rescheduling, a decline about cancelling) whether or not a backend failed in
     between; otherwise the booking would go ahead and the later answer be skipped unseen.
     If the booking still cannot be made, the tick fails here and the newer mail, not yet
-    marked seen, waits for the next tick.
+    marked seen, waits for the next tick. Bookings journaled in this pass (``fresh``) are
+    left for the newer mail to supersede.
     """
     store = svc.store
     keys = [i.key for i in store.pending_intents()
-            if i.kind == "book" and i.contact_id == contact.id]
+            if i.kind == "book" and i.contact_id == contact.id and i.key not in fresh]
     if not keys:
         return contact
     run_bookings(svc, keys, changes)

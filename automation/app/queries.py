@@ -12,11 +12,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from automation.app.exchanges import responsiveness
+from automation.app.exchanges import responsiveness, responsiveness_of
 from automation.app.health import failing, template_failures
 from automation.app.ports import Locks, Store
-from automation.app.reports import UNMATCHED_SHOWN, unmatched
-from automation.core.models import Contact, Status
+from automation.core.models import Contact, Slot, Status
 
 #: Introductions to ask each interviewee for (DESIGN.md: "the names of up to five more people").
 REFERRAL_TARGET = 5
@@ -35,27 +34,39 @@ def contact_row(store: Store, contact: Contact, now: datetime,
     offered_slots (ISO starts of the live holds at ``now``), needs_attention, timezone,
     snoozed_until, referred_by (the referrer's email), tags and responsiveness ("booster",
     "obligate", "curmudgeon" or None; business days in the contact's zone, else ``zone``)."""
+    return _row(contact, store.holds_for(contact.id or 0, now),
+                store.get_contact(contact.referred_by).email if contact.referred_by else None,
+                responsiveness(store, contact, zone))
+
+
+def _row(contact: Contact, holds: list[Slot], referrer: str | None,
+         responsive: str | None) -> dict[str, Any]:
     return {
         "email": contact.email,
         "name": contact.display_name,
         "company": contact.company,
         "role": contact.role,
         "status": str(contact.status),
-        "offered_slots": [s.start.isoformat() for s in store.holds_for(contact.id or 0, now)],
+        "offered_slots": [s.start.isoformat() for s in holds],
         "needs_attention": contact.needs_attention,
         "timezone": contact.timezone,
         "snoozed_until": _iso(contact.snoozed_until),
-        "referred_by": (store.get_contact(contact.referred_by).email
-                        if contact.referred_by else None),
+        "referred_by": referrer,
         "tags": list(contact.tags),
-        "responsiveness": responsiveness(store, contact, zone),
+        "responsiveness": responsive,
     }
 
 
 def contact_table(store: Store, now: datetime, status: Status | str | None = None,
                   zone: ZoneInfo = UTC_ZONE) -> list[dict[str, Any]]:
-    """``contact_row`` of every contact (or of those in ``status``), in id order."""
-    return [contact_row(store, c, now, zone) for c in store.list_contacts(status)]
+    """``contact_row`` of every contact (or of those in ``status``), in id order; a handful
+    of queries for all of them, not several per contact."""
+    contacts = store.list_contacts(status)
+    holds = store.live_holds_by_contact(now)
+    referrers = store.emails_by_id([c.referred_by for c in contacts if c.referred_by])
+    labels = responsiveness_of(store, contacts, zone)
+    return [_row(c, holds.get(c.id or 0, []), referrers.get(c.referred_by or 0),
+                 labels[c.id or 0]) for c in contacts]
 
 
 def referral_yield(store: Store, now: datetime) -> dict[str, Any]:
@@ -77,6 +88,10 @@ def pipeline_status(store: Store, locks: Locks, now: datetime) -> dict[str, Any]
     (what fails now, each with its fix), ``referrals`` (``referral_yield``) and ``unmatched``
     (bounces and auto-replies of the last two weeks that matched no contact: at, kind, subject,
     from, reason; newest first)."""
+    # Here, not at the top: app.reports brings the mail classifiers (dateparser), which
+    # ``contacts --json`` must not pay for at start-up.
+    from automation.app.reports import UNMATCHED_SHOWN, unmatched
+
     counts = store.status_counts()
     attention = [{"email": c.email, "reason": c.needs_attention}
                  for c in store.flagged_contacts()]

@@ -9,14 +9,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from automation.app.ports import Calendar, Locks, Mailbox, Store
 from automation.config import Config
 from automation.core.models import Clock
 from automation.errors import AlreadyRunning
+
+if TYPE_CHECKING:  # the annotation only: importing Jinja2 costs every command start-up
+    import jinja2
 
 
 class InProcessLocks:

@@ -17,16 +17,17 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-import holidays
-import pytz
-
 WEEKDAYS = (0, 1, 2, 3, 4)
 
 __all__ = ["BusinessCalendar", "WEEKDAYS", "country_for_zone"]
 
 
+# ``pytz`` and ``holidays`` are imported on first use: together they cost a command's whole
+# start-up budget, and most commands (``--help``, ``contacts --json``) never count a day.
 @cache
 def _zone_countries() -> dict[str, str]:
+    import pytz
+
     return {zone: country for country, zones in pytz.country_timezones.items()
             for zone in zones}
 
@@ -40,6 +41,8 @@ def country_for_zone(zone: str | None) -> str | None:
 
 @cache
 def _holiday_table(country: str, year: int) -> frozenset[date]:
+    import holidays
+
     try:
         return frozenset(holidays.country_holidays(country, years=year))
     except NotImplementedError:  # a country the package has no rules for

@@ -27,9 +27,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 
 from automation.core.models import Slot, require_aware
+from automation.core.sandbox import BoundedSandbox, budget
 from automation.errors import TemplateError
 
 TEMPLATE_NAMES = ("outreach.txt.j2", "follow_up.txt.j2", "confirmation.txt.j2",
@@ -56,9 +57,9 @@ def template_env(directory: Path) -> jinja2.Environment:
     # Sandboxed: a template is a file anyone with access to the folder may edit, and an
     # unsandboxed one can reach os through any object (cycler.__init__.__globals__.os).
     # The sandbox also refuses range() over 100,000 items (range(10**12) runs away).
-    return SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined,
-                                autoescape=False, keep_trailing_newline=False,
-                                trim_blocks=True, lstrip_blocks=True)
+    return BoundedSandbox(loader=loader, undefined=jinja2.StrictUndefined,
+                          autoescape=False, keep_trailing_newline=False,
+                          trim_blocks=True, lstrip_blocks=True)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,12 @@ MAX_RENDERED_CHARS = 256 * 1024
 def _render_bounded(template: jinja2.Template, variables: dict[str, Any]) -> str:
     chunks: list[str] = []
     size = 0
+    with budget():  # loop steps counted: a loop that prints nothing has no output to measure
+        return _collect(template, variables, chunks, size)
+
+
+def _collect(template: jinja2.Template, variables: dict[str, Any], chunks: list[str],
+             size: int) -> str:
     for chunk in template.generate(**variables):
         size += len(chunk)
         if size > MAX_RENDERED_CHARS:
@@ -101,6 +108,10 @@ def render(env: jinja2.Environment, name: str, variables: dict[str, Any]) -> Ren
     try:
         text = _render_bounded(env.get_template(name), variables)
     except jinja2.TemplateNotFound as exc:
+        if exc.name and exc.name != name:  # an {% include %} or {% extends %} of a missing one
+            raise TemplateError(name, f"includes {exc.name!r}, which is not in the templates "
+                                "folder; add it or fix the name", _error_line(exc, name))\
+                from exc
         raise TemplateError(name, "template not found; run `automation init` or restore it")\
             from exc
     except jinja2.UndefinedError as exc:

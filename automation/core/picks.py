@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from automation.core.models import Slot, require_aware
+from automation.core.zones import mark_zones, zone_after
 
 #: Languages our contacts write in; both quote stripping and date reading use them.
 LANGUAGES = ("en", "de", "fr", "es")
@@ -155,8 +156,11 @@ class _When:
     exact_hour: bool  # False when "2:30" could be 02:30 or 14:30
     part: str | None  # "am" / "pm" part of day
     cued: bool
+    zone: ZoneInfo | None = None  # named with the time ("11am ET"); else the contact's
 
     def matches(self, start: datetime) -> bool:
+        if self.zone is not None:
+            start = start.astimezone(self.zone)
         if self.weekday is not None and start.weekday() != self.weekday:
             return False
         if self.day is not None and start.date() != self.day:
@@ -174,6 +178,8 @@ class _When:
         """The proposed start as an aware datetime, if both a day and a time were given."""
         if self.hour is None:
             return None
+        if self.zone is not None:
+            tz, local_now = self.zone, local_now.astimezone(self.zone)
         hour = self.hour
         if not self.exact_hour and hour < 8:
             hour += 12  # a bare "3" or "2:30" means business hours
@@ -213,8 +219,9 @@ def _parse_date(token: str, base: datetime) -> date | None:
     return parsed.date() if parsed else None
 
 
-def _whens(clause: str, local_now: datetime) -> list[_When]:
-    """The day/time mentions in one clause; empty if the clause negates them."""
+def _whens(clause: str, local_now: datetime, zones: list[ZoneInfo]) -> list[_When]:
+    """The day/time mentions in one clause; empty if the clause negates them. ``zones``
+    are those ``mark_zones`` marked in the text."""
     if _NEGATION.search(clause):
         return []
     base = local_now.replace(tzinfo=None)
@@ -223,8 +230,9 @@ def _whens(clause: str, local_now: datetime) -> list[_When]:
     if not days and (m := _RELATIVE.search(clause)):
         days = [local_now.date() + timedelta(days=0 if m["today"] else 1)]
     days = list(dict.fromkeys(days))
-    hour, minute, exact = None, 0, False
+    hour, minute, exact, zone = None, 0, False, None
     if m := _TIME.search(clause):
+        zone = zone_after(clause, m.end(), zones)
         if m["noon"]:
             hour, exact = 12, True
         else:
@@ -251,7 +259,7 @@ def _whens(clause: str, local_now: datetime) -> list[_When]:
     else:  # "Wednesday or Thursday": one mention each, so the caller sees the ambiguity
         pairs = [(w, None) for w in weekdays] + [(None, d) for d in days]
     return [
-        _When(w, d, hour, minute, exact, part, cued)
+        _When(w, d, hour, minute, exact, part, cued, zone)
         for w, d in pairs
         if w is not None or d is not None or hour is not None
     ]
@@ -283,17 +291,21 @@ def _option_numbers(text: str, count: int) -> tuple[set[int], list[int]]:
     return {i for i in chosen if 0 <= i < count}, [n for n in numbers if n > count]
 
 
-def find_pick(text: str, offered: Sequence[Slot], *, tz: ZoneInfo, now: datetime) -> Pick:
+def find_pick(text: str, offered: Sequence[Slot], *, tz: ZoneInfo, now: datetime,
+              user_tz: ZoneInfo | None = None) -> Pick:
     """Which of ``offered`` the reply ``text`` (new text only) picks, or what it proposes instead.
 
     Numbers ("option 2", "#3", "2)"), ordinals ("the first one", "die zweite") and day/time
     mentions ("Thu 2:30pm", "Thursday afternoon", "tomorrow at 10") are read in the contact's
-    zone ``tz``; "tomorrow" is relative to ``now`` (aware). A day and time that match no offer
+    zone ``tz``, unless the reply names a zone with the time ("11am ET", "3pm London time",
+    "noon your time": the user's zone ``user_tz``, "my time": ``tz``), which then counts for
+    the day and the hour. "tomorrow" is relative to ``now`` (aware). A day and time that match no offer
     come back as ``time``; several different picks as ``ambiguous``. Never returns an index
     outside ``offered``.
     """
     require_aware(now, "now")
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
+    text, zones = mark_zones(text, contact=tz, user=user_tz or tz)
     local_now = now.astimezone(tz)
     starts = [s.start.astimezone(tz) for s in offered]
     indices, out_of_range = _option_numbers(text, len(offered))
@@ -301,7 +313,7 @@ def find_pick(text: str, offered: Sequence[Slot], *, tz: ZoneInfo, now: datetime
     proposals: set[datetime] = set()
     vague = False
     for clause in _clauses(text):
-        for when in _whens(clause, local_now):
+        for when in _whens(clause, local_now, zones):
             hits = {i for i, s in enumerate(starts) if when.matches(s)}
             is_concrete = when.hour is not None and (
                 when.day is not None or when.weekday is not None

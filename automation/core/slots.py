@@ -443,6 +443,9 @@ def parse_at(text: str, zone: ZoneInfo, what: str = "--at") -> datetime:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise UserError(f"{what} {text!r} is not a time like \"2026-12-08 14:30\"") from exc
+    if not 1 < parsed.year < 9999:  # beyond the calendar's last day in some zone
+        raise UserError(f"{what} {text!r} is too far from today; give a time within your "
+                        "[availability] horizon_days")
     if parsed.tzinfo is not None:
         return parsed
     local = parsed.replace(tzinfo=zone, fold=0)

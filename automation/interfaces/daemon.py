@@ -29,6 +29,7 @@ from types import FrameType
 import schedule
 
 from automation.adapters.clock import Clock, system_clock
+from automation.adapters.failures import explain
 from automation.adapters.lock import PidLock, daemon_lock_path
 from automation.adapters.store import Store
 from automation.app import health
@@ -125,6 +126,7 @@ def _failed(state: DaemonState, exc: Exception, *, recorded: bool) -> None:
     delay = backoff_seconds(state.interval, state.failures)
     state.next_try = time.monotonic() + delay
     error, fix = health.describe_failure(exc, data_dir=str(state.config.data_dir))
+    fix = explain(exc) or fix  # a locked, read-only or full database says which and how
     now = state.clock()
     try:
         if not recorded:  # it failed before a tick could start (e.g. opening the backends)

@@ -424,6 +424,10 @@ def test_hostile_files_calendars_config_and_templates(workspace: Workspace) -> N
             ("{% for i in range(10**12) %}x{% endfor %}", "runs away"),
             ("{% for i in range(90000) %}{% for j in range(90000) %}xxxx{% endfor %}"
              "{% endfor %}", "runs away"),
+            ("{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}"
+             "{% endfor %}", "runs away"),  # prints nothing: the loop steps are counted
+            ("{{ 'x'|center(10**9) }}", "too large"),
+            ('{% include "nope.txt.j2" %}', "includes 'nope.txt.j2'"),
             ("{% if %}", "syntax error"))):
         (templates / "outreach.txt.j2").write_text("Subject: Hi\n\n" + body + "\n")
         write_csv(out / f"t{i}.csv", [f"Tem,Plate{i},t{i}@example.com,Template Co {i},Role,,"])

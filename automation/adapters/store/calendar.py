@@ -31,6 +31,15 @@ class CalendarTables(Database):
             "AND expires_at > ? ORDER BY start", (ts(now),))
         return [(r[0], Interval(dt(r[1]), dt(r[2]))) for r in rows]  # type: ignore[arg-type]
 
+    def live_holds_by_contact(self, now: datetime) -> dict[int, list[Slot]]:
+        rows = self.conn.execute(
+            "SELECT contact_id, start, end FROM holds WHERE released_at IS NULL "
+            "AND expires_at > ? ORDER BY contact_id, start", (ts(now),))
+        holds: dict[int, list[Slot]] = {}
+        for r in rows:
+            holds.setdefault(r[0], []).append(Slot(dt(r[1]), dt(r[2])))  # type: ignore[arg-type]
+        return holds
+
     def holds_for(self, contact_id: int, now: datetime) -> list[Slot]:
         rows = self.conn.execute(
             "SELECT start, end FROM holds WHERE contact_id = ? AND released_at IS NULL "

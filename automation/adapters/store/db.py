@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
+from automation.adapters.failures import explain, note_database
 from automation.adapters.store.migrations import MIGRATIONS
 from automation.core.models import require_aware
 from automation.errors import UserError
@@ -53,11 +54,12 @@ class Database:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.row_factory = sqlite3.Row
+            store = cls(conn, path)
+            store.migrate()
         except sqlite3.DatabaseError as exc:
-            raise UserError(f"cannot open database {path}: {exc}") from exc
-        conn.row_factory = sqlite3.Row
-        store = cls(conn, path)
-        store.migrate()
+            note_database(exc, path)
+            raise UserError(explain(exc) or f"cannot open database {path}: {exc}") from exc
         return store
 
     def close(self) -> None:
@@ -79,11 +81,17 @@ class Database:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:  # locked by another program, read-only, full...
+            note_database(exc, self.path)
+            raise
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, sqlite3.Error):
+                note_database(exc, self.path)  # the explanation names the file
             self.conn.execute("ROLLBACK")
             raise
         else:

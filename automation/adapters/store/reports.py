@@ -25,7 +25,7 @@ def _filter(company: str, tag: str) -> tuple[str, list[str]]:
 
 
 class ReportTables:
-    """The ``ReportStore`` port (app/ports.py) over the SQLite tables."""
+    """The ``ReportStore`` port (app/ports/store.py) over the SQLite tables."""
 
     conn: sqlite3.Connection
 

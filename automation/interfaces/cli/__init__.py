@@ -13,21 +13,11 @@ import traceback
 import click
 from rich.markup import escape
 
+from automation.adapters.failures import explain
 from automation.errors import BackendError, Error, UserError
 
-# Importing a command module adds its commands to ``cli``.
-from automation.interfaces.cli import (  # noqa: F401
-    booking_cmds,
-    contacts_cmds,
-    daemon_cmds,
-    google_cmds,
-    method_cmds,
-    pipeline_cmds,
-    prep_cmds,
-    refresh_cmds,
-    setup_cmds,
-    web_cmds,
-)
+# The command modules are imported on first use (root.COMMANDS), not here: start-up stays
+# cheap for ``--help`` and the read commands.
 from automation.interfaces.cli.root import AppContext, cli, configure_logging, err_console, out
 
 __all__ = ["AppContext", "cli", "configure_logging", "err_console", "main", "out"]
@@ -62,6 +52,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: say so plainly, trace on request
+        if (fix := explain(exc)) is not None:  # the machine, not the program: say what to do
+            if verbose:
+                traceback.print_exc()
+            err_console.print(f"[bold red]error:[/] {escape(fix)}")
+            sys.exit(1)
         if verbose:
             traceback.print_exc()
         err_console.print(f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')} "

@@ -1,53 +1,23 @@
-"""Commands over the contact list: import, contacts, status."""
+"""Commands over the contact list: contacts, status (``import`` is in import_cmds).
+
+Tables are imported when printed: ``contacts --json`` is what scripts call, often.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich import box
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from automation.app import queries
-from automation.app.contacts import import_contacts
-from automation.core.importers import FORMATS
 from automation.core.models import Status
-from automation.interfaces.cli.root import AppContext, cli, err_console, out
+from automation.interfaces.cli.root import AppContext, cli, out
 
-
-@cli.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
-              help="Input format; auto detects LinkedIn, Google Contacts, vCard or plain CSV.")
-@click.option("--tag", "tags", multiple=True, help="Tag every imported contact (repeatable).")
-@click.option("--referred-by", "referred_by", metavar="EMAIL",
-              help="Record that this existing contact introduced everyone in FILE.")
-@click.pass_obj
-def import_cmd(app: AppContext, file: Path, fmt: str, tags: tuple[str, ...],
-               referred_by: str | None) -> None:
-    """Import contacts from FILE; re-importing updates fields and keeps history."""
-    svc = app.services()
-    with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
-                  console=err_console, transient=True,
-                  disable=not err_console.is_terminal) as progress:
-        task = progress.add_task("import", total=None)
-
-        def tick(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        summary = import_contacts(svc, file, fmt=fmt, tags=tags, referred_by=referred_by,
-                                  progress=tick)
-    for row in summary.result.skipped:
-        err_console.print(f"[yellow]skipped[/] {escape(f'{file.name} line {row.line}: {row.reason}')}")
-    for row in summary.result.warnings:
-        err_console.print(f"[yellow]warning[/] {escape(f'{file.name} line {row.line}: {row.reason}')}")
-    out.print(f"{summary.result.format}: {summary.created} imported, {summary.updated} updated, "
-              f"{summary.unchanged} unchanged, {len(summary.result.skipped)} skipped")
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 @cli.command()
@@ -76,6 +46,9 @@ def contacts_table(rows: list[dict[str, Any]], zone: Any, width: int = 80) -> Ta
     contact needs you, takes the rest of the width and wraps between words. Every text is
     escaped: a name such as "[bold]..." is shown as written, not read as markup.
     """
+    from rich import box
+    from rich.table import Table
+
     table = Table(title=escape(f"{len(rows)} contact(s); slots in {zone.key}"),
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     # Wide enough for the addresses (up to 30): they are what every command takes.
@@ -127,6 +100,8 @@ def status(app: AppContext, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
+    from rich.table import Table
+
     table = Table(title=f"Pipeline ({data['total']} contacts)", title_justify="left")
     table.add_column("status")
     table.add_column("count", justify="right")

@@ -1,22 +1,31 @@
 """The root of the ``automation`` command: the click group, its options, and the context
-(config and services, opened lazily) every command receives."""
+(config and services, opened lazily) every command receives.
+
+Commands are registered lazily: ``COMMANDS`` names the module of each command and its short
+help, so ``automation --help`` lists them all and ``automation contacts`` imports only the
+contacts commands. Importing every command module (dateparser, the Google client stack,
+icalendar, Jinja2, the tick) used to cost most of a second before any command ran.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from dataclasses import dataclass, field
+from gettext import gettext as _
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
 from automation.adapters import logsafe
-from automation.adapters.clock import system_clock
-from automation.app.services import Services
-from automation.bootstrap import open_services
 from automation.config import Config, load_config, resolve_config_path
+
+if TYPE_CHECKING:
+    from automation.app.services import Services
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -44,6 +53,9 @@ class AppContext:
 
     def services(self) -> Services:
         if self._services is None:
+            from automation.adapters.clock import system_clock
+            from automation.bootstrap import open_services
+
             # Lazy backends: a command that only reads the database never needs them.
             self._services = open_services(self.config(), system_clock, lazy=True)
         return self._services
@@ -62,7 +74,98 @@ def configure_logging(level: str) -> None:
     logsafe.install()  # belt and braces: no token reaches the log even if something logs one
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyCommand(NamedTuple):
+    """Where a top-level command lives, and its short help as ``automation --help`` shows it
+    (the first paragraph of its docstring; tests/e2e/test_cli_help.py keeps the two equal)."""
+
+    module: str
+    help: str
+
+
+_CLI = "automation.interfaces.cli."
+#: Every top-level command: name -> (module that defines it, short help).
+COMMANDS: dict[str, LazyCommand] = {
+    "auth": LazyCommand(_CLI + "google_cmds", "Authorize Gmail and Google Calendar (OAuth, works "
+                        "on a headless server over SSH)."),
+    "book": LazyCommand(_CLI + "booking_cmds", "Book the interview with EMAIL: a calendar event "
+                        "and a confirmation draft with the invite."),
+    "cancel": LazyCommand(_CLI + "booking_cmds", "Cancel the interview with EMAIL and draft the "
+                          "cancellation notice in the thread."),
+    "contacts": LazyCommand(_CLI + "contacts_cmds", "List contacts with their status, offered "
+                            "slots and what needs you."),
+    "daemon": LazyCommand(_CLI + "daemon_cmds", "Run ticks on a schedule until stopped, plus a "
+                          "daily digest of what needs you."),
+    "doctor": LazyCommand(_CLI + "google_cmds", "Check the config, templates, credentials, token "
+                          "and each API; say how to fix problems."),
+    "employers": LazyCommand(_CLI + "method_cmds", "List employers with their contacts per status "
+                             "(3B7: one awaits a reply at a time)."),
+    "import": LazyCommand(_CLI + "import_cmds", "Import contacts from FILE; re-importing updates "
+                          "fields and keeps history."),
+    "init": LazyCommand(_CLI + "setup_cmds", "Create a workspace in DIRECTORY: config, Maildir, "
+                        "calendar folder, templates."),
+    "log": LazyCommand(_CLI + "method_cmds", "Record a call, meeting or message with EMAIL; it "
+                       "restarts the check-in clock."),
+    "mark": LazyCommand(_CLI + "pipeline_cmds", "Set a contact's STATUS by hand (recorded in the "
+                        "timeline); clears needs_attention."),
+    "note": LazyCommand(_CLI + "pipeline_cmds", "Note something specific about EMAIL (the "
+                        "thank-you thanks them for it), or with --connection how you know of "
+                        "them."),
+    "prep": LazyCommand(_CLI + "prep_cmds", "Your private prep sheet for EMAIL: who they are, how "
+                        "you met, your notes, what to ask."),
+    "refer": LazyCommand(_CLI + "pipeline_cmds", "Record that EMAIL introduced ADDR; the outreach "
+                         "to them names EMAIL."),
+    "refresh": LazyCommand(_CLI + "refresh_cmds", "Replace the unsent outreach or follow-up to "
+                           "EMAIL with fresh times, now."),
+    "reschedule": LazyCommand(_CLI + "booking_cmds", "Move the interview with EMAIL: same event, "
+                              "new time, a new invite in the thread."),
+    "run": LazyCommand(_CLI + "setup_cmds", "Run the service: sync mail, decide, draft. Nothing "
+                       "is ever sent."),
+    "show": LazyCommand(_CLI + "pipeline_cmds", "The whole story of one contact: status, offers, "
+                        "interview, referrals, timeline."),
+    "status": LazyCommand(_CLI + "contacts_cmds", "Counts per pipeline status, and everything "
+                          "that needs you."),
+    "templates": LazyCommand(_CLI + "setup_cmds", "Work with the email templates."),
+    "update": LazyCommand(_CLI + "method_cmds", "Record what you have been doing; the next "
+                          "check-in to each contact shares it."),
+    "web": LazyCommand(_CLI + "web_cmds", "Serve the dashboard: Today, Pipeline, contacts, Import, "
+                       "Insights, Health."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (click's "lazily loading subcommands"
+    pattern). A command module registers its commands with ``@cli.command()`` as usual;
+    ``get_command`` imports the module ``COMMANDS`` names for it."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(COMMANDS[cmd_name].module)
+        return self.commands.get(cmd_name)
+
+    def load_all(self) -> dict[str, click.Command]:
+        """Import every command module; the commands by name (for tests and docs)."""
+        for name in COMMANDS:
+            self.get_command(click.Context(self), name)
+        return dict(self.commands)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's listing, with the short help of a command not yet imported taken from
+        ``COMMANDS`` (so ``--help`` imports nothing)."""
+        commands = [(name, self.commands.get(name) or click.Command(name, help=COMMANDS[name].help))
+                    for name in self.list_commands(ctx)]
+        commands = [(name, cmd) for name, cmd in commands if not cmd.hidden]
+        if not commands:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+        rows = [(name, cmd.get_short_help_str(limit)) for name, cmd in commands]
+        with formatter.section(_("Commands")):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_option", metavar="PATH", envvar=None,
               help="Config file (default: $AUTOMATION_CONFIG, else ./config/automation.toml).")
 @click.option("-v", "--verbose", is_flag=True, help="Show details and tracebacks.")

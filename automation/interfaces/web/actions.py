@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response  # what redirect() returns (flask.Respons
 from automation.app import booking, manual
 from automation.app.contacts import import_contacts
 from automation.app.services import Services
+from automation.config import Config
 from automation.core.compose import slot_label
 from automation.core.importers import FORMATS
 from automation.core.models import Interview, Slot, Status
@@ -64,16 +65,17 @@ def run(action: Callable[[Services], str], back: str) -> Response:
     return redirect(target, 303)
 
 
-def _interview_line(svc: Services, verb: str, interview: Interview) -> str:
-    label = slot_label(Slot(interview.start, interview.end), svc.config.me.timezone)
-    where = (f"the event is in {svc.config.local.calendar}, the draft in "
-             f"{svc.config.local.maildir / 'Drafts'}" if svc.config.backend == "local"
+def _interview_line(config: Config, verb: str, interview: Interview) -> str:
+    label = slot_label(Slot(interview.start, interview.end), config.me.timezone)
+    where = (f"the event is in {config.local.calendar}, the draft in "
+             f"{config.local.maildir / 'Drafts'}" if config.backend == "local"
              else "the event is in your calendar, the draft in your Gmail Drafts")
     return f"{verb} for {label}: {where}; review the draft and press Send."
 
 
-def _when(svc: Services) -> tuple[int | None, object]:
-    """The form's slot: ``option`` (1-based) or ``at`` ("YYYY-MM-DD HH:MM" in ``tz``)."""
+def _when(default_zone: ZoneInfo) -> tuple[int | None, object]:
+    """The form's slot: ``option`` (1-based) or ``at`` ("YYYY-MM-DD HH:MM" in ``tz``, else in
+    ``default_zone``)."""
     option = request.form.get("option", "").strip()
     at = request.form.get("at", "").strip()
     if option:
@@ -84,7 +86,7 @@ def _when(svc: Services) -> tuple[int | None, object]:
         raise UserError("say which slot: pick an offered one or give a time")
     zone_name = request.form.get("tz", "").strip()
     try:
-        zone = ZoneInfo(zone_name) if zone_name else svc.config.me.timezone
+        zone = ZoneInfo(zone_name) if zone_name else default_zone
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UserError(f"unknown time zone {zone_name!r}; use an IANA name such as "
                         "'America/New_York'") from exc
@@ -96,83 +98,90 @@ def _contact_back(email: str) -> str:
     return target if target in ("/", "/pipeline") else url_for("contact", email=email)
 
 
+# -- one function per form on a contact's page: (services, the contact's email) -> outcome ---
+
+
+def _book(svc: Services, email: str) -> str:
+    contact = svc.store.require_contact(email)
+    option, at = _when(svc.config.me.timezone)
+    before = svc.store.interview_for(contact.id or 0)
+    interview = booking.book(svc, contact, option=option, at=at,  # type: ignore[arg-type]
+                             cause=f"booked by hand {VIA}")
+    verb = "Already booked" if before == interview else f"Booked {contact.display_name}"
+    return _interview_line(svc.config, verb, interview)
+
+
+def _reschedule(svc: Services, email: str) -> str:
+    contact = svc.store.require_contact(email)
+    option, at = _when(svc.config.me.timezone)
+    interview = booking.reschedule(svc, contact, option=option, at=at,  # type: ignore[arg-type]
+                                   via=VIA)
+    return _interview_line(svc.config, f"Moved {contact.display_name}", interview)
+
+
+def _cancel(svc: Services, email: str) -> str:
+    contact = svc.store.require_contact(email)
+    booking.cancel(svc, contact, reason=request.form.get("reason", "").strip(),
+                   declined=request.form.get("declined") == "1", via=VIA)
+    return (f"Cancelled the interview with {contact.display_name}; the cancellation "
+            "draft is in Drafts: review it and press Send.")
+
+
+def _mark(svc: Services, email: str) -> str:
+    value = request.form.get("status", "")
+    if value not in {s.value for s in Status}:
+        raise UserError(f"{value!r} is not a status")
+    reason = " ".join(request.form.get("reason", "").split())
+    withdrawn = manual.mark(svc, email, Status(value), f"{reason} ({VIA})" if reason else VIA)
+    extra = f" ({len(withdrawn)} unsent draft(s) withdrawn)" if withdrawn else ""
+    return f"{email} is now {value}{extra}."
+
+
+def _dismiss(svc: Services, email: str) -> str:
+    contact = svc.store.require_contact(email)
+    manual.mark(svc, email, contact.status, f"dismissed {VIA}")
+    return f"Dismissed; {contact.display_name} no longer needs you."
+
+
+def _note(svc: Services, email: str) -> str:
+    contact, text = manual.note(svc, email, request.form.get("text", ""), via=VIA)
+    return f"Noted for {contact.display_name}: {text}"
+
+
+def _refer(svc: Services, email: str) -> str:
+    form = request.form
+    contact, created = manual.refer(
+        svc, email, name=form.get("name", "").strip(), email=form.get("email", ""),
+        company=form.get("company", "").strip(), role=form.get("role", "").strip(),
+        notes=form.get("notes", "").strip(), via=VIA)
+    verb = "Added" if created else "Linked"
+    return (f"{verb} {contact.display_name} <{contact.email}>, introduced by {email}; "
+            "the next run drafts the outreach.")
+
+
+#: ``POST /contacts/<email>/NAME`` runs ``ACTION``; NAME is also the endpoint (``url_for``).
+CONTACT_ACTIONS: dict[str, Callable[[Services, str], str]] = {
+    "book": _book, "reschedule": _reschedule, "cancel": _cancel, "mark": _mark,
+    "dismiss": _dismiss, "note": _note, "refer": _refer,
+}
+
+
+def _contact_view(action: Callable[[Services, str], str]) -> Callable[[str], Response]:
+    def view(email: str) -> Response:
+        return run(lambda svc: action(svc, email), _contact_back(email))
+    return view
+
+
+def _import_view() -> Response:
+    return run(_import, url_for("import_page"))
+
+
 def init(app: Flask) -> None:
-    @app.post("/contacts/<email>/book")
-    def book(email: str) -> Response:
-        def act(svc: Services) -> str:
-            contact = svc.store.require_contact(email)
-            option, at = _when(svc)
-            before = svc.store.interview_for(contact.id or 0)
-            interview = booking.book(svc, contact, option=option, at=at,  # type: ignore[arg-type]
-                                     cause=f"booked by hand {VIA}")
-            verb = "Already booked" if before == interview else f"Booked {contact.display_name}"
-            return _interview_line(svc, verb, interview)
-        return run(act, _contact_back(email))
-
-    @app.post("/contacts/<email>/reschedule")
-    def reschedule(email: str) -> Response:
-        def act(svc: Services) -> str:
-            contact = svc.store.require_contact(email)
-            option, at = _when(svc)
-            interview = booking.reschedule(svc, contact, option=option, at=at,  # type: ignore[arg-type]
-                                           via=VIA)
-            return _interview_line(svc, f"Moved {contact.display_name}", interview)
-        return run(act, _contact_back(email))
-
-    @app.post("/contacts/<email>/cancel")
-    def cancel(email: str) -> Response:
-        def act(svc: Services) -> str:
-            contact = svc.store.require_contact(email)
-            booking.cancel(svc, contact, reason=request.form.get("reason", "").strip(),
-                           declined=request.form.get("declined") == "1", via=VIA)
-            return (f"Cancelled the interview with {contact.display_name}; the cancellation "
-                    "draft is in Drafts: review it and press Send.")
-        return run(act, _contact_back(email))
-
-    @app.post("/contacts/<email>/mark")
-    def mark(email: str) -> Response:
-        def act(svc: Services) -> str:
-            value = request.form.get("status", "")
-            if value not in {s.value for s in Status}:
-                raise UserError(f"{value!r} is not a status")
-            reason = " ".join(request.form.get("reason", "").split())
-            withdrawn = manual.mark(svc, email, Status(value),
-                                    f"{reason} ({VIA})" if reason else VIA)
-            extra = f" ({len(withdrawn)} unsent draft(s) withdrawn)" if withdrawn else ""
-            return f"{email} is now {value}{extra}."
-        return run(act, _contact_back(email))
-
-    @app.post("/contacts/<email>/dismiss")
-    def dismiss(email: str) -> Response:
-        def act(svc: Services) -> str:
-            contact = svc.store.require_contact(email)
-            manual.mark(svc, email, contact.status, f"dismissed {VIA}")
-            return f"Dismissed; {contact.display_name} no longer needs you."
-        return run(act, _contact_back(email))
-
-    @app.post("/contacts/<email>/note")
-    def note(email: str) -> Response:
-        def act(svc: Services) -> str:
-            contact, text = manual.note(svc, email, request.form.get("text", ""), via=VIA)
-            return f"Noted for {contact.display_name}: {text}"
-        return run(act, _contact_back(email))
-
-    @app.post("/contacts/<email>/refer")
-    def refer(email: str) -> Response:
-        def act(svc: Services) -> str:
-            form = request.form
-            contact, created = manual.refer(
-                svc, email, name=form.get("name", "").strip(), email=form.get("email", ""),
-                company=form.get("company", "").strip(), role=form.get("role", "").strip(),
-                notes=form.get("notes", "").strip(), via=VIA)
-            verb = "Added" if created else "Linked"
-            return (f"{verb} {contact.display_name} <{contact.email}>, introduced by {email}; "
-                    "the next run drafts the outreach.")
-        return run(act, _contact_back(email))
-
-    @app.post("/import")
-    def import_file() -> Response:
-        return run(_import, url_for("import_page"))
+    """Register every form action as a POST route."""
+    for name, action in CONTACT_ACTIONS.items():
+        app.add_url_rule(f"/contacts/<email>/{name}", name, _contact_view(action),
+                         methods=["POST"])
+    app.add_url_rule("/import", "import_file", _import_view, methods=["POST"])
 
 
 def _import(svc: Services) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -39,59 +40,69 @@ def _status_json() -> dict[str, Any]:
     return queries.pipeline_status(svc.store, svc.locks, svc.clock())
 
 
+def today() -> str:
+    svc = context.services()
+    data = agenda.today(svc, svc.clock())
+    return render_template("today.html", page="today", data=data, notice=_notice(),
+                           zone=svc.config.me.zone_name)
+
+
+def pipeline() -> str:
+    svc = context.services()
+    data = agenda.board(svc.config, svc.store, svc.clock(),
+                        company=request.args.get("company", "").strip(),
+                        tag=request.args.get("tag", "").strip())
+    return render_template("pipeline.html", page="pipeline", data=data, notice=_notice(),
+                           wide=True)
+
+
+def contact(email: str) -> str:
+    svc = context.services()
+    now = svc.clock()
+    story = queries.contact_story(svc.store, email, now)
+    person = svc.store.require_contact(email)
+    return render_template(
+        "contact.html", page="pipeline", c=story, notice=_notice(),
+        prep=prep_sheet(svc, email).as_json(),
+        holds=[agenda.slot_view(s, svc.config.me.timezone, i) for i, s in
+               enumerate(svc.store.holds_for(person.id or 0, now), 1)],
+        zone=svc.config.me.zone_name)
+
+
+def import_page() -> str:
+    return render_template("import.html", page="import", formats=FORMATS, notice=_notice())
+
+
+def insights() -> str:
+    svc = context.services()
+    now = svc.clock()
+    data = insights_model(svc.store, now, svc.config.me.timezone,
+                          queries.referral_yield(svc.store, now))
+    rows = [(f["stage"], f["count"]) for f in data["funnel"]]
+    return render_template("insights.html", page="insights", data=data, funnel_rows=rows)
+
+
+def health() -> str:
+    return render_template("health.html", page="health", data=_status_json())
+
+
+def api_status() -> Response:
+    # Byte for byte what `automation status --json` prints (same read model, same dump).
+    body = json.dumps(_status_json(), indent=2, ensure_ascii=False) + "\n"
+    return Response(body, mimetype="application/json")
+
+
+#: Each page's rule and view; the view's name is its endpoint (``url_for("contact", ...)``).
+PAGES: tuple[tuple[str, Callable[..., str | Response]], ...] = (
+    ("/", today), ("/pipeline", pipeline), ("/contacts/<email>", contact),
+    ("/import", import_page), ("/insights", insights), ("/health", health),
+    ("/api/status", api_status),
+)
+
+
 def init(app: Flask) -> None:
+    """Register the template helpers and every page as a GET route."""
     app.jinja_env.filters["local"] = _local
     app.jinja_env.globals.update(slot=_slot, statuses=[s.value for s in Status])
-
-    @app.get("/")
-    def today() -> str:
-        svc = context.services()
-        data = agenda.today(svc, svc.clock())
-        return render_template("today.html", page="today", data=data, notice=_notice(),
-                               zone=svc.config.me.zone_name)
-
-    @app.get("/pipeline")
-    def pipeline() -> str:
-        svc = context.services()
-        data = agenda.board(svc.config, svc.store, svc.clock(),
-                            company=request.args.get("company", "").strip(),
-                            tag=request.args.get("tag", "").strip())
-        return render_template("pipeline.html", page="pipeline", data=data, notice=_notice(),
-                               wide=True)
-
-    @app.get("/contacts/<email>")
-    def contact(email: str) -> str:
-        svc = context.services()
-        now = svc.clock()
-        story = queries.contact_story(svc.store, email, now)
-        person = svc.store.require_contact(email)
-        return render_template(
-            "contact.html", page="pipeline", c=story, notice=_notice(),
-            prep=prep_sheet(svc, email).as_json(),
-            holds=[agenda.slot_view(s, svc.config.me.timezone, i) for i, s in
-                   enumerate(svc.store.holds_for(person.id or 0, now), 1)],
-            zone=svc.config.me.zone_name)
-
-    @app.get("/import")
-    def import_page() -> str:
-        return render_template("import.html", page="import", formats=FORMATS,
-                               notice=_notice())
-
-    @app.get("/insights")
-    def insights() -> str:
-        svc = context.services()
-        now = svc.clock()
-        data = insights_model(svc.store, now, svc.config.me.timezone,
-                              queries.referral_yield(svc.store, now))
-        rows = [(f["stage"], f["count"]) for f in data["funnel"]]
-        return render_template("insights.html", page="insights", data=data, funnel_rows=rows)
-
-    @app.get("/health")
-    def health() -> str:
-        return render_template("health.html", page="health", data=_status_json())
-
-    @app.get("/api/status")
-    def api_status() -> Response:
-        # Byte for byte what `automation status --json` prints (same read model, same dump).
-        body = json.dumps(_status_json(), indent=2, ensure_ascii=False) + "\n"
-        return Response(body, mimetype="application/json")
+    for rule, view in PAGES:
+        app.add_url_rule(rule, view.__name__, view, methods=["GET"])

@@ -1,24 +1,19 @@
-"""The ports the use cases talk through: a Mailbox, a Calendar and the Store.
+"""The Store port, one Protocol per table group, composed into ``Store``.
 
-Adapters (``adapters/memory.py``, ``adapters/local/``, ``adapters/google/``) implement them;
-one contract test suite runs against each. Every method documents what it promises and what it
-raises: a failing backend raises ``BackendError`` (``retryable`` says whether a later tick may
-succeed) or ``AuthError``; nothing else escapes.
+``adapters/store`` is the SQLite implementation (one part per group here) and
+``tests/contract`` checks that what is written is read back the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any, Protocol
 
 from automation.core.models import (
     Contact,
     ContactRecord,
-    EventSpec,
     Intent,
     Interval,
     Interview,
@@ -28,148 +23,6 @@ from automation.core.models import (
     TimelineEntry,
     UserUpdate,
 )
-
-__all__ = ["Calendar", "DraftRef", "EventSpec", "Locks", "MailItem", "Mailbox", "Store",
-           "SyncResult", "Watch"]
-
-
-@dataclass(frozen=True)
-class DraftRef:
-    """Where a draft lives. ``message_id`` is our Message-ID header (with angle brackets)."""
-
-    draft_id: str
-    message_id: str
-    thread_id: str | None = None
-
-
-@dataclass(frozen=True)
-class MailItem:
-    """One message observed in the user's Sent or Inbox folder.
-
-    ``key`` is unique and stable for this observation (the tick records it as processed).
-    ``message`` always has the headers; ``has_body`` says whether the body was fetched too.
-    """
-
-    key: str
-    folder: str  # "sent" | "inbox"
-    message: EmailMessage
-    thread_id: str | None = None
-    has_body: bool = True
-    received_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Watch:
-    """What the service tracks, so a backend can decide which bodies are worth fetching."""
-
-    thread_ids: frozenset[str] = frozenset()
-    addresses: frozenset[str] = frozenset()
-    message_ids: frozenset[str] = frozenset()
-    #: Our drafts' ids on record: a draft with one of our Message-IDs and another id is a copy.
-    draft_ids: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    """What a sync saw. ``changed_threads``: the threads in which a message was added or
-    deleted since the cursor — a draft can only have left Drafts in one of them — or None when
-    the backend cannot tell (then every pending draft is looked at)."""
-
-    items: list[MailItem]
-    cursor: str | None = None
-    problems: list[str] = field(default_factory=list)
-    changed_threads: frozenset[str] | None = None
-
-
-class Mailbox(Protocol):
-    """The user's mail: drafts we create, and what shows up in Sent and Inbox.
-
-    The service never sends: no Mailbox method can send a message.
-    """
-
-    def create_draft(self, message: EmailMessage, *, thread_id: str | None = None) -> DraftRef:
-        """Store ``message`` (which carries its own Message-ID) as a draft.
-
-        With ``thread_id`` the draft joins that thread (Gmail needs the id; a Maildir threads by
-        In-Reply-To/References alone). Not idempotent on its own: callers journal an intent
-        first and use ``find_draft`` after a failure.
-        """
-        ...
-
-    def find_draft(self, message_id: str) -> DraftRef | None:
-        """The draft whose Message-ID header is ``message_id``, or None."""
-        ...
-
-    def draft_message_ids(self) -> set[str]:
-        """Message-IDs of every draft now in the Drafts folder."""
-        ...
-
-    def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
-        """Which of our drafts ``refs`` are still in Drafts: Message-ID → where it is now.
-
-        Judged by the draft's stable identity where the backend has one (Gmail's immutable
-        draft id: the user may edit the draft, its subject, its address, even its Message-ID),
-        else by the Message-ID. The returned ref carries the draft's current thread.
-        """
-        ...
-
-    def sent_in_thread(self, thread_id: str, known: Callable[[str], bool]) -> bool:
-        """Whether the thread holds a message the user sent or scheduled to send that is not
-        ``known`` yet (by ``MailItem.key``): a draft that left Drafts is on its way, not
-        deleted. False when the thread is gone or the backend has no threads.
-        """
-        ...
-
-    def delete_draft(self, ref: DraftRef) -> None:
-        """Remove the draft (withdraw it). A draft already gone is not an error."""
-        ...
-
-    def read_draft(self, ref: DraftRef) -> EmailMessage | None:
-        """The draft as it is now (the user may have edited it), or None if it is gone."""
-        ...
-
-    def replace_draft(self, ref: DraftRef, message: EmailMessage, *,
-                      thread_id: str | None = None) -> DraftRef | None:
-        """Replace the draft's content with ``message`` in place; None if the draft is gone.
-
-        The draft stays where it is (Gmail: the same draft id; a Maildir: the same folder,
-        the old file removed) and keeps its thread. Idempotent: replacing again with the same
-        message leaves one draft.
-        """
-        ...
-
-    def sync(self, cursor: str | None, watch: Watch,
-             known: Callable[[str], bool] = lambda key: False) -> SyncResult:
-        """Messages that appeared in Sent or Inbox since ``cursor`` (None: a first, bounded sync).
-
-        ``known(key)`` lets a backend skip items already processed without fetching them.
-        Items may repeat across calls (the caller deduplicates by ``key``); none is lost.
-        """
-        ...
-
-
-class Calendar(Protocol):
-    """The user's calendar: busy time, and interview events with invitations."""
-
-    #: True when the backend delivers invitations itself (Google with sendUpdates=all);
-    #: False when the invite must travel inside the confirmation draft (local backend).
-    sends_invites: bool
-
-    def busy(self, window: Interval) -> tuple[list[Interval], list[str]]:
-        """Busy intervals overlapping ``window``, and problems with sources that were skipped."""
-        ...
-
-    def put_event(self, event: EventSpec) -> str:
-        """Create or update the event ``event.uid``; idempotent. Returns the backend's ref."""
-        ...
-
-    def get_event(self, uid: str) -> EventSpec | None:
-        """The stored event, or None."""
-        ...
-
-    def attendee_status(self, uid: str) -> str | None:
-        """The attendee's answer: "accepted", "declined", "tentative", "needsAction" or None."""
-        ...
 
 
 class ContactStore(Protocol):
@@ -223,12 +76,14 @@ class ContactStore(Protocol):
     def add_referral(self, referrer_id: int, referred_id: int, now: datetime) -> bool:
         """Record that ``referrer_id`` introduced ``referred_id``; False if already known."""
 
+    def emails_by_id(self, contact_ids: Sequence[int]) -> dict[int, str]:
+        """The address of each of ``contact_ids`` that exists."""
+
     def referrals_by(self, referrer_id: int) -> list[int]:
         """The contacts ``referrer_id`` introduced, in order."""
 
     def referral_counts(self) -> dict[int, int]:
         """Introductions per referrer id."""
-
 
 
 class CalendarStore(Protocol):
@@ -243,6 +98,9 @@ class CalendarStore(Protocol):
 
     def holds_for(self, contact_id: int, now: datetime) -> list[Slot]:
         """The contact's live holds, earliest first."""
+
+    def live_holds_by_contact(self, now: datetime) -> dict[int, list[Slot]]:
+        """``holds_for`` of every contact with a live hold, in one query."""
 
     def offered_slots(self, contact_id: int) -> list[Slot]:
         """The slots of the contact's latest offer, expired or not, in offer order."""
@@ -269,7 +127,6 @@ class CalendarStore(Protocol):
         """Every interview in ``status``, earliest first."""
 
 
-
 class MessageStore(Protocol):
     """Tracked messages and processed mailbox items."""
 
@@ -287,6 +144,13 @@ class MessageStore(Protocol):
     def messages_for(self, contact_id: int) -> list[MessageRow]:
         """The contact's messages, oldest first."""
 
+    def answers_by_contact(self) -> dict[int, list[tuple[datetime, str]]]:
+        """Every contact's classified inbound messages as (sent_at or created_at,
+        classification), oldest row first: what ``responsiveness`` reads, in one query."""
+
+    def outreach_sent_by_contact(self) -> dict[int, datetime]:
+        """When each contact's outreach was first seen sent (the earliest Sent copy)."""
+
     def message_by_id(self, message_id: str) -> MessageRow | None:
         """The first message row with this Message-ID, or None."""
 
@@ -301,7 +165,6 @@ class MessageStore(Protocol):
 
     def mark_seen(self, key: str, now: datetime) -> None:
         """Record the mailbox item ``key`` as processed."""
-
 
 
 class JournalStore(Protocol):
@@ -416,20 +279,3 @@ class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore
 
     def close(self) -> None:
         """Close the database."""
-
-
-class Locks(Protocol):
-    """Single-instance locks, so two ticks (or a tick and a booking) never interleave.
-
-    ``adapters/lock.py`` keeps them as ``flock`` files beside the database, which the kernel
-    releases when the holder dies.
-    """
-
-    def tick(self, wait: float | None = None) -> AbstractContextManager[Any]:
-        """Hold the tick lock for the ``with`` block, waiting up to ``wait`` seconds for a tick
-        in progress (None: the adapter's default); then raises AlreadyRunning
-        "already running (pid N)"."""
-
-    def daemon_status(self) -> dict[str, Any]:
-        """``{"running": bool, "pid": int | None}`` of the daemon; takes no lock, writes
-        nothing."""

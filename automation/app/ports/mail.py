@@ -1,0 +1,128 @@
+"""The Mailbox port: the drafts we create, and what shows up in Sent and Inbox.
+
+Adapters: ``adapters/memory.py``, ``adapters/local/maildir.py``, ``adapters/google/gmail.py``;
+``tests/contract/test_mailbox_contract.py`` runs against each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class DraftRef:
+    """Where a draft lives. ``message_id`` is our Message-ID header (with angle brackets)."""
+
+    draft_id: str
+    message_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MailItem:
+    """One message observed in the user's Sent or Inbox folder.
+
+    ``key`` is unique and stable for this observation (the tick records it as processed).
+    ``message`` always has the headers; ``has_body`` says whether the body was fetched too.
+    """
+
+    key: str
+    folder: str  # "sent" | "inbox"
+    message: EmailMessage
+    thread_id: str | None = None
+    has_body: bool = True
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What the service tracks, so a backend can decide which bodies are worth fetching."""
+
+    thread_ids: frozenset[str] = frozenset()
+    addresses: frozenset[str] = frozenset()
+    message_ids: frozenset[str] = frozenset()
+    #: Our drafts' ids on record: a draft with one of our Message-IDs and another id is a copy.
+    draft_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync saw. ``changed_threads``: the threads in which a message was added or
+    deleted since the cursor — a draft can only have left Drafts in one of them — or None when
+    the backend cannot tell (then every pending draft is looked at)."""
+
+    items: list[MailItem]
+    cursor: str | None = None
+    problems: list[str] = field(default_factory=list)
+    changed_threads: frozenset[str] | None = None
+
+
+class Mailbox(Protocol):
+    """The user's mail: drafts we create, and what shows up in Sent and Inbox.
+
+    The service never sends: no Mailbox method can send a message.
+    """
+
+    def create_draft(self, message: EmailMessage, *, thread_id: str | None = None) -> DraftRef:
+        """Store ``message`` (which carries its own Message-ID) as a draft.
+
+        With ``thread_id`` the draft joins that thread (Gmail needs the id; a Maildir threads by
+        In-Reply-To/References alone). Not idempotent on its own: callers journal an intent
+        first and use ``find_draft`` after a failure.
+        """
+        ...
+
+    def find_draft(self, message_id: str) -> DraftRef | None:
+        """The draft whose Message-ID header is ``message_id``, or None."""
+        ...
+
+    def draft_message_ids(self) -> set[str]:
+        """Message-IDs of every draft now in the Drafts folder."""
+        ...
+
+    def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
+        """Which of our drafts ``refs`` are still in Drafts: Message-ID → where it is now.
+
+        Judged by the draft's stable identity where the backend has one (Gmail's immutable
+        draft id: the user may edit the draft, its subject, its address, even its Message-ID),
+        else by the Message-ID. The returned ref carries the draft's current thread.
+        """
+        ...
+
+    def sent_in_thread(self, thread_id: str, known: Callable[[str], bool]) -> bool:
+        """Whether the thread holds a message the user sent or scheduled to send that is not
+        ``known`` yet (by ``MailItem.key``): a draft that left Drafts is on its way, not
+        deleted. False when the thread is gone or the backend has no threads.
+        """
+        ...
+
+    def delete_draft(self, ref: DraftRef) -> None:
+        """Remove the draft (withdraw it). A draft already gone is not an error."""
+        ...
+
+    def read_draft(self, ref: DraftRef) -> EmailMessage | None:
+        """The draft as it is now (the user may have edited it), or None if it is gone."""
+        ...
+
+    def replace_draft(self, ref: DraftRef, message: EmailMessage, *,
+                      thread_id: str | None = None) -> DraftRef | None:
+        """Replace the draft's content with ``message`` in place; None if the draft is gone.
+
+        The draft stays where it is (Gmail: the same draft id; a Maildir: the same folder,
+        the old file removed) and keeps its thread. Idempotent: replacing again with the same
+        message leaves one draft.
+        """
+        ...
+
+    def sync(self, cursor: str | None, watch: Watch,
+             known: Callable[[str], bool] = lambda key: False) -> SyncResult:
+        """Messages that appeared in Sent or Inbox since ``cursor`` (None: a first, bounded sync).
+
+        ``known(key)`` lets a backend skip items already processed without fetching them.
+        Items may repeat across calls (the caller deduplicates by ``key``); none is lost.
+        """
+        ...

@@ -1,0 +1,112 @@
+"""What time alone brings a contact: interviewed, follow-ups, no_response, thank-you, check-ins.
+
+Pure: ``now`` and the ``Cadence`` are passed in; business days are counted in the contact's
+zone, skipping their country's public holidays.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from automation.core.businessdays import BusinessCalendar
+from automation.core.decision import (
+    Action,
+    ContactState,
+    Decision,
+    Draft,
+    ReleaseHolds,
+    SetStatus,
+    decide,
+)
+from automation.core.models import TERMINAL, Cadence, Status
+
+
+def add_business_days(start: datetime, days: int, zone: ZoneInfo,
+                      country: str | None = None) -> datetime:
+    """``start`` plus ``days`` business days counted in ``zone``: weekends skipped, and the
+    public holidays of ``country`` (ISO code) when given -- the contact's, so "4 business
+    days" are four of *their* working days.
+
+    The local time of day is kept: Friday 09:00 + 4 business days is Thursday 09:00.
+    """
+    return BusinessCalendar(zone=zone, country=country).add_business_days(start, days)
+
+
+def _later(moment: datetime, snoozed_until: datetime | None) -> datetime:
+    return max(moment, snoozed_until) if snoozed_until else moment
+
+
+def follow_up_due(state: ContactState, policy: Cadence) -> datetime | None:
+    """When the next follow-up is due, or None (none left, or no outbound mail yet)."""
+    if state.follow_ups >= policy.max_follow_ups or state.last_outbound_at is None:
+        return None
+    due = add_business_days(state.last_outbound_at, policy.follow_up_after_business_days,
+                            state.zone, state.country)
+    return _later(due, state.snoozed_until)
+
+
+def no_response_due(state: ContactState, policy: Cadence) -> datetime | None:
+    """When an unanswered contact becomes ``no_response`` (after the last follow-up)."""
+    if state.follow_ups < policy.max_follow_ups or state.last_outbound_at is None:
+        return None
+    due = state.last_outbound_at + timedelta(days=policy.no_response_after_days)
+    return _later(due, state.snoozed_until)
+
+
+def thank_you_due(state: ContactState, policy: Cadence) -> datetime | None:
+    """When to draft the thank-you: at once if the user left a note, else halfway through the
+    ``thank_you_within_hours`` window (time for them to add one with ``automation note``)."""
+    if state.interview_end is None:
+        return None
+    if state.has_note:
+        return state.interview_end
+    return state.interview_end + timedelta(hours=policy.thank_you_within_hours / 2)
+
+
+def check_in_due(state: ContactState, policy: Cadence) -> datetime | None:
+    if state.last_exchange_at is None:
+        return None
+    due = state.last_exchange_at + timedelta(days=policy.check_in_every_days)
+    return _later(due, state.snoozed_until)
+
+
+def due(state: ContactState, now: datetime, policy: Cadence) -> Decision:
+    """What time alone brings: interviewed, follow-ups, no_response, thank-you, check-ins.
+
+    A contact flagged ``needs_attention`` gets no follow-up and no ``no_response`` until the
+    user clears the flag: the machine waits for the person. Thank-yous and check-ins still
+    come (as drafts the user reviews): a flag left over from booking must not cost them.
+    """
+    actions: list[Action] = []
+    status = state.status
+    if status == Status.SCHEDULED and state.interview_end and now >= state.interview_end:
+        actions.append(SetStatus(Status.INTERVIEWED, f"interview ended at "
+                                 f"{state.interview_end.astimezone(state.zone):%Y-%m-%d %H:%M %Z}",
+                                 at=state.interview_end))
+        status = Status.INTERVIEWED
+    if status in TERMINAL:
+        return decide(state, actions, now)
+    waiting = state.needs_attention or state.pending_of({"follow_up"})
+    if status == Status.SENT and not waiting:
+        at = follow_up_due(state, policy)
+        if at is not None and now >= at:
+            number = state.follow_ups + 1
+            actions.append(Draft("follow_up", f"no reply after "
+                                 f"{policy.follow_up_after_business_days} business days: "
+                                 f"follow-up {number} of {policy.max_follow_ups}", number))
+        at = no_response_due(state, policy)
+        if at is not None and now >= at:
+            actions += [SetStatus(Status.NO_RESPONSE, f"no reply {policy.no_response_after_days} "
+                                  f"days after the last of {policy.max_follow_ups} follow-ups"),
+                        ReleaseHolds()]
+    if status == Status.INTERVIEWED and not state.thank_you_drafted:
+        at = thank_you_due(state, policy)
+        if at is not None and now >= at:
+            actions.append(Draft("thank_you", "interview done: thank-you drafted"))
+    if status == Status.NURTURING and not state.pending_of({"check_in"}):
+        at = check_in_due(state, policy)
+        if at is not None and now >= at:
+            actions.append(Draft("check_in", f"{policy.check_in_every_days} days since the "
+                                 "last exchange: check-in drafted"))
+    return decide(state, actions, now)

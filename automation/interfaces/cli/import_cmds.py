@@ -1,0 +1,43 @@
+"""The ``import`` command: a contact file into the database, with a progress bar on a terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from automation.app.contacts import import_contacts
+from automation.core.importers import FORMATS
+from automation.interfaces.cli.root import AppContext, cli, err_console, out
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Input format; auto detects LinkedIn, Google Contacts, vCard or plain CSV.")
+@click.option("--tag", "tags", multiple=True, help="Tag every imported contact (repeatable).")
+@click.option("--referred-by", "referred_by", metavar="EMAIL",
+              help="Record that this existing contact introduced everyone in FILE.")
+@click.pass_obj
+def import_cmd(app: AppContext, file: Path, fmt: str, tags: tuple[str, ...],
+               referred_by: str | None) -> None:
+    """Import contacts from FILE; re-importing updates fields and keeps history."""
+    svc = app.services()
+    with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
+                  console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as progress:
+        task = progress.add_task("import", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        summary = import_contacts(svc, file, fmt=fmt, tags=tags, referred_by=referred_by,
+                                  progress=tick)
+    for row in summary.result.skipped:
+        err_console.print(f"[yellow]skipped[/] {escape(f'{file.name} line {row.line}: {row.reason}')}")
+    for row in summary.result.warnings:
+        err_console.print(f"[yellow]warning[/] {escape(f'{file.name} line {row.line}: {row.reason}')}")
+    out.print(f"{summary.result.format}: {summary.created} imported, {summary.updated} updated, "
+              f"{summary.unchanged} unchanged, {len(summary.result.skipped)} skipped")

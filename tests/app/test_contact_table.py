@@ -1,0 +1,99 @@
+"""The contact table (``contacts --json``) is built with a few set-based queries; every row must
+be what the one-contact read model (``contact_row``, several queries per contact) says, on a
+workspace where every field varies: live, expired and released holds, referrers inside and
+outside a status filter, tags, snoozes, flags, zones, and answers that make a contact a booster,
+an obligate or a curmudgeon."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from automation.adapters.clock import fixed_clock
+from automation.adapters.memory import MemoryCalendar, MemoryMailbox
+from automation.app import queries
+from automation.app.services import Services
+from automation.bootstrap import open_services
+from automation.config import load_config
+from automation.core.models import ContactRecord, Slot, Status
+from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2026, 12, 7, 8, 30, tzinfo=NY)
+ZONES = (None, "Europe/Berlin", "Asia/Tokyo", "America/New_York", "UTC")
+CLASSES = ("human", "decline", "redirect", "opt_out", "auto_reply", "", None)
+
+
+@pytest.fixture
+def svc(tmp_path: Path) -> Services:
+    config = tmp_path / "automation.toml"
+    config.write_text(CONFIG_TEMPLATE.format(name="Alex Rivera", email="alex@example.org",
+                                             timezone="America/New_York"))
+    services = open_services(load_config(config), fixed_clock(NOW), mailbox=MemoryMailbox(),
+                             calendar=MemoryCalendar())
+    yield services
+    services.close()
+
+
+def _varied(svc: Services, n: int = 120, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    store, ids = svc.store, []
+    statuses = list(Status)
+    for i in range(n):
+        record = ContactRecord(email=f"p{i}@example.com", name=f"P{i} Q" if i % 5 else "",
+                               company=f"Co {i % 7}", role="r" if i % 2 else "",
+                               timezone=ZONES[i % len(ZONES)], line=i + 2)
+        created = NOW - timedelta(days=rng.randrange(5, 200))
+        referrer = ids[rng.randrange(len(ids))] if ids and i % 3 == 0 else None
+        contact, _ = store.upsert_contact(record, created, tags=("t1",) * (i % 2) + ("t2",) * (i % 3 == 1),
+                                          referred_by=referrer)
+        cid = int(contact.id or 0)
+        ids.append(cid)
+        status = statuses[i % len(statuses)]
+        if status is not Status.NEW:
+            store.set_status(cid, status, created + timedelta(hours=1), cause="test")
+        if i % 4 == 0:
+            store.flag(cid, f"look at {i}", created)
+        if i % 6 == 0:
+            store.update_contact(cid, created, snoozed_until=NOW + timedelta(days=i % 9 - 3))
+        for h in range(rng.randrange(0, 4)):  # live, expired and released holds
+            start = NOW + timedelta(days=rng.randrange(-3, 9), hours=h)
+            expires = NOW + timedelta(days=rng.choice((-1, 2)))
+            store.add_holds(cid, [Slot(start, start + timedelta(minutes=10))], expires, f"m{i}")
+        if i % 10 == 0:
+            store.release_holds(cid, NOW - timedelta(hours=1))
+        sent = created + timedelta(hours=rng.randrange(2, 48))
+        if i % 3:
+            store.add_message(contact_id=cid, kind="outreach", direction="sent", state="sent",
+                              now=sent, message_id=f"<o{i}@x>", sent_at=sent)
+            if i % 5 == 1:  # a second Sent copy, later: the first one counts
+                store.add_message(contact_id=cid, kind="outreach", direction="sent",
+                                  state="sent", now=sent + timedelta(days=10),
+                                  sent_at=sent + timedelta(days=10))
+        for _ in range(rng.randrange(0, 3)):
+            at = sent + timedelta(days=rng.randrange(0, 12), hours=rng.randrange(0, 24))
+            store.add_message(contact_id=cid, kind="reply", direction="inbound",
+                              state="received", now=at, sent_at=at if rng.random() < 0.7 else None,
+                              classification=rng.choice(CLASSES))
+
+
+@pytest.mark.parametrize("status", [None, "new", "sent", "no_response", "replied"])
+def test_the_table_is_the_one_contact_read_model_of_each_contact(svc: Services,
+                                                                 status: str | None) -> None:
+    _varied(svc)
+    store = svc.store
+    table = queries.contact_table(store, NOW, status, NY)
+    expected = [queries.contact_row(store, c, NOW, NY) for c in store.list_contacts(status)]
+    assert table == expected
+    if status is None:  # the workspace is as varied as it claims
+        assert {r["responsiveness"] for r in table} == {"booster", "obligate", "curmudgeon", None}
+        assert any(r["offered_slots"] for r in table) and any(r["referred_by"] for r in table)
+        assert any(r["snoozed_until"] for r in table) and any(r["tags"] for r in table)
+
+
+def test_an_empty_workspace_has_an_empty_table(svc: Services) -> None:
+    assert queries.contact_table(svc.store, NOW, None, NY) == []

@@ -1,0 +1,73 @@
+"""Start-up stays cheap: ``automation --help`` and ``contacts --json`` on an empty workspace
+import none of the heavy libraries (dateparser, the Google client stack, icalendar, Jinja2,
+Flask, the tick...). Each used to be imported by command registration, costing most of a
+second per command; ``make bench`` times it, this test keeps the cause from coming back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+#: Module prefixes neither command needs. Each is imported by the commands that use it.
+HEAVY = (
+    "dateparser", "googleapiclient", "google.auth", "google_auth_oauthlib", "httplib2",
+    "icalendar", "recurring_ical_events", "jinja2", "flask", "waitress", "holidays", "pytz",
+    "mailparser_reply", "flufl", "email_validator", "schedule", "rich.table", "rich.progress",
+    "automation.app.tick", "automation.adapters.google", "automation.adapters.local",
+    "automation.interfaces.daemon", "automation.interfaces.web", "automation.core.compose",
+)
+
+#: Runs the CLI in a fresh interpreter, then writes the names in sys.modules to argv[1].
+PROBE = """
+import json, sys
+from automation.interfaces.cli import main
+try:
+    main(sys.argv[2:])
+except SystemExit as exc:
+    code = exc.code
+with open(sys.argv[1], "w") as fh:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, fh)
+"""
+
+
+def loaded(tmp_path: Path, *args: str) -> list[str]:
+    report = tmp_path / "modules.json"
+    subprocess.run([sys.executable, "-c", PROBE, str(report), *args], check=True,
+                   capture_output=True, timeout=120)
+    data = json.loads(report.read_text())
+    assert data["code"] in (0, None)
+    return data["modules"]
+
+
+def heavy_in(modules: list[str]) -> list[str]:
+    return [m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)]
+
+
+@pytest.fixture
+def empty_workspace(tmp_path: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "automation", "init", str(tmp_path / "ws")],
+                   check=True, capture_output=True, timeout=120)
+    return tmp_path / "ws" / "automation.toml"
+
+
+def test_help_imports_no_command_module_and_no_heavy_library(tmp_path: Path) -> None:
+    modules = loaded(tmp_path, "--help")
+    assert heavy_in(modules) == []
+    assert [m for m in modules if m.endswith("_cmds")] == []
+
+
+def test_contacts_json_on_an_empty_workspace_imports_no_heavy_library(
+        tmp_path: Path, empty_workspace: Path) -> None:
+    modules = loaded(tmp_path, "--config", str(empty_workspace), "contacts", "--json")
+    assert "automation.interfaces.cli.contacts_cmds" in modules  # the probe ran the command
+    assert heavy_in(modules) == []
+
+
+def test_a_command_still_gets_what_it_needs(tmp_path: Path, empty_workspace: Path) -> None:
+    """Lazy is not missing: ``templates check`` renders, so it loads Jinja2 on its own."""
+    modules = loaded(tmp_path, "--config", str(empty_workspace), "templates", "check")
+    assert "jinja2" in modules
