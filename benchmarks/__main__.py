@@ -27,6 +27,8 @@ def _fmt(value: float | None, row: Row) -> str:
         return "—"
     if row.unit == "s":
         return f"{value * 1000:,.0f} ms" if value < 10 else f"{value:,.1f} s"
+    if row.metric == "count":
+        return f"{value:,.0f} {row.unit}"
     return f"{value:,.0f} {row.unit}" if value >= 100 else f"{value:,.1f} {row.unit}"
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from benchmarks.gmail import gmail_drafting, gmail_pending, reply_tracking
 from benchmarks.harness import Row, Run, measure, repeat_process, run_process
 from benchmarks.pages import dashboard_pages
 from benchmarks.workloads import (
@@ -199,4 +200,6 @@ CASES: dict[str, Case] = {
     "idle": idle_pass, "busy_ics": busy_ics_pass, "startup": startup,
     "contacts": contacts_json, "import": import_rate, "outreach": outreach_pass,
     "slots": slot_search, "pages": dashboard_pages,
+    "gmail_drafting": gmail_drafting, "gmail_pending": gmail_pending,
+    "gmail_replies": reply_tracking,
 }

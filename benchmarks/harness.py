@@ -17,17 +17,19 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Run:
-    """One measured run: wall seconds, CPU seconds (user + system), peak RSS in MiB."""
+    """One measured run: wall seconds, CPU seconds (user + system), peak RSS in MiB, and a
+    count the run reports (quota units, errors)."""
 
     wall: float
     cpu: float
     rss_mib: float = 0.0
+    count: float = 0.0
 
 
 @dataclass
 class Row:
-    """One line of the table. ``metric`` picks what is compared: "cpu", "wall", "rss" or "rate"
-    (a rate is work / wall seconds, where more is better)."""
+    """One line of the table. ``metric`` picks what is compared: "cpu", "wall", "rss", "count"
+    or "rate" (a rate is work / wall seconds, where more is better)."""
 
     measure: str
     runs: list[Run]
@@ -41,6 +43,7 @@ class Row:
 
     def values(self, runs: Sequence[Run]) -> list[float]:
         pick = {"cpu": lambda r: r.cpu, "wall": lambda r: r.wall, "rss": lambda r: r.rss_mib,
+                "count": lambda r: r.count,
                 "rate": lambda r: self.work / r.wall if r.wall else float("inf")}[self.metric]
         return [pick(r) for r in runs]
 

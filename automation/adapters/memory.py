@@ -13,6 +13,7 @@ from dataclasses import replace
 from email.message import EmailMessage
 
 from automation.app.ports import DraftRef, EventSpec, MailItem, SyncResult, Watch
+from automation.core.mailsafe import header_addresses
 from automation.core.models import Interval
 
 
@@ -38,6 +39,11 @@ class MemoryMailbox:
 
     def draft_message_ids(self) -> set[str]:
         return {str(m["Message-ID"]) for m, _ in self.drafts.values()}
+
+    def addressed(self) -> set[str]:
+        messages = [m for m, _ in self.drafts.values()]
+        messages += [i.message for i in self.items if i.folder == "sent"]
+        return {a.lower() for m in messages for a in header_addresses(m, "To", "Cc")}
 
     def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
         found = {}

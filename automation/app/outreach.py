@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
@@ -140,14 +140,16 @@ class OutreachResult:
     flagged: list[tuple[str, str]] = field(default_factory=list)
     short: list[tuple[str, str]] = field(default_factory=list)  # email, why fewer slots
     waiting: int = 0  # new contacts waiting for a colleague at their employer (3B)
+    withheld: list[str] = field(default_factory=list)  # a new database: written to before
     capped: int = 0
 
 
-def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
-                 dry_run: bool = False) -> OutreachResult:
+def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *, dry_run: bool = False,
+                 withheld: frozenset[str] = frozenset()) -> OutreachResult:
     """Draft outreach for new contacts, at most ``daily_outreach_cap`` a (local) day.
 
     A template error or a lack of free slots flags that contact and the others go on.
+    Contacts with an address in ``withheld`` wait (a new database: written to before).
     ``dry_run`` composes everything and writes nothing.
     """
     result = OutreachResult()
@@ -156,12 +158,8 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
     remaining = cap - store.count_drafts_since("outreach", local_day_start(now, svc.config.me.timezone))
     gate = outreach_gate(svc, now)  # ranked employers first; one awaiting reply per employer
     for contact in gate.order:
-        if contact.email in gate.waiting:
-            result.waiting += 1
+        if _waits(contact, gate.waiting, withheld, result):
             continue
-        if contact.needs_attention and not contact.needs_attention.startswith(
-                ("template", "no free", "no slots")):
-            continue  # flagged for a reason only the user can clear
         if remaining <= 0:
             result.capped += 1
             continue
@@ -193,6 +191,20 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *,
                                holds=slots, detail={"slots": [s.start.isoformat() for s in slots]})
         draft_once(svc, request, intent_key(store, contact.id or 0, "outreach"))
     return result
+
+
+def _waits(contact: Contact, waiting: Container[str], withheld: frozenset[str],
+           result: OutreachResult) -> bool:
+    """Whether the contact waits this pass (counted in ``result`` where the user is told)."""
+    if contact.email in waiting:
+        result.waiting += 1
+        return True
+    if withheld and {contact.email.lower(), *map(str.lower, contact.aliases)} & withheld:
+        result.withheld.append(contact.email)
+        return True
+    # Flagged for a reason only the user can clear.
+    return bool(contact.needs_attention) and not (contact.needs_attention or "").startswith(
+        ("template", "no free", "no slots"))
 
 
 def _flag(store: Store, contact: Contact, reason: str, now: datetime,

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from automation.app import newdb
 from automation.app.exchanges import responsiveness, responsiveness_of
 from automation.app.health import failing, template_failures
 from automation.app.ports import Locks, Store
@@ -104,7 +105,7 @@ def pipeline_status(store: Store, locks: Locks, now: datetime) -> dict[str, Any]
             "total": sum(counts.values()), "needs_attention": attention, "snoozed": snoozed,
             "last_tick": last,
             "daemon": locks.daemon_status(),
-            "failing": failing(store) + template_failures(store),
+            "failing": newdb.failures(store) + failing(store) + template_failures(store),
             "referrals": referral_yield(store, now),
             "unmatched": unmatched(store, since=now - UNMATCHED_SHOWN)}
 

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from automation.app import health, refresh
+from automation.app import health, newdb, refresh
 from automation.app.booking import complete_pending
 from automation.app.drafting import reconcile
 from automation.app.effects import Changes, pending_bookings, run_bookings
@@ -51,16 +51,25 @@ class TickReport:
     def counts(self) -> dict[str, int]:
         return {"drafted": len(self.outreach.drafted), "flagged": len(self.outreach.flagged),
                 "capped": self.outreach.capped, "waiting": self.outreach.waiting,
+                "withheld": len(self.outreach.withheld),
                 "events": len(self.events),
                 "problems": len(self.problems),
                 **{f"pipeline_{k}": v for k, v in sorted(self.pipeline.items())}}
 
 
-def tick(svc: Services, *, dry_run: bool = False) -> TickReport:
-    """Run one pass at ``svc.clock()``; ``dry_run`` writes nothing anywhere."""
+def tick(svc: Services, *, dry_run: bool = False,
+         accept_new_database: bool = False) -> TickReport:
+    """Run one pass at ``svc.clock()``; ``dry_run`` writes nothing anywhere.
+
+    A new database beside a mailbox holding mail drafts no first outreach to anyone written
+    to before until ``accept_new_database`` (``newdb``).
+    """
     now = svc.clock()
     report = TickReport(now=now, dry_run=dry_run)
     changes = Changes(dry_run=dry_run)
+    guard = newdb.check(svc, accept=accept_new_database, dry_run=dry_run)
+    if guard is not None:
+        report.problems.append(guard.warning(str(svc.config.database)))
     if not dry_run:
         report.problems.extend(reconcile(svc))
         report.problems.extend(complete_pending(svc))  # bookings a crash interrupted
@@ -72,14 +81,15 @@ def tick(svc: Services, *, dry_run: bool = False) -> TickReport:
     report.problems.extend(avail.problems)
     refresh.refresh_stale(svc, now, avail, changes)  # unsent offers whose times lapsed
     run_due(svc, now, avail, changes)  # follow-ups, no_response, thank-yous, check-ins
-    report.outreach = run_outreach(svc, now, avail, dry_run=dry_run)
+    report.outreach = run_outreach(svc, now, avail, dry_run=dry_run,
+                                   withheld=guard.addressed if guard else frozenset())
     report.events.extend(changes.lines)
     report.pipeline.update(changes.counts)
     report.problems.extend(changes.problems)
     return report
 
 
-def recorded_tick(svc: Services) -> TickReport:
+def recorded_tick(svc: Services, *, accept_new_database: bool = False) -> TickReport:
     """Run ``tick`` and record its health; the caller holds the tick lock.
 
     Returns the report; re-raises whatever the tick raised, after recording it as failed (an
@@ -88,7 +98,7 @@ def recorded_tick(svc: Services) -> TickReport:
     store = svc.store
     tick_id = store.start_tick(svc.clock())
     try:
-        report = tick(svc)
+        report = tick(svc, accept_new_database=accept_new_database)
     except BaseException as exc:
         error, fix = health.describe_failure(exc, data_dir=str(svc.config.data_dir))
         outcome = "failed" if isinstance(exc, Exception) else "interrupted"
@@ -106,8 +116,8 @@ def recorded_tick(svc: Services) -> TickReport:
     return report
 
 
-def tick_guarded(svc: Services, *, dry_run: bool = False,
-                 wait: float | None = None) -> TickReport:
+def tick_guarded(svc: Services, *, dry_run: bool = False, wait: float | None = None,
+                 accept_new_database: bool = False) -> TickReport:
     """One tick under the single-instance tick lock, with its health recorded.
 
     Waits up to ``wait`` seconds (default: the lock's own, see ``Locks.tick``) for a tick in
@@ -115,6 +125,6 @@ def tick_guarded(svc: Services, *, dry_run: bool = False,
     it takes no lock and records nothing.
     """
     if dry_run:
-        return tick(svc, dry_run=True)
+        return tick(svc, dry_run=True, accept_new_database=accept_new_database)
     with svc.locks.tick(wait):
-        return recorded_tick(svc)
+        return recorded_tick(svc, accept_new_database=accept_new_database)

@@ -178,7 +178,7 @@ PROFILE_FIELDS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: an import builds 100,000 of them
 class ContactRecord:
     """One contact read from an import file (not yet stored).
 

@@ -291,27 +291,20 @@ def _option_numbers(text: str, count: int) -> tuple[set[int], list[int]]:
     return {i for i in chosen if 0 <= i < count}, [n for n in numbers if n > count]
 
 
-def find_pick(text: str, offered: Sequence[Slot], *, tz: ZoneInfo, now: datetime,
-              user_tz: ZoneInfo | None = None) -> Pick:
-    """Which of ``offered`` the reply ``text`` (new text only) picks, or what it proposes instead.
+@dataclass
+class _Mentions:
+    """What the day/time mentions of a reply name: offers (one each, or several), times on
+    no offer, and mentions too vague to place."""
 
-    Numbers ("option 2", "#3", "2)"), ordinals ("the first one", "die zweite") and day/time
-    mentions ("Thu 2:30pm", "Thursday afternoon", "tomorrow at 10") are read in the contact's
-    zone ``tz``, unless the reply names a zone with the time ("11am ET", "3pm London time",
-    "noon your time": the user's zone ``user_tz``, "my time": ``tz``), which then counts for
-    the day and the hour. "tomorrow" is relative to ``now`` (aware). A day and time that match no offer
-    come back as ``time``; several different picks as ``ambiguous``. Never returns an index
-    outside ``offered``.
-    """
-    require_aware(now, "now")
-    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
-    text, zones = mark_zones(text, contact=tz, user=user_tz or tz)
-    local_now = now.astimezone(tz)
-    starts = [s.start.astimezone(tz) for s in offered]
-    indices, out_of_range = _option_numbers(text, len(offered))
-    wide: list[set[int]] = []
-    proposals: set[datetime] = set()
-    vague = False
+    indices: set[int]
+    wide: list[set[int]]
+    proposals: set[datetime]
+    vague: bool = False
+
+
+def _mentions(text: str, starts: list[datetime], local_now: datetime, tz: ZoneInfo,
+              zones: list[ZoneInfo]) -> _Mentions:
+    found = _Mentions(set(), [], set())
     for clause in _clauses(text):
         for when in _whens(clause, local_now, zones):
             hits = {i for i, s in enumerate(starts) if when.matches(s)}
@@ -321,32 +314,59 @@ def find_pick(text: str, offered: Sequence[Slot], *, tz: ZoneInfo, now: datetime
             if not is_concrete and not when.cued:
                 continue  # "have a nice Thursday" is not a choice
             if len(hits) == 1:
-                indices |= hits
+                found.indices |= hits
             elif hits:
-                wide.append(hits)
+                found.wide.append(hits)
             elif (start := when.concrete(local_now, tz)) is not None:
-                proposals.add(start)
+                found.proposals.add(start)
             else:
-                vague = True
+                found.vague = True
+    return found
+
+
+def find_pick(text: str, offered: Sequence[Slot], *, tz: ZoneInfo, now: datetime,
+              user_tz: ZoneInfo | None = None) -> Pick:
+    """Which of ``offered`` the reply ``text`` (new text only) picks, or what it proposes instead.
+
+    Numbers ("option 2", "#3", "2)"), ordinals ("the first one", "die zweite") and day/time
+    mentions ("Thu 2:30pm", "Thursday afternoon", "tomorrow at 10") are read in the contact's
+    zone ``tz``, unless the reply names a zone with the time ("11am ET", "3pm London time",
+    "noon your time": the user's zone ``user_tz``, "my time": ``tz``), which then counts for
+    the day and the hour. "tomorrow" is relative to ``now`` (aware). A day and time that match
+    no offer come back as ``time``; several different picks as ``ambiguous``. Never returns an
+    index outside ``offered``.
+    """
+    require_aware(now, "now")
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
+    text, zones = mark_zones(text, contact=tz, user=user_tz or tz)
+    local_now = now.astimezone(tz)
+    indices, out_of_range = _option_numbers(text, len(offered))
+    said = _mentions(text, [s.start.astimezone(tz) for s in offered], local_now, tz, zones)
+    indices |= said.indices
     if len(indices) > 1:
         return Pick("ambiguous", detail=f"names options {sorted(i + 1 for i in indices)}")
     if len(indices) == 1:
         (index,) = indices
-        if proposals or any(index not in w for w in wide):
+        if said.proposals or any(index not in w for w in said.wide):
             return Pick("ambiguous", detail="names an option and another time")
         return Pick("option", index=index, detail=f"option {index + 1}")
-    if wide:
+    return _no_option(text, said, out_of_range)
+
+
+def _no_option(text: str, said: _Mentions, out_of_range: list[int]) -> Pick:
+    """The verdict on a reply that names no single offer."""
+    if said.wide:
         return Pick("ambiguous", detail="a day or time that fits several offers")
-    if len(proposals) == 1:
-        (start,) = proposals
+    if len(said.proposals) == 1:
+        (start,) = said.proposals
         return Pick("time", start=start, detail="proposes a time not on offer")
-    if proposals:
+    if said.proposals:
         return Pick("ambiguous", detail="proposes several times")
     if out_of_range:
         return Pick("ambiguous", detail=f"names option {out_of_range[0]}, which was not offered")
     if _NONE_RE.search(text):
         return Pick("none", detail="none of the offers work")
-    if vague:
+    if said.vague:
         return Pick("ambiguous", detail="mentions a day or time without a usable match")
     return Pick("none", detail="no pick found")
 

@@ -175,17 +175,23 @@ def on_reply(state: ContactState, reply: Reply, now: datetime) -> Decision:
         cause = "replied: " + line if reply.kind == Kind.HUMAN else f"redirected: {line}"
         actions.append(SetStatus(Status.REPLIED, cause, at=reply.at, detail=detail))
         status = Status.REPLIED
+    actions.append(_next_step(state, status, reply, line, detail))
+    return decide(state, actions, now)
+
+
+def _next_step(state: ContactState, status: Status, reply: Reply, line: str,
+               detail: dict[str, Any]) -> Action:
+    """What a person's answer leads to once its status is settled: a referral to look at, a
+    booking (or a question for the user), a possible reschedule, or a line in the timeline."""
     if reply.kind == Kind.REDIRECT and reply.redirect_to:
         name, email = reply.redirect_to
-        actions.append(Flag(f"redirect: {_refer_hint(state, name, email)}",
-                            {"referral": {"name": name, "email": email}}))
-    elif status == Status.REPLIED:
-        actions.append(_booking(reply, line))
-    elif status == Status.SCHEDULED and reply.pick and reply.pick.kind != "none":
-        actions.append(Flag(f"reply needs you (may reschedule): {line}"))
-    else:
-        actions.append(Record("reply", f"reply: {line}", detail))
-    return decide(state, actions, now)
+        return Flag(f"redirect: {_refer_hint(state, name, email)}",
+                    {"referral": {"name": name, "email": email}})
+    if status == Status.REPLIED:
+        return _booking(reply, line)
+    if status == Status.SCHEDULED and reply.pick and reply.pick.kind != "none":
+        return Flag(f"reply needs you (may reschedule): {line}")
+    return Record("reply", f"reply: {line}", detail)
 
 
 def _on_auto_reply(state: ContactState, reply: Reply, now: datetime,

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from automation.adapters.clock import Clock, system_clock
+from automation.app import newdb
 from automation.app.templates import check_templates
 from automation.config import Config, load_config
 from automation.core.models import Interval
@@ -46,12 +47,27 @@ def run_checks(config_path: Path, clock: Clock = system_clock) -> list[Check]:
         return [Check("config", False, str(exc))]
     checks = [Check("config", True, f"{config_path} ({config.backend} backend)")]
     checks += [Check("config", True, f"warning: {w}") for w in config.warnings]
-    checks += template_checks(config)
+    checks += template_checks(config) + database_checks(config)
     if config.backend == "google":
         checks += google_checks(config, clock)
     else:
         checks += local_checks(config, clock)
     return checks
+
+
+def database_checks(config: Config) -> list[Check]:
+    """A new database waiting for the user's confirmation (``app.newdb``) is a problem."""
+    if not config.database.is_file():
+        return []
+    from automation.adapters.store import Store  # here: doctor's other checks need no SQLite
+
+    try:
+        with Store.open(config.database) as store:
+            waiting = newdb.failures(store)
+    except UserError as exc:
+        return [Check("database", False, str(exc))]
+    return [Check("database", False, f"{config.database}: {w['error']}", w["fix"])
+            for w in waiting] or [Check("database", True, str(config.database))]
 
 
 def template_checks(config: Config) -> list[Check]:

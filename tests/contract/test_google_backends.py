@@ -15,10 +15,9 @@ import googleapiclient.http
 import pytest
 
 from automation.adapters.clock import fixed_clock
-from automation.adapters.google import gmail as gmail_backend
+from automation.adapters.google import gmail_history
 from automation.adapters.google.gcal import event_id
 from automation.adapters.google.gmail import FULL_SYNC_CAP, GmailMailbox
-from automation.adapters.google.http import Pacer
 from automation.app.drafting import DraftRequest, draft_once, intent_key, reconcile
 from automation.app.ports import DraftRef, EventSpec, Watch
 from automation.bootstrap import open_services
@@ -128,11 +127,33 @@ def test_a_draft_edited_in_the_ui_keeps_its_id(fake: FakeGoogle, mailbox: GmailM
 
 def test_drafts_present_falls_back_to_the_message_id(fake: FakeGoogle,
                                                     mailbox: GmailMailbox) -> None:
+    cursor = seeded(mailbox)
     ref = mailbox.create_draft(message())
     legacy = DraftRef("", ref.message_id, None)  # a record without a draft id
     assert mailbox.drafts_present([legacy])[ref.message_id].draft_id == ref.draft_id
     fake.discard_draft(ref.draft_id)
+    mailbox.sync(cursor, Watch())  # the next pass
     assert mailbox.drafts_present([ref, legacy]) == {}
+
+
+def test_one_drafts_list_serves_a_pass(fake: FakeGoogle, mailbox: GmailMailbox,
+                                      tmp_path: Path) -> None:
+    """The pass after drafting: the sync's sweep lists Drafts once (the new DRAFT messages
+    are ours by draft id, so no Message-ID is read), and the pass's look-ups reuse it."""
+    cursor = seeded(mailbox)
+    refs = [mailbox.create_draft(message(n)) for n in range(1, 11)]
+    fresh, _ = open_on_fake(fake, tmp_path / "fresh")
+    watch = Watch(message_ids=frozenset(r.message_id for r in refs),
+                  draft_ids=frozenset(r.draft_id for r in refs))
+    fake.reset_quota()
+    result = fresh.sync(cursor, watch)  # a fresh process: no Message-ID cached
+    assert {r.thread_id for r in refs} <= result.changed_threads
+    assert set(fresh.drafts_present(refs)) == {r.message_id for r in refs}
+    fresh.drafts_present(refs[:3])
+    assert fake.quota_by_method == {"gmail.users.history.list": 2, "gmail.users.drafts.list": 5}
+    fake.discard_draft(refs[0].draft_id)
+    fresh.sync(result.cursor, watch)  # the next pass lists again
+    assert refs[0].message_id not in fresh.drafts_present(refs)
 
 
 def test_sent_in_thread_sees_scheduled_and_unsynced_sent(fake: FakeGoogle,
@@ -176,6 +197,8 @@ def test_dropped_connection_resend_leaves_one_draft(fake: FakeGoogle,
     ref = mailbox.create_draft(message())
     assert fake.call_count("drafts.create") == 2
     assert [d.id for d in fake.drafts()] == [ref.draft_id]
+    # The transport saw its re-send: the pacer charged both copies, as Google did.
+    assert mailbox.api.pacer.used() == fake.quota_used
 
 
 def test_a_copy_search_cannot_see_yet_is_removed(tmp_path: Path) -> None:
@@ -334,7 +357,7 @@ def test_full_sync_is_bounded(fake: FakeGoogle, mailbox: GmailMailbox) -> None:
 
 def test_a_long_pause_is_caught_up_over_several_syncs(fake: FakeGoogle, mailbox: GmailMailbox,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gmail_backend, "MAX_NEW_PER_SYNC", 2)
+    monkeypatch.setattr(gmail_history, "MAX_NEW_PER_SYNC", 2)
     cursor = seeded(mailbox)
     delivered = []
     for n in range(5):
@@ -395,41 +418,7 @@ def test_revoked_token_is_an_auth_error_naming_the_fix(fake: FakeGoogle,
     assert "automation auth" in text
 
 
-# -- pacing -----------------------------------------------------------------------------------
-
-def test_pacer_keeps_a_sliding_minute() -> None:
-    now, slept = [0.0], []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    pacer = Pacer(20, clock=lambda: now[0], sleep=sleep)
-    for _ in range(4):  # at 0, 10, 20 and 30 s
-        pacer.spend(5)
-        now[0] += 10
-    now[0] -= 10
-    assert slept == [] and pacer.used() == 20
-    pacer.spend(10)  # waits until the spends at 0 and 10 s leave the window
-    assert now[0] == pytest.approx(70.0) and pacer.used() == 20
-
-
-def test_paced_client_never_earns_a_429(tmp_path: Path) -> None:
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-
-    with FakeGoogle(email="alex@example.org", quota_per_minute=40,
-                    clock=lambda: now[0]) as fake:
-        mailbox, _ = open_on_fake(fake, tmp_path, pacer=Pacer(40, clock=lambda: now[0],
-                                                               sleep=sleep))
-        for n in range(1, 6):  # 5 x (getProfile 1 + create 10 + history.list 2) = 65 units
-            mailbox.create_draft(message(n))
-        assert len(fake.drafts()) == 5
-        # One call each: a 429 would have failed a create or been retried (a second call).
-        assert fake.call_count("drafts.create") == fake.call_count("history.list") == 5
-        assert now[0] >= 60.0  # it waited for the window instead of earning a 429
+# Pacing and quota: tests/contract/test_gmail_quota.py.
 
 
 # -- calendar ---------------------------------------------------------------------------------

@@ -177,6 +177,18 @@ class TestMailboxContract:
         backend.mailbox.delete_draft(DraftRef("stale-draft-id", ref.message_id))
         assert backend.mailbox.draft_message_ids() == set()
 
+    def test_addressed_names_the_recipients_in_sent_and_drafts(
+            self, backend: MailboxUnderTest) -> None:
+        assert backend.mailbox.addressed() == set()
+        sent = backend.mailbox.create_draft(draft(1))
+        backend.send(sent.message_id)
+        other = build_message(sender_name="Alex Rivera", sender="alex@example.org",
+                              to_name="Sam Lee", to="Sam.Lee@Example.com", subject="Hello",
+                              body="Hi Sam\n", now=NOW, message_id="<other-1@example.org>")
+        backend.mailbox.create_draft(other)
+        backend.deliver(reply(1))  # the inbox is not whom the user wrote to
+        assert backend.mailbox.addressed() == {"priya.raman@example.com", "sam.lee@example.com"}
+
     def test_sent_draft_leaves_drafts_and_shows_up_once(self, backend: MailboxUnderTest) -> None:
         ref = backend.mailbox.create_draft(draft())
         backend.send(ref.message_id)

@@ -7,7 +7,6 @@ README says which rule each file exercises. Line numbers asserted here are physi
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -496,17 +495,19 @@ def test_unclosed_quote_is_reported_instead_of_swallowing_the_file(tmp_path: Pat
         read_contacts(path)
 
 
-# --- performance ------------------------------------------------------------------------------
+# --- a big file -------------------------------------------------------------------------------
 
 
-def test_ten_thousand_rows_parse_well_under_two_seconds(tmp_path: Path) -> None:
+def test_ten_thousand_rows_are_read_with_their_lines(tmp_path: Path) -> None:
+    """Speed is measured by ``make bench`` (import rows/s), not asserted on a shared machine."""
     rows = "".join(
         f"person{i}@example.com,First{i},Last{i},Company {i % 97},Engineer,Europe/Berlin,note {i}\n"
         for i in range(10_000)
     )
     path = write(tmp_path, "Email,First Name,Last Name,Company,Title,Time Zone,Notes\n" + rows)
-    started = time.perf_counter()
     result = read_contacts(path)
-    elapsed = time.perf_counter() - started
     assert len(result.records) == 10_000 and result.records[-1].line == 10_001
-    assert elapsed < 2.0, f"10,000 rows took {elapsed:.2f}s"
+    assert result.records[-1] == ContactRecord(
+        email="person9999@example.com", line=10_001, name="First9999 Last9999",
+        first_name="First9999", last_name="Last9999", company="Company 8", role="Engineer",
+        timezone="Europe/Berlin", notes="note 9999")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from automation.core.newtext import _strip_quotes
 from automation.core.pipeline import summary
 from automation.core.quotes import cut_outlook_header, interleaved
-from automation.core.replies import _strip_quotes
 
 OFFER = "Hi Pat,\n\nWould Wednesday, December 9, 10:00 AM work?\n\nAlex\n"
 

@@ -116,6 +116,23 @@ def test_an_idle_pass_with_50_drafts_costs_about_2_units(story: GmailStory,
     assert "gmail.users.messages.get" not in units
 
 
+def test_the_pass_after_drafting_50_costs_at_most_7_units(story: GmailStory,
+                                                          fake: FakeGoogle) -> None:
+    """The pass after a drafting pass, in a fresh process: its history shows 50 new DRAFT
+    messages. They are ours by draft id (no Message-ID is read), and one drafts.list serves
+    both the duplicate sweep and the look-up of the threads that changed: 2 + 5 units."""
+    story.ws.set_config("cadence", "daily_outreach_cap", "50")
+    story.ws.set_config("availability", "max_per_day", "80")
+    rows = [f"P{n},Person,p{n}@example.com,Org {n},Role,America/New_York," for n in range(50)]
+    story.start(*rows)
+    assert len(fake.drafts()) == 50
+    units = idle_units(story.ws, fake, at(7, 8, 31))
+    with story.ws.capsys.disabled():
+        print(f"\nPass after drafting 50, fresh process: {sum(units.values())} units {units}")
+    assert units == {"gmail.users.history.list": 2, "gmail.users.drafts.list": 5}, units
+    assert sum(idle_units(story.ws, fake, at(7, 8, 32)).values()) == 2  # then idle
+
+
 # -- case 2: scheduled send and undo-send -------------------------------------------------------
 
 def test_scheduled_send_is_neither_discarded_nor_skipped(story: GmailStory,

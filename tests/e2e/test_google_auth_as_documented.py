@@ -96,10 +96,10 @@ def test_quota_403_with_error_details_is_retryable(fake: FakeGoogle, tmp_path: P
     with FakeGoogle(email="alex@example.org", quota_per_minute=12,
                     quota_overrun_status=403) as tight:
         mailbox, _ = open_on_fake(tight, tmp_path / "ws", pacer=Pacer(100_000))
-        mailbox._list_drafts()  # drafts.list: 5 of the 12 units
-        mailbox._list_drafts()
+        mailbox.draft_message_ids()  # drafts.list: 5 of the 12 units
+        mailbox.draft_message_ids()
         with pytest.raises(BackendError) as caught:
-            mailbox._list_drafts()
+            mailbox.draft_message_ids()
         assert caught.value.retryable, caught.value
         assert "quota" in str(caught.value)
         assert tight.call_count("drafts.list") == 3 + 3  # the client retried it 3 times too

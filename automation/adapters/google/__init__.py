@@ -14,8 +14,10 @@ from automation.adapters.google.gcal import GoogleCalendar
 from automation.adapters.google.gmail import GmailMailbox
 from automation.adapters.google.http import (
     CALENDAR_CALLS_PER_MINUTE,
+    TIMEOUT_SECONDS,
     GoogleApi,
     Pacer,
+    WireHttp,
     build_service,
     gmail_batch_uri,
 )
@@ -38,15 +40,16 @@ def open_google(config: Config, *, pacer: Pacer | None = None,
     google = config.google
     credentials = load_credentials(google)
     gmail_endpoint, calendar_endpoint = endpoints(google.api_endpoint)
+    gmail_wire, calendar_wire = WireHttp(timeout=TIMEOUT_SECONDS), WireHttp(timeout=TIMEOUT_SECONDS)
     gmail = GoogleApi(
-        service=build_service("gmail", credentials, gmail_endpoint),
+        service=build_service("gmail", credentials, gmail_endpoint, wire=gmail_wire),
         pacer=pacer or Pacer(google.quota_units_per_minute), api="gmail",
         credentials=credentials, token_path=google.token,
-        batch_uri=gmail_batch_uri(gmail_endpoint))
+        batch_uri=gmail_batch_uri(gmail_endpoint), wire=gmail_wire)
     calendar = GoogleApi(
-        service=build_service("calendar", credentials, calendar_endpoint),
+        service=build_service("calendar", credentials, calendar_endpoint, wire=calendar_wire),
         pacer=calendar_pacer or Pacer(CALENDAR_CALLS_PER_MINUTE), api="calendar",
-        credentials=credentials, token_path=google.token)
+        credentials=credentials, token_path=google.token, wire=calendar_wire)
     return (GmailMailbox(gmail),
             GoogleCalendar(calendar, google, busy_ics=config.busy_ics,
                            default_tz=config.me.timezone))

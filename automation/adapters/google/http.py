@@ -23,11 +23,12 @@ import logging
 import socket
 import threading
 import time
-from collections import deque
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import google_auth_httplib2
 import httplib2
@@ -57,20 +58,42 @@ BATCH_MAX = 50  # Gmail's advice: larger batches earn rate-limit errors
 GOOGLE_GMAIL_BATCH = "https://gmail.googleapis.com/batch/gmail/v1"
 
 
+#: The share of the quota the pacer leaves unspent. Google counts a call when it arrives and
+#: our clock is not Google's, so the pacer stamps each call's units again when its answer comes
+#: (later than Google counted them); the margin covers what no client can see, such as a
+#: request the server counted but whose answer was lost.
+QUOTA_MARGIN = 0.05
+
+
+@dataclass
+class Spend:
+    """Units a call spent, and when they count from (re-stamped when the answer arrives)."""
+
+    at: float
+    units: int
+
+
 class Pacer:
-    """A sliding 60-second budget of units, shared by every call of one user.
+    """A sliding window of units (60 s: Google counts per user per minute), shared by every
+    call of one user, that keeps ``margin`` of ``units_per_minute`` unspent.
 
     A token bucket whose burst is a full minute could spend twice the limit within one
     60-second window; Google counts per minute, so the pacer keeps the exact window instead.
+    ``spend`` reserves a call's units before it goes out (waiting while they do not fit);
+    ``settle`` re-stamps them when the answer arrives, and counts a request the transport
+    sent more than once again for each copy: a spend then leaves our window no earlier than
+    it leaves Google's, whose clock saw the request after we stamped it.
     """
 
     def __init__(self, units_per_minute: int, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, window: float = 60.0) -> None:
-        self.limit = max(1, units_per_minute)
+                 sleep: Callable[[float], None] = time.sleep, window: float = 60.0,
+                 margin: float = QUOTA_MARGIN) -> None:
+        self.quota = max(1, units_per_minute)
+        self.limit = max(1, int(self.quota * (1.0 - margin)))
         self.clock = clock
         self.sleep = sleep
         self.window = window
-        self.spent: deque[tuple[float, int]] = deque()
+        self.spent: list[Spend] = []
         self.waited = 0.0
         self._lock = threading.Lock()
 
@@ -78,45 +101,60 @@ class Pacer:
         """Units spent in the current window."""
         with self._lock:
             self._expire(self.clock())
-            return sum(u for _, u in self.spent)
+            return sum(s.units for s in self.spent)
 
     def _expire(self, now: float) -> None:
-        while self.spent and self.spent[0][0] <= now - self.window:
-            self.spent.popleft()
+        # Re-stamped spends are not in time order: filter, do not pop from the left.
+        if self.spent and min(s.at for s in self.spent) <= now - self.window:
+            self.spent = [s for s in self.spent if s.at > now - self.window]
 
-    def spend(self, units: int) -> None:
-        """Wait until ``units`` fit in the window, then record them."""
+    def spend(self, units: int) -> Spend:
+        """Wait until ``units`` fit in the window, then record them; returns the record."""
         units = min(units, self.limit)
         with self._lock:
             while True:
                 now = self.clock()
                 self._expire(now)
-                used = sum(u for _, u in self.spent)
+                used = sum(s.units for s in self.spent)
                 if used + units <= self.limit:
-                    self.spent.append((now, units))
-                    return
-                # Wait for the oldest spends to leave the window until the call fits.
-                excess, wait = used + units - self.limit, 0.0
-                for at, spent in self.spent:
-                    excess -= spent
-                    wait = at + self.window - now
-                    if excess <= 0:
-                        break
-                wait = max(wait, 0.001)
+                    record = Spend(now, units)
+                    self.spent.append(record)
+                    return record
+                wait = self._wait(now, used + units - self.limit)
                 log.info("pacing Google calls: waiting %.1f s to stay within %d units/minute",
                          wait, self.limit)
                 self.waited += wait
                 self.sleep(wait)
+
+    def _wait(self, now: float, excess: int) -> float:
+        """How long until the oldest spends worth ``excess`` units leave the window."""
+        wait = 0.0
+        for record in sorted(self.spent, key=lambda s: s.at):
+            excess -= record.units
+            wait = record.at + self.window - now
+            if excess <= 0:
+                break
+        return max(wait, 0.001)
+
+    def settle(self, record: Spend, sends: int = 1) -> None:
+        """The answer to ``record``'s call arrived (or the call failed): its units count from
+        now, once per time the request went on the wire (``sends``; 0 when it never left)."""
+        with self._lock:
+            record.at = max(record.at, self.clock())
+            if sends > 1:
+                record.units *= sends
 
 
 class GoogleApiError(BackendError):
     """A Google API call failed; ``status`` and ``reason`` as Google gave them (0: no answer)."""
 
     def __init__(self, message: str, *, status: int = 0, reason: str = "",
-                 retryable: bool = True) -> None:
+                 retryable: bool = True, quota: bool = False) -> None:
         super().__init__(message, retryable=retryable)
         self.status = status
         self.reason = reason
+        #: Refused for quota (429, or 403 with a rate-limit reason): Google did not act on it.
+        self.quota = quota
 
 
 #: Quota reasons, normalised (see ``_norm``): the v1 ``errors[].reason`` names and the
@@ -181,7 +219,7 @@ def map_http_error(exc: HttpError, what: str) -> BackendError:
         return GoogleApiError(f"Google's per-user quota ran out for {what} ({label}); the next "
                               "pass retries it. If it keeps happening, lower [google] "
                               "quota_units_per_minute", status=status, reason=reason,
-                              retryable=True)
+                              retryable=True, quota=True)
     return GoogleApiError(f"Google answered {label} to {what}: {detail}", status=status,
                           reason=reason, retryable=retryable)
 
@@ -200,11 +238,54 @@ def map_error(exc: BaseException, what: str, token_path: Path) -> BackendError:
     raise exc
 
 
+class _Counted:
+    """A connection that counts each request it writes, by path, on its ``wire``."""
+
+    wire: WireHttp
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+        self.wire.sent[urlsplit(url).path] += 1
+        super().request(method, url, *args, **kwargs)  # type: ignore[misc]
+
+
+class WireHttp(httplib2.Http):
+    """An ``httplib2.Http`` that counts the requests it puts on the wire, by path.
+
+    httplib2 sends a request again by itself, POSTs included, when the connection drops
+    before the answer (``_conn_request`` on ``BadStatusLine``): a ``drafts.create`` that
+    Gmail committed is then done twice, and Google counts the quota of both. The count tells
+    the backend when that happened, so only then does it look for a copy (and the pacer
+    charges the copy). It rides on ``Http.request``'s documented ``connection_type``.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sent: Counter[str] = Counter()
+        self._types = {
+            "http": type("CountedHTTP", (_Counted, httplib2.HTTPConnectionWithTimeout),
+                         {"wire": self}),
+            "https": type("CountedHTTPS", (_Counted, httplib2.HTTPSConnectionWithTimeout),
+                          {"wire": self}),
+        }
+
+    def request(self, uri: str, method: str = "GET", body: Any = None, headers: Any = None,
+                redirections: int = httplib2.DEFAULT_MAX_REDIRECTS,
+                connection_type: Any = None) -> Any:
+        connection_type = connection_type or self._types.get(urlsplit(uri).scheme.lower())
+        return super().request(uri, method, body, headers, redirections, connection_type)
+
+    def sends(self, uri: str) -> int:
+        """Requests written so far to ``uri``'s path (any query)."""
+        return self.sent[urlsplit(uri).path]
+
+
 def build_service(api: str, credentials: Credentials, endpoint: str | None,
-                  timeout: float = TIMEOUT_SECONDS) -> Any:
-    """A client for "gmail" v1 or "calendar" v3 with its own httplib2.Http (not thread-safe)."""
+                  timeout: float = TIMEOUT_SECONDS, *, wire: WireHttp | None = None) -> Any:
+    """A client for "gmail" v1 or "calendar" v3 with its own httplib2.Http (not thread-safe):
+    ``wire`` if given, so the caller can read what went on the wire."""
     version = {"gmail": "v1", "calendar": "v3"}[api]
-    http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))
+    http = google_auth_httplib2.AuthorizedHttp(credentials,
+                                               http=wire or WireHttp(timeout=timeout))
     options = {"api_endpoint": endpoint} if endpoint else None
     return build(api, version, http=http, static_discovery=True, cache_discovery=False,
                  client_options=options)
@@ -220,20 +301,28 @@ class GoogleApi:
     credentials: Credentials
     token_path: Path
     batch_uri: str | None = None
+    wire: WireHttp | None = None
+    #: How many times the last ``call`` went on the wire (> 1: httplib2 or a retry re-sent it).
+    last_sends: int = field(default=0, init=False)
 
     def units(self, method: str) -> int:
         return GMAIL_UNITS.get(method, 5) if self.api == "gmail" else 1
 
+    def _sends(self, uri: str) -> int:
+        return self.wire.sends(uri) if self.wire is not None else 0
+
     def call(self, request: HttpRequest, method: str, *, idempotent: bool = True) -> Any:
         """Execute ``request`` (the API method ``method``, e.g. "drafts.list") once or with
         retries, spending its quota first; raises BackendError/AuthError only."""
-        self.pacer.spend(self.units(method))
-        token_before = self.credentials.token
+        spent = self.pacer.spend(self.units(method))
+        token_before, sends_before = self.credentials.token, self._sends(request.uri)
         try:
             return request.execute(num_retries=RETRIES if idempotent else 0)
         except Exception as exc:  # noqa: BLE001 - every failure is mapped or re-raised
             raise map_error(exc, f"{self.api} {method}", self.token_path) from exc
         finally:
+            self.last_sends = self._sends(request.uri) - sends_before
+            self.pacer.settle(spent, self.last_sends)
             self._keep_token(token_before)
 
     def _keep_token(self, before: str | None) -> None:
@@ -281,11 +370,11 @@ class GoogleApi:
             else:
                 failures[request_id] = map_error(exception, what, self.token_path)
 
-        self.pacer.spend(self.units(method) * len(keys))
+        spent = self.pacer.spend(self.units(method) * len(keys))
         batch = BatchHttpRequest(callback=collect, batch_uri=self.batch_uri)
         for key in keys:
             batch.add(requests[key], request_id=key)
-        token_before = self.credentials.token
+        token_before, sends_before = self.credentials.token, self._sends(self.batch_uri or "")
         try:
             batch.execute()
         except Exception as exc:  # noqa: BLE001 - the whole batch failed: each part failed
@@ -296,6 +385,7 @@ class GoogleApi:
                 if key not in answers:
                     failures[key] = error
         finally:
+            self.pacer.settle(spent, self._sends(self.batch_uri or "") - sends_before)
             self._keep_token(token_before)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from stat import S_ISREG
 
 from automation.app.ports import DraftRef, MailItem, SyncResult, Watch
-from automation.core.mailsafe import parse_message
+from automation.core.mailsafe import header_addresses, parse_message
 from automation.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 FOLDERS = ("Drafts", "Sent", "INBOX")
 #: Larger messages are read headers-only: nothing we track needs a 5 MB body.
 MAX_BODY_BYTES = 2 * 1024 * 1024
+ADDRESSED_PER_FOLDER = 2000  # the newest messages read for `addressed` (headers only)
+_HEADERS = BytesHeaderParser(policy=policy.default)
 #: What is read of a draft to know its headers, and how often a moved one is looked up again.
 HEADER_BYTES = 256 * 1024
 RESCANS = 20
@@ -99,6 +101,22 @@ class MaildirMailbox:
 
     def draft_message_ids(self) -> set[str]:
         return {str(h.get("Message-ID", "")).strip() for _, h in self._headers(self.drafts)}
+
+    def addressed(self) -> set[str]:
+        found: set[str] = set()
+        try:
+            for box in (self._folder("Sent"), self.drafts):
+                newest = sorted(box.iterkeys())[-ADDRESSED_PER_FOLDER:]  # keys start with a time
+                for key in newest:
+                    try:
+                        data, _ = _read_regular(_file_of(box, key), HEADER_BYTES)
+                    except (OSError, KeyError, ValueError):
+                        continue  # moved or unreadable: the next pass reads it
+                    found.update(header_addresses(_HEADERS.parsebytes(data), "To", "Cc"))
+        except OSError as exc:
+            raise BackendError(f"cannot read {self.root}: {exc}; check the [local] maildir "
+                               "folders and their permissions") from exc
+        return found
 
     def drafts_present(self, refs: Sequence[DraftRef]) -> dict[str, DraftRef]:
         # A mail client that edits a draft writes a new file (a new key) with the same

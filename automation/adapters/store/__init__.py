@@ -7,8 +7,8 @@ tracked in a table; a database newer than this code fails loudly.
 from __future__ import annotations
 
 from automation.adapters.store.calendar import CalendarTables
-from automation.adapters.store.contacts import ContactTables
 from automation.adapters.store.db import Database, dt, ts
+from automation.adapters.store.imports import ImportTables
 from automation.adapters.store.journal import JournalTables
 from automation.adapters.store.messages import MessageTables
 from automation.adapters.store.method import MethodTables
@@ -18,6 +18,6 @@ from automation.adapters.store.reports import ReportTables
 __all__ = ["MIGRATIONS", "Database", "Store", "dt", "ts"]
 
 
-class Store(ContactTables, CalendarTables, MessageTables, JournalTables, ReportTables,
+class Store(ImportTables, CalendarTables, MessageTables, JournalTables, ReportTables,
             MethodTables):
     """The database: every table group over one connection."""

@@ -84,6 +84,10 @@ class MessageTables(Database):
 
     # -- processed mailbox items ------------------------------------------------------------
 
+    def has_history(self) -> bool:
+        return self.conn.execute("SELECT EXISTS(SELECT 1 FROM messages) OR "
+                                 "EXISTS(SELECT 1 FROM seen)").fetchone()[0] == 1
+
     def is_seen(self, key: str) -> bool:
         return self.conn.execute("SELECT 1 FROM seen WHERE key = ?", (key,)).fetchone() is not None
 

@@ -118,6 +118,12 @@ class Mailbox(Protocol):
         """
         ...
 
+    def addressed(self) -> set[str]:
+        """Lower-case addresses in To and Cc of the messages now in Sent and Drafts (the
+        newest few hundred of each): whom the user's mail already went to. A new database
+        uses it not to write first to people written to before."""
+        ...
+
     def sync(self, cursor: str | None, watch: Watch,
              known: Callable[[str], bool] = lambda key: False) -> SyncResult:
         """Messages that appeared in Sent or Inbox since ``cursor`` (None: a first, bounded sync).

@@ -46,6 +46,13 @@ class ContactStore(Protocol):
 
         Returns ``(contact, created)``. Empty fields in ``record`` never erase stored values."""
 
+    def upsert_contacts(self, records: Sequence[ContactRecord], now: datetime, *,
+                        tags: Sequence[str] = (), referred_by: int | None = None
+                        ) -> list[tuple[int, str]]:
+        """``upsert_contact`` of each record in turn, in one transaction, as a whole import
+        file is written. Returns ``(contact id, outcome)`` per record: "created", "updated" or
+        "unchanged" (no profile field, tag, alias or referrer changed)."""
+
     def add_alias(self, contact_id: int, email: str) -> None:
         """Link another address to the contact (ignored if it is a contact's own address)."""
 
@@ -75,6 +82,10 @@ class ContactStore(Protocol):
 
     def add_referral(self, referrer_id: int, referred_id: int, now: datetime) -> bool:
         """Record that ``referrer_id`` introduced ``referred_id``; False if already known."""
+
+    def add_referrals(self, referrer_id: int, referred_ids: Sequence[int],
+                      now: datetime) -> None:
+        """``add_referral`` of each of ``referred_ids`` (the referrer itself is skipped)."""
 
     def emails_by_id(self, contact_ids: Sequence[int]) -> dict[int, str]:
         """The address of each of ``contact_ids`` that exists."""
@@ -183,6 +194,10 @@ class JournalStore(Protocol):
 
     def pending_intents(self) -> list[Intent]:
         """Intents begun and not finished, oldest first (reconciled on start)."""
+
+    def has_history(self) -> bool:
+        """Whether any pass recorded mail here (a message, or an item seen): False for a
+        new or emptied database."""
 
     def get_cursor(self, name: str) -> str | None:
         """The stored sync cursor ``name``, or None."""

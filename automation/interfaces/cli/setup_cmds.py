@@ -177,13 +177,18 @@ def templates_check(app: AppContext, directory: Path | None) -> None:
 @cli.command()
 @click.option("--once", is_flag=True, help="Run one pass and exit (the daemon repeats it).")
 @click.option("--dry-run", is_flag=True, help="Print what would be drafted; write nothing.")
+@click.option("--accept-new-database", is_flag=True,
+              help="Confirm a new (or emptied) database beside a mailbox that already holds "
+                   "your mail: until then no first outreach goes to anyone in Sent or Drafts. "
+                   "Remembered, so a running daemon goes on too.")
 @click.pass_obj
-def run(app: AppContext, once: bool, dry_run: bool) -> None:
+def run(app: AppContext, once: bool, dry_run: bool, accept_new_database: bool) -> None:
     """Run the service: sync mail, decide, draft. Nothing is ever sent."""
     if not once:
         raise click.UsageError("run needs --once; use `automation daemon` to keep running")
     svc = app.services()
-    print_report(tick_guarded(svc, dry_run=dry_run), svc.config)
+    print_report(tick_guarded(svc, dry_run=dry_run, accept_new_database=accept_new_database),
+                 svc.config)
 
 
 def print_report(report: TickReport, config: Config) -> None:
@@ -204,6 +209,11 @@ def print_report(report: TickReport, config: Config) -> None:
         out.print(f"{report.outreach.waiting} new contact(s) wait for a colleague at the same "
                   f"employer (3B: {config.cadence.next_contact_after_business_days} business "
                   "days without a reply); see `automation employers`")
+    if report.outreach.withheld:
+        out.print(f"[bold red]{len(report.outreach.withheld)} new contact(s) held back[/]: "
+                  "the mailbox shows mail to them already and the database is new "
+                  f"({escape(', '.join(report.outreach.withheld[:5]))}"
+                  f"{', ...' if len(report.outreach.withheld) > 5 else ''})")
     if report.outreach.capped:
         out.print(f"{report.outreach.capped} new contact(s) wait for tomorrow "
                   f"(daily_outreach_cap = {config.cadence.daily_outreach_cap})")

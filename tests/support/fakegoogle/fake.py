@@ -58,6 +58,7 @@ class FakeGoogle:
         now: Callable[[], datetime] | None = None,
         calendar_timezone: str = "UTC",
         quota_overrun_status: int = 429,
+        quota_window: float = 60.0,
         patch_deleted_403: bool = False,
         deleted_event_stubs: bool = False,
         search_lag: int = 0,
@@ -69,7 +70,7 @@ class FakeGoogle:
         self.discovery = Discovery()
         self.tokens = TokenStore()
         self.quota = QuotaMeter(clock, quota_per_minute, calendar_per_minute,
-                                quota_overrun_status)
+                                quota_overrun_status, window=quota_window)
         self.faults = FaultPlan()
         self.mailbox = Mailbox(email, self.now, strict_threading, search_lag=search_lag)
         self.calendar = CalendarStore(email, self.now, calendar_timezone,
@@ -186,6 +187,12 @@ class FakeGoogle:
     def quota_by_method(self) -> dict[str, int]:
         with self.lock:
             return dict(self.quota.by_method)
+
+    @property
+    def quota_refusals(self) -> int:
+        """Calls refused for quota (429 or 403 userRateLimitExceeded) since the last reset."""
+        with self.lock:
+            return sum(self.quota.refused.values())
 
     def reset_quota(self) -> None:
         with self.lock:

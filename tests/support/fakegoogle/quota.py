@@ -1,4 +1,12 @@
-"""Quota units per method (Google's published table) and an optional per-minute limit."""
+"""Quota units per method (Google's published table) and an optional per-minute limit.
+
+developers.google.com/gmail/api/reference/quota, "Usage limits": Gmail counts quota units
+per user per minute ("Per user rate limit | 15,000 quota units per user per minute |
+userRateLimitExceeded"; a project may be granted less, and this service budgets 6,000), each
+method at its published cost (drafts.create 10, history.list 2, ...). Calendar counts calls.
+The window is a parameter so a benchmark can run a scaled quota (say 600 units per 6 s)
+instead of waiting real minutes; tests keep Google's 60 s.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +48,8 @@ class QuotaMeter:
     """Counts units and, when limits are set, refuses calls over a sliding 60 s window.
 
     ``gmail_per_minute`` limits Gmail units; ``calendar_per_minute`` limits Calendar calls
-    (they are separate quotas at Google). A refused call costs nothing.
+    (they are separate quotas at Google), each over the last ``window`` seconds of this
+    meter's clock, counted when the request arrives. A refused call costs nothing.
     """
 
     def __init__(
@@ -49,9 +58,13 @@ class QuotaMeter:
         gmail_per_minute: int | None = None,
         calendar_per_minute: int | None = None,
         overrun_status: int = 429,
+        window: float = WINDOW_SECONDS,
     ) -> None:
         self.clock = clock
         self.overrun_status = overrun_status
+        self.window = window
+        #: Calls refused for quota, by status (429 or 403): what a paced client never earns.
+        self.refused: Counter[int] = Counter()
         self.limits = {"gmail": gmail_per_minute, "calendar": calendar_per_minute}
         self.by_method: Counter[str] = Counter()
         self._recent: dict[str, deque[tuple[float, int]]] = {"gmail": deque(), "calendar": deque()}
@@ -62,6 +75,7 @@ class QuotaMeter:
 
     def reset(self) -> None:
         self.by_method.clear()
+        self.refused.clear()
         for recent in self._recent.values():
             recent.clear()
 
@@ -71,12 +85,13 @@ class QuotaMeter:
         limit = self.limits.get(api)
         recent = self._recent.setdefault(api, deque())
         now = self.clock()
-        while recent and recent[0][0] <= now - WINDOW_SECONDS:
+        while recent and recent[0][0] <= now - self.window:
             recent.popleft()
         if limit is not None and sum(u for _, u in recent) + units > limit:
             # developers.google.com/gmail/api/reference/quota: "Per user rate limit | ... |
             # userRateLimitExceeded" (a 403), while the errors guide lists "429 - Too Many
             # Requests" too (developers.google.com/gmail/api/guides/handle-errors): both occur.
+            self.refused[self.overrun_status] += 1
             if self.overrun_status == 403:
                 raise ApiError(403, "userRateLimitExceeded", "User Rate Limit Exceeded",
                                domain="usageLimits")

@@ -1,0 +1,127 @@
+"""Field hygiene for imported contacts: one spelling per address, no control characters.
+
+Import files come from tools the user does not control; every field may end up in a mail
+header (a name in To:, a company in a subject), so each is cleaned here before it is stored,
+and an address is accepted only when a mail server would take it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from email_validator.syntax import validate_email_local_part
+
+__all__ = ["MAX_FIELD_CHARS", "bad_zone_reason", "clean", "normalise_email", "split_emails",
+           "zone_name"]
+
+_LOCAL_CHARS = r'[^@\s\x00-\x1f\x7f<>()\[\],;:\\"]+'
+# Domain labels are word characters or hyphens (IDN letters included); the last one has 2+.
+_EMAIL_RE = re.compile(_LOCAL_CHARS + r"@(?:[\w-]+\.)+[\w-]{2,}")
+_ANGLE_RE = re.compile(r"<([^<>]*)>")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+#: The csv module's own default limit: a longer field is a stray quote, not a contact's data.
+MAX_FIELD_CHARS = 131_072
+_MULTI_EMAIL_RE = re.compile(r"\s*(?::::|[;,])\s*")
+
+
+def normalise_email(raw: str) -> str | None:
+    """Return ``raw`` as a lower-case bare address, or None if it is not a plausible one.
+
+    Accepts ``Name <a@b.org>``, ``<a@b.org>`` and ``mailto:a@b.org``. Plausible means one
+    ``@``, a non-empty local part, a dotted domain, and no spaces or control characters (so the
+    result is always safe in a mail header).
+    """
+    # Not email.utils.parseaddr: it turns "<mailto:a@b.org>" into "mailto" and silently
+    # repairs some broken input, where we want to reject it and say so.
+    s = _visible(raw).strip()
+    if "<" in s and (m := _ANGLE_RE.search(s)):
+        s = m.group(1).strip()
+    if s[:7].lower() == "mailto:":
+        s = s[7:].strip()
+    s = s.lower()
+    return s if _EMAIL_RE.fullmatch(s) and _valid_syntax(s) else None
+
+
+# Zero-width and other invisible format characters (Unicode category Cf): "pri\u200bya@x.com"
+# looks like priya@x.com and must not become a second contact, drafted twice.
+def _visible(raw: str) -> str:
+    """NFKC (fullwidth ａ becomes a) without invisible characters: one spelling per address."""
+    if raw.isascii():
+        return raw  # nothing to fold, nothing invisible: the common case stays cheap
+    text = unicodedata.normalize("NFKC", raw)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def _valid_syntax(address: str) -> bool:
+    """RFC 5321/5322 syntax by ``email-validator`` (a@-x.com, .a@x.com, a..b@x.com and
+    a@x_y.com pass a simple pattern but no mail server takes them). No DNS is asked;
+    ``test_environment`` lets the reserved ``.test`` names of test data through."""
+    local, _, domain = address.rpartition("@")
+    if not _domain_ok(domain):
+        return False
+    try:  # the local part alone: the domain check (IDNA) is the costly half, cached above
+        validate_email_local_part(local, allow_smtputf8=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _domain_ok(domain: str) -> bool:
+    try:
+        validate_email(f"postmaster@{domain}", check_deliverability=False,
+                       test_environment=True)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def clean(value: str) -> str:
+    """Strip ``value`` and replace runs of control characters (CR/LF…) by one space."""
+    # Any field may end up in a mail header (a name in To:, a company in a subject); a CR/LF
+    # that survives here is a header-injection hole.
+    if value.isprintable():
+        return value.strip()
+    return _CONTROL_RE.sub(" ", value).strip()
+
+
+def split_emails(cell: str) -> list[str]:
+    """Split a cell that may hold several addresses (Google joins them with " ::: ")."""
+    if ":::" in cell or cell.count("@") > 1:
+        return [p for p in _MULTI_EMAIL_RE.split(cell) if p]
+    return [cell]
+
+
+@lru_cache(maxsize=1)
+def _zones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+@lru_cache(maxsize=1024)
+def zone_name(name: str) -> str | None:
+    """The canonical IANA name for ``name`` (case-insensitive), or None if unknown."""
+    try:
+        ZoneInfo(name)
+        return name
+    except (KeyError, ValueError):
+        # Users type "europe/london"; the tz database is case-sensitive on disk.
+        return _zones_by_lower_name().get(name.lower())
+
+
+_OFFSET_RE = re.compile(r"(?:utc|gmt)?\s*[+-]\d{1,2}(?::?\d{2})?", re.IGNORECASE)
+
+
+def bad_zone_reason(zone: str) -> str:
+    if _OFFSET_RE.fullmatch(zone):
+        return (
+            f"time zone {zone!r} is a UTC offset, not a place (imported without a time zone; "
+            "use an IANA name such as 'America/New_York' so daylight saving is right)"
+        )
+    return (
+        f"unknown time zone {zone!r} (imported without a time zone; "
+        "use an IANA name such as 'Europe/Berlin')"
+    )

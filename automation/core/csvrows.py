@@ -1,0 +1,221 @@
+"""Reading an import file: decoding it, and turning a CSV export into rows of untrusted cells.
+
+Generic spreadsheets, LinkedIn's Connections export (with or without its "Notes:" preamble)
+and Google Contacts' numbered columns are recognised by their headers. Every row keeps its
+physical line number, so a problem can be reported where the user will look for it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from automation.core.contactfields import MAX_FIELD_CHARS, split_emails
+from automation.core.models import SkippedRow
+from automation.errors import UserError
+
+__all__ = ["Raw", "parse_csv", "read_text", "sniff"]
+
+
+@dataclass(slots=True)
+class Raw:
+    """One input row before validation: candidate emails in file order, other fields by name."""
+
+    line: int
+    emails: list[str]
+    fields: dict[str, str]
+    problem: str = ""  # set: the row is skipped with this reason
+
+
+def read_text(path: Path) -> tuple[str, list[SkippedRow]]:
+    """Decode the file; a warning says so when it was not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"cannot read {path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise UserError(f"cannot read {path}: it is a directory; give the exported file") from None
+    except PermissionError:
+        raise UserError(f"cannot read {path}: permission denied; check its permissions") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if data.startswith(b"PK\x03\x04"):
+        raise UserError(
+            f"{path} is a spreadsheet or zip file, not text; save it as 'CSV UTF-8' or export vCard"
+        )
+    warnings: list[SkippedRow] = []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text" export.
+        text = data.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            warnings.append(SkippedRow(line, (
+                "the file is not UTF-8 (first bad byte on this line); read it as Windows-1252: "
+                "check that accented names look right, or re-save the file as UTF-8"
+            )))
+            text = data.decode("cp1252", errors="replace")
+    if not text or text.isspace():
+        raise UserError(f"{path} is empty; export your contacts again and check the file has rows")
+    if "\x00" in text:
+        raise UserError(f"{path} looks like a binary file; export your contacts as CSV or vCard")
+    return text, warnings
+
+
+# --- CSV (generic, LinkedIn, Google) ----------------------------------------------------------
+
+_SYNONYMS = {
+    "email": ("email", "emailaddress", "mail"),
+    "first_name": ("firstname", "givenname"),
+    "middle_name": ("middlename", "additionalname"),
+    "last_name": ("lastname", "surname", "familyname"),
+    "name": ("name", "fullname"),
+    "company": ("company", "organization", "organisation", "employer", "organizationname"),
+    "role": ("role", "title", "position", "jobtitle", "organizationtitle"),
+    "timezone": ("timezone", "tz"),
+    "notes": ("notes", "note", "comments"),
+    "connection": ("connection", "howwemet", "howimet", "howweknoweachother", "howiknowthem"),
+    "phone": ("phone", "telephone", "mobile"),
+    "location": ("location", "preferredlocation", "callvia"),
+}
+_HEADER_TO_FIELD = {syn: name for name, syns in _SYNONYMS.items() for syn in syns}
+# Google's numbered columns: "E-mail 2 - Value", "Phone 1 - Value", "Organization 1 - Title".
+_GOOGLE_RE = re.compile(r"(email|phone)\d+value|organization\d+(name|title)")
+_GOOGLE_FIELD = {"email": "email", "phone": "phone", "name": "company", "title": "role"}
+_HEADER_JUNK_RE = re.compile(r"[\s_\-.:]+")
+
+
+def _norm_header(header: str) -> str:
+    return _HEADER_JUNK_RE.sub("", header.strip().lstrip("\ufeff").lower())
+
+
+def _header_field(header: str) -> str | None:
+    key = _norm_header(header)
+    if key in _HEADER_TO_FIELD:
+        return _HEADER_TO_FIELD[key]
+    m = _GOOGLE_RE.fullmatch(key)
+    return _GOOGLE_FIELD[m.group(1) or m.group(2)] if m else None
+
+
+def _find_header(lines: Iterable[str]) -> tuple[str, int, bool]:
+    """Consume ``lines`` up to the header row; return it, its line number, and whether a
+    LinkedIn "Notes:" preamble (a paragraph ended by a blank line) came before it."""
+    preamble = in_notes = False
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if in_notes:
+            in_notes = bool(stripped)
+        elif not stripped:
+            continue
+        elif not preamble and stripped.rstrip(",;\t").lower() == "notes:":
+            preamble = in_notes = True
+        else:
+            return line, number, preamble
+    return "", 0, preamble
+
+
+def _delimiter(header_line: str) -> str:
+    # The header row rarely contains a delimiter inside a cell, so counting is reliable where
+    # csv.Sniffer guesses wrong on semicolon files with commas in the data.
+    return max(",;\t", key=header_line.count)
+
+
+_VCARD_START_RE = re.compile(r"\s*BEGIN:VCARD", re.IGNORECASE)
+
+
+def sniff(text: str) -> str:
+    if _VCARD_START_RE.match(text):
+        return "vcard"
+    header_line, _, preamble = _find_header(io.StringIO(text, newline=""))
+    if preamble:
+        return "linkedin"
+    header = next(csv.reader([header_line], delimiter=_delimiter(header_line)), [])
+    keys = {_norm_header(h) for h in header}
+    if {"url", "connectedon"} <= keys:
+        return "linkedin"  # an old export, before LinkedIn added the preamble
+    if {"givenname", "familyname"} <= keys or any(_GOOGLE_RE.fullmatch(k) for k in keys):
+        return "google"
+    return "csv"
+
+
+def parse_csv(text: str, path: Path) -> list[Raw]:
+    """The data rows of a CSV export, with their physical line numbers.
+
+    Raises UserError when there is no header row after a LinkedIn preamble, no email column,
+    a line the csv module cannot parse, or a quoted field that is never closed.
+    """
+    lines = io.StringIO(text, newline="")
+    header_line, header_number, _ = _find_header(lines)
+    if not header_line:
+        raise UserError(f"{path} has a LinkedIn 'Notes:' preamble but no header row after it")
+    reader = csv.reader(itertools.chain([header_line], lines), delimiter=_delimiter(header_line))
+    header = next(reader)
+    email_columns, columns = _columns(header, path)
+    # The csv module refuses a field over 131,072 characters by failing the whole file; read
+    # long ones (bounded) and skip just their row.
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
+    rows: list[Raw] = []
+    last_cells: list[str] = []
+    offset = header_number - 1  # physical line = offset + reader.line_num
+    start = offset + reader.line_num + 1  # where the next record begins
+    try:
+        for cells in reader:
+            line, start = start, offset + reader.line_num + 1
+            joined = "".join(cells)
+            if not joined or joined.isspace():  # any(cell.strip() for cell in cells), in C
+                continue  # blank lines and the ",,,," rows spreadsheets leave behind
+            last_cells = cells
+            if len(joined) > MAX_FIELD_CHARS and max(map(len, cells)) > MAX_FIELD_CHARS:
+                rows.append(Raw(line, [], {}, f"a field is over {MAX_FIELD_CHARS:,} characters "
+                                "(a stray quote?); the row is skipped, fix it and import again"))
+                continue
+            rows.append(_raw(line, cells, email_columns, columns))
+    except csv.Error as exc:
+        raise UserError(f"{path}: line {start}: cannot parse CSV ({exc})") from None
+    # The csv module reads an unclosed quote to the end of the file without complaint.
+    if rows and start - 1 > rows[-1].line and last_cells[-1].endswith(("\n", "\r")):
+        raise UserError(
+            f"{path}: line {rows[-1].line}: a quoted field is never closed, so the rest of the "
+            "file was read as one value; add the missing closing quote (\")"
+        )
+    return rows
+
+
+def _columns(header: list[str], path: Path) -> tuple[list[int], dict[str, list[int]]]:
+    """The email columns, and the columns of every other known field, by field name."""
+    columns: dict[str, list[int]] = {}
+    for index, name in enumerate(header):
+        if (target := _header_field(name)) is not None:
+            columns.setdefault(target, []).append(index)
+    email_columns = columns.pop("email", [])
+    if not email_columns:
+        seen = ", ".join(repr(h.strip()) for h in header[:30])
+        raise UserError(
+            f"{path}: no email column found (headers seen: {seen}); "
+            "rename the column that holds the addresses to 'Email'"
+        )
+    return email_columns, columns
+
+
+def _raw(line: int, cells: list[str], email_columns: list[int],
+         columns: dict[str, list[int]]) -> Raw:
+    """One record's candidate emails and first non-blank value per field."""
+    width = len(cells)
+    emails = [e for i in email_columns if i < width for e in split_emails(cells[i])]
+    fields = {}
+    for name, indexes in columns.items():
+        value = ""
+        for i in indexes:
+            if i < width and (cell := cells[i]) and not cell.isspace():
+                value = cell
+                break
+        fields[name] = value
+    return Raw(line, emails, fields)
