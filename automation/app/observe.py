@@ -402,9 +402,12 @@ def _held(state: core.ContactState, reason: str, flag: str) -> core.Decision:
 def _vanished(svc: Services, changed: frozenset[str] | None, sent_now: set[int],
               changes: Changes) -> None:
     """Our drafts no longer in Drafts with no Sent copy: the user deleted them — but only once
-    a draft is gone on **two consecutive passes** and its thread holds no message the user
-    sent or scheduled. A scheduled message leaves Drafts at once and is sent later, and
-    undo-send hides a sent draft for a few seconds: neither is a discard.
+    a draft is gone on **two consecutive passes**, the second at a later moment than the
+    first, and its thread holds no message the user sent or scheduled. A scheduled message
+    leaves Drafts at once and is sent later, and undo-send hides a sent draft for a few
+    seconds: neither is a discard. A second pass at the very moment of the first (the clock
+    pinned, or a pass retried at once after a failure) is no later look: so when the discard
+    is recorded depends on the time, not on how many passes failed in between.
 
     Only drafts in a thread the sync saw change (``changed``; None: every one), and those
     already found missing once, are looked up: an idle pass costs nothing here.
@@ -427,6 +430,8 @@ def _vanished(svc: Services, changed: frozenset[str] | None, sent_now: set[int],
                 with store.transaction():
                     store.update_message(row.id, detail={**row.detail,
                                                          "missing_since": now.isoformat()})
+        elif now <= datetime.fromisoformat(row.detail["missing_since"]):
+            continue  # the same moment again: not a second look
         elif not (row.thread_id and svc.mailbox.sent_in_thread(row.thread_id, store.is_seen)):
             _discarded(svc, row, changes)
 
