@@ -7,6 +7,8 @@ loss means (``pipeline.on_draft_gone``).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from automation.app.effects import Changes, contact_state, record_actions
 from automation.app.matching import draft_ref
 from automation.app.ports import DraftRef, Store
@@ -18,9 +20,12 @@ from automation.core.models import MessageRow
 def vanished(svc: Services, changed: frozenset[str] | None, sent_now: set[int],
               changes: Changes) -> None:
     """Our drafts no longer in Drafts with no Sent copy: the user deleted them — but only once
-    a draft is gone on **two consecutive passes** and its thread holds no message the user
-    sent or scheduled. A scheduled message leaves Drafts at once and is sent later, and
-    undo-send hides a sent draft for a few seconds: neither is a discard.
+    a draft is gone on **two consecutive passes**, the second at a later moment than the
+    first, and its thread holds no message the user sent or scheduled. A scheduled message
+    leaves Drafts at once and is sent later, and undo-send hides a sent draft for a few
+    seconds: neither is a discard. A second pass at the very moment of the first (the clock
+    pinned, or a pass retried at once after a failure) is no later look: so when the discard
+    is recorded depends on the time, not on how many passes failed in between.
 
     Only drafts in a thread the sync saw change (``changed``; None: every one), and those
     already found missing once, are looked up: an idle pass costs nothing here.
@@ -43,6 +48,8 @@ def vanished(svc: Services, changed: frozenset[str] | None, sent_now: set[int],
                 with store.transaction():
                     store.update_message(row.id, detail={**row.detail,
                                                          "missing_since": now.isoformat()})
+        elif now <= datetime.fromisoformat(row.detail["missing_since"]):
+            continue  # the same moment again: not a second look
         elif not (row.thread_id and svc.mailbox.sent_in_thread(row.thread_id, store.is_seen)):
             _discarded(svc, row, changes)
 
