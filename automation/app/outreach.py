@@ -83,7 +83,8 @@ def offer(availability: Availability, avail: FreeBusy, contact: Contact,
     """Up to ``offer_count`` slots for this contact: inside the user's availability and the
     contact's working hours on their business days, never overlapping another's holds."""
     return avail.search(availability, now).find(exclude_holder=contact.id or 0,
-                                                contact=contact_hours(availability, contact))
+                                                contact=contact_hours(availability, contact),
+                                                seed=contact.email)
 
 
 def shortfall(availability: Availability, avail: FreeBusy, contact: Contact, now: datetime,

@@ -45,7 +45,7 @@ def label(status: Status, outreach_sent_at: datetime | None, answers: list[Answe
         first = replies[0]
         if first.kind in POSITIVE and (  # no Sent copy seen: they answered before we looked
                 outreach_sent_at is None
-                or first.at <= calendar.add_business_days(outreach_sent_at, booster_days)):
+                or calendar.within_business_days(outreach_sent_at, booster_days, first.at)):
             return "booster"
         return "obligate"
     if status == Status.NO_RESPONSE:

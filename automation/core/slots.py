@@ -49,13 +49,19 @@ def find_slots(
     count: int | None = None,
     exclude_holder: int | None = None,
     contact: ContactHours | None = None,
+    seed: str = "",
 ) -> list[Slot]:
     """Return up to ``count`` (default ``avail.offer_count``) free slots to offer, sorted by start.
 
-    Takes one free candidate of each eligible local date, date by date, varying the time of
-    day: on the first date the earliest; on each later date the one whose local time of day
-    (in ``avail.timezone``) is farthest from the nearest time of day already chosen, the
-    earliest among equals -- so a week reads 09:00, 16:50, 11:50, not 09:00 three times. With
+    Takes one free candidate of each eligible local date, date by date: the earliest, or with
+    ``avail.vary_time_of_day`` the one nearest in local time of day (in ``avail.timezone``) to
+    the date's *aim*, the earliest among equals. The aim is a pure function of ``seed`` (the
+    contact's email, say) and the date (``_aim``): a position among all the date's candidates
+    (as if nothing were busy and ``now`` were long past) that moves by the golden ratio of the
+    day each date, so consecutive dates read e.g. 09:40, 15:10, 11:20, not 09:00 three times.
+    Nothing else moves it -- not ``now``, not the other dates' picks, not which contacts were
+    offered slots before -- so an offer computed again (after a crash, a minute later)
+    changes only where the free time itself changed. With
     ``contact``, only candidates that also fit the contact's hours count. Only when fewer
     eligible dates have a free candidate than ``count`` does it add further free candidates from
     the dates already used, earliest first: first those at least ``buffer_minutes`` clear of the
@@ -68,7 +74,8 @@ def find_slots(
     the offer is for) are ignored entirely. Raises ValueError if ``now`` is naive or ``avail``
     is unusable (slot length not positive, negative buffer).
     """
-    return SlotSearch(avail, now, busy, held, booked).find(count, exclude_holder, contact)
+    search = SlotSearch(avail, now, busy, held, booked)
+    return search.find(count, exclude_holder, contact, seed=seed)
 
 
 def is_free(

@@ -20,9 +20,11 @@ compares every offer of random passes with a straightforward search).
 
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from automation.core.models import Availability, Interval, Slot
@@ -31,6 +33,8 @@ from automation.core.slotgrid import Candidate, ContactHours, SlotGrid, to_us
 __all__ = ["Blocks", "SlotSearch"]
 
 _UNSHARED = object()  # the cache key of a contact that cannot be hashed: nothing is kept
+#: 2**64 / golden ratio: adding it each date visits the day evenly (Weyl sequence).
+_GOLDEN_64 = 0x9E3779B97F4A7C15
 
 
 class Blocks:
@@ -112,6 +116,9 @@ class SlotSearch:
         self._booked = Counter(i.start.astimezone(avail.timezone).date() for i in booked)
         self._holders: defaultdict[date, Counter[int]] = defaultdict(Counter)
         self._days = list(grid.days())
+        # Aims look at all of a date's candidates: as if the notice and horizon did not apply.
+        self._whole_days = replace(grid, earliest_us=-(2**62), horizon_us=2**62)
+        self._minutes: dict[object, dict[date, list[int]]] = {}
         self._all: dict[date, list[Candidate]] = {}
         self._fitting: dict[object, dict[date, list[Candidate]]] = {}
         self._free: dict[object, dict[date, list[Candidate]]] = {}
@@ -136,9 +143,9 @@ class SlotSearch:
                 self._forget(start, end)
 
     def find(self, count: int | None = None, exclude_holder: int | None = None,
-             contact: ContactHours | None = None) -> list[Slot]:
-        """``find_slots(avail, now, busy, held, booked, count, exclude_holder, contact)`` with
-        the holds of this moment (see ``core.slots.find_slots`` for the rules)."""
+             contact: ContactHours | None = None, *, seed: str = "") -> list[Slot]:
+        """``find_slots(avail, now, busy, held, booked, count, exclude_holder, contact,
+        seed)`` with the holds of this moment (see ``core.slots.find_slots`` for the rules)."""
         avail, grid = self._avail, self._grid
         wanted = avail.offer_count if count is None else count
         if wanted <= 0:
@@ -146,6 +153,7 @@ class SlotSearch:
         key = _key(contact)
         own = self._reach(self._holds.of.get(exclude_holder, ())) if exclude_holder is not None \
             else set()
+        phase = _phase(seed) if avail.vary_time_of_day else None
 
         def free(day: date) -> list[Candidate]:
             if day in own:  # its own holds may block what is free for it: not the shared list
@@ -160,8 +168,8 @@ class SlotSearch:
             candidates = free(day)
             if not candidates:
                 continue
-            chosen.append(_farthest(candidates, chosen) if avail.vary_time_of_day and chosen
-                          else candidates[0])
+            aim = None if phase is None else self._aim(day, contact, key, phase)
+            chosen.append(_nearest(candidates, aim))
             used.append(day)
             if len(chosen) == wanted:
                 break
@@ -225,6 +233,22 @@ class SlotSearch:
             found = lists[day] = [c for c in every if self._grid.fits(contact, c)]
         return found
 
+    def _aim(self, day: date, contact: ContactHours | None, key: object,
+             phase: int) -> int | None:
+        """The time of day (minutes since local midnight) the offer aims at on ``day``: the
+        ``k``-th of all the date's candidates that fit ``contact``, with ``k / n`` the
+        fractional part of ``hash(seed) + day.toordinal() / golden ratio``."""
+        lists = self._minutes.setdefault(key, {}) if key is not _UNSHARED else {}
+        minutes = lists.get(day)
+        if minutes is None:
+            minutes = lists[day] = [_minute_of_day(c[1])
+                                    for c in self._whole_days.day_candidates(day)
+                                    if self._whole_days.fits(contact, c)]
+        if not minutes:
+            return None
+        position = (phase + day.toordinal() * _GOLDEN_64) % 2**64
+        return minutes[position * len(minutes) >> 64]
+
     def _free_of(self, day: date, contact: ContactHours | None, key: object) -> list[Candidate]:
         lists = self._free.setdefault(key, {}) if key is not _UNSHARED else {}
         found = lists.get(day)
@@ -252,13 +276,21 @@ def _minute_of_day(start: datetime) -> int:
     return start.hour * 60 + start.minute
 
 
-def _farthest(candidates: list[Candidate], chosen: list[Candidate]) -> Candidate:
-    """The candidate farthest in time of day from those chosen (the earliest among equals)."""
-    taken = [_minute_of_day(start) for _, start in chosen]
-    best, best_gap = candidates[0], -1
-    for candidate in candidates:
-        gap = min(abs(_minute_of_day(candidate[1]) - m) for m in taken)
-        if gap > best_gap:
+def _phase(seed: str) -> int:
+    """A real hash of ``seed`` (not Python's per-process ``hash``): every process and
+    machine aims alike."""
+    return int.from_bytes(hashlib.blake2b(seed.encode(), digest_size=8).digest(), "big")
+
+
+def _nearest(candidates: list[Candidate], aim: int | None) -> Candidate:
+    """The candidate nearest in time of day to ``aim`` (the earliest among equals; simply the
+    earliest when ``aim`` is None)."""
+    if aim is None:
+        return candidates[0]
+    best, best_gap = candidates[0], abs(_minute_of_day(candidates[0][1]) - aim)
+    for candidate in candidates[1:]:
+        gap = abs(_minute_of_day(candidate[1]) - aim)
+        if gap < best_gap:
             best, best_gap = candidate, gap
     return best
 

@@ -6,6 +6,7 @@ an obligate or a curmudgeon."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from automation.app.services import Services
 from automation.bootstrap import open_services
 from automation.config import load_config
 from automation.core.models import ContactRecord, Slot, Status
+from automation.interfaces.cli.contacts_cmds import json_rows
 from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
 
 NY = ZoneInfo("America/New_York")
@@ -31,6 +33,7 @@ CLASSES = ("human", "decline", "redirect", "opt_out", "auto_reply", "", None)
 @pytest.fixture
 def svc(tmp_path: Path) -> Services:
     config = tmp_path / "automation.toml"
+    (tmp_path / "templates").mkdir()  # the config's templates folder, as `automation init` makes
     config.write_text(CONFIG_TEMPLATE.format(name="Alex Rivera", email="alex@example.org",
                                              timezone="America/New_York"))
     services = open_services(load_config(config), fixed_clock(NOW), mailbox=MemoryMailbox(),
@@ -93,6 +96,17 @@ def test_the_table_is_the_one_contact_read_model_of_each_contact(svc: Services,
         assert {r["responsiveness"] for r in table} == {"booster", "obligate", "curmudgeon", None}
         assert any(r["offered_slots"] for r in table) and any(r["referred_by"] for r in table)
         assert any(r["snoozed_until"] for r in table) and any(r["tags"] for r in table)
+
+
+def test_contacts_json_writes_what_json_dumps_would(svc: Services) -> None:
+    """``contacts --json`` formats the rows itself (json's indenting encoder is slow); the
+    text must be json.dumps(rows, indent=2, ensure_ascii=False) to the byte."""
+    _varied(svc)
+    rows = queries.contact_table(svc.store, NOW, None, NY)
+    odd = [{}, {"name": "Zoë \"Z\" \n\u2028 <b>", "n": 3, "ok": True, "x": 1.5, "nested":
+                {"a": [1, {"b": None}], "c": {}}, "mixed": [1, "a"], "deep": [[]]}]
+    for value in (rows, odd, []):
+        assert json_rows(value) == json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def test_an_empty_workspace_has_an_empty_table(svc: Services) -> None:

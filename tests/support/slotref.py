@@ -10,7 +10,10 @@ incremental search must match exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+from hashlib import blake2b
 
 from automation.core.models import Availability, Interval, Slot
 from automation.core.slots import ContactHours, candidate_starts
@@ -25,6 +28,7 @@ def reference_find_slots(
     count: int | None = None,
     exclude_holder: int | None = None,
     contact: ContactHours | None = None,
+    seed: str = "",
 ) -> list[Slot]:
     """What ``find_slots`` returns for the same arguments (see its docstring for the rules)."""
     tz = avail.timezone
@@ -56,8 +60,9 @@ def reference_find_slots(
     for day in sorted(by_day):
         if load(day) >= avail.max_per_day or not free_of[day]:
             continue
-        chosen.append(_farthest(free_of[day], chosen) if avail.vary_time_of_day and chosen
-                      else free_of[day][0])
+        aim = _aim(avail, day, contact, seed) if avail.vary_time_of_day else None
+        chosen.append(free_of[day][0] if aim is None else
+                      min(free_of[day], key=lambda s: abs(_minute(s) - aim)))  # first of equals
         used.append(day)
         if len(chosen) == wanted:
             break
@@ -70,13 +75,28 @@ def reference_find_slots(
     return [Slot(s, (_utc(s) + length).astimezone(tz)) for s in chosen]
 
 
-def _farthest(starts: list[datetime], chosen: list[datetime]) -> datetime:
-    """The start whose wall-clock minute of day is farthest from the nearest chosen one's;
-    ``max`` keeps the first, i.e. the earliest, among equals."""
-    def minute(start: datetime) -> int:
-        return start.hour * 60 + start.minute
+def _minute(start: datetime) -> int:
+    return start.hour * 60 + start.minute
 
-    return max(starts, key=lambda s: min(abs(minute(s) - minute(c)) for c in chosen))
+
+def _aim(avail: Availability, day: date, contact: ContactHours | None,
+         seed: str) -> int | None:
+    """The date's aim as ``find_slots`` states it: the ``k``-th of all the date's candidates
+    (notice and horizon aside) that fit the contact, ``k / n`` the fractional part of
+    ``blake2b(seed) / 2**64 + day.toordinal() / golden ratio``."""
+    tz = avail.timezone
+    whole = replace(avail, min_notice_hours=0, horizon_days=3)
+    midnight = datetime.combine(day, time(0), tzinfo=tz) - timedelta(days=1)
+    minutes = [_minute(s) for s in candidate_starts(whole, midnight, contact)
+               if s.date() == day]
+    if not minutes:
+        return None
+    phase = Fraction(int.from_bytes(blake2b(seed.encode(), digest_size=8).digest(), "big"),
+                     2**64)
+    # 2**64 / golden ratio, as an integer: the rule's own constant.
+    step = Fraction(0x9E3779B97F4A7C15, 2**64)
+    where = (phase + day.toordinal() * step) % 1
+    return minutes[int(where * len(minutes))]
 
 
 def _apart(a: datetime, b: datetime, length: timedelta, gap: timedelta) -> bool:

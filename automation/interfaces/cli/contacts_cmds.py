@@ -30,12 +30,40 @@ def contacts(app: AppContext, status: str | None, as_json: bool) -> None:
     svc = app.services()
     rows = queries.contact_table(svc.store, svc.clock(), status, svc.config.me.timezone)
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(json_rows(rows))
         return
     if not rows:
         out.print("No contacts yet: `automation import FILE` adds some.")
         return
     out.print(contacts_table(rows, svc.config.me.timezone, out.width))
+
+
+_string = json.encoder.encode_basestring  # json's own (C) string encoder, ensure_ascii=False
+
+
+def json_rows(rows: list[dict[str, Any]]) -> str:
+    """``json.dumps(rows, indent=2, ensure_ascii=False)``, byte for byte, for a list of flat
+    rows. json's indenting encoder is pure Python and was a third of ``contacts --json`` at
+    10,000 contacts; strings, None and lists of strings are written here with json's own
+    string encoder, anything else by json.dumps (re-indented to its depth)."""
+    if not rows:
+        return "[]"
+    return "[\n" + ",\n".join(
+        "  {\n" + ",\n".join(f"    {_string(str(k))}: {_json_value(v)}" for k, v in row.items())
+        + "\n  }" if row else "  {}" for row in rows) + "\n]"
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, str):
+        return _string(value)
+    if value is None:
+        return "null"
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        if not value:
+            return "[]"
+        return "[\n" + ",\n".join(f"      {_string(item)}" for item in value) + "\n    ]"
+    # A value two levels deep: json.dumps' own lines, shifted by the indent of that depth.
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n    ")
 
 
 def contacts_table(rows: list[dict[str, Any]], zone: Any, width: int = 80) -> Table:
