@@ -5,8 +5,9 @@ that drafts a thousand outreach emails does not rebuild everything a thousand ti
 property runs a random pass -- offers to several contacts, each held as it is made, some
 released again as a refresh does -- and compares every offer with ``reference_find_slots``
 (tests/support/slotref.py), which recomputes everything from the lists each time. Random
-availability, contact hours and zones (with holidays), busy time, holds and bookings, and
-``now`` near DST changes in both people's zones.
+availability, contact hours and zones (with holidays), busy time, holds (also some made
+outside the search) and bookings, seeds (each date's aimed time of day), and ``now`` near
+DST changes in both people's zones.
 """
 
 from __future__ import annotations
