@@ -43,8 +43,10 @@ def outreach_sent_at(store: Store, contact: Contact) -> datetime | None:
 
 
 def _candidates(svc: Services, contacts: list[Contact]) -> list[Candidate]:
+    # One query for every sent contact's first outreach (``outreach_sent_at`` of each).
+    sent = svc.store.first_sent("outreach", [str(Status.SENT)])
     return [Candidate(c.email, employer_key(c.company), c.status,
-                      outreach_sent_at(svc.store, c) if c.status == Status.SENT else None,
+                      sent.get(c.id or 0) if c.status == Status.SENT else None,
                       calendar_of(c, svc.config.me.timezone)) for c in contacts]
 
 
