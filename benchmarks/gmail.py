@@ -28,7 +28,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from automation.adapters.google.http import Pacer, Spend
+from automation.adapters.google.pacing import Pacer, Spend
 from automation.adapters.store import Store
 from automation.app.observe import CURSOR
 from automation.core.compose import build_message

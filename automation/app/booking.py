@@ -124,7 +124,8 @@ def _check_free(svc: Services, contact: Contact, slot: Slot, now: datetime, *,
     else:
         reason = ("is taken (busy in your calendar, booked, held for another contact, or "
                   "max_per_day reached)")
-    free = find_slots(avail, now, busy, held, booked, count=ALTERNATIVES, exclude_holder=cid)
+    free = find_slots(avail, now, busy, held, booked, count=ALTERNATIVES, exclude_holder=cid,
+                      seed=contact.email)
     raise SlotTakenError(_taken_message(svc.config.me.timezone, slot, reason, free),
                          alternatives=free)
 
@@ -392,7 +393,7 @@ def _make_offers(svc: Services, contact: Contact, now: datetime) -> list[Slot]:
     """Fresh slots for the contact, held like an outreach offer (``offered_slots`` lists them)."""
     busy, held, booked = _calendar_state(svc, contact, now, now)
     slots = find_slots(svc.config.availability, now, busy, held, booked,
-                       exclude_holder=contact.id)
+                       exclude_holder=contact.id, seed=contact.email)
     if slots:
         expires = now + timedelta(days=svc.config.cadence.hold_days)
         current = svc.store.interview_for(contact.id or 0)

@@ -22,7 +22,7 @@ from typing import Any
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
 from automation.core.compose import fingerprint
-from automation.core.models import TERMINAL, Intent, Slot, Status
+from automation.core.models import TERMINAL, Intent, MessageRow, Slot, Status
 from automation.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,22 @@ def intent_key(store: Store, contact_id: int, kind: str, discriminator: str = ""
     n = 1 + sum(1 for m in store.messages_for(contact_id)
                 if m.kind == kind and m.direction == "draft")
     return f"draft:{kind}:{contact_id}:{n}{':' + discriminator if discriminator else ''}"
+
+
+def journaled_message(store: Store, row: MessageRow) -> EmailMessage | None:
+    """The message a draft row was created from, as its intent journaled it (None if no
+    intent of ``intent_key``'s shape names it). ``draft_once`` creates the draft from exactly
+    these bytes, so this is what we wrote, whatever the user did to the draft since."""
+    if row.contact_id is None or not row.message_id:
+        return None
+    count = sum(1 for m in store.messages_for(row.contact_id)
+                if m.kind == row.kind and m.direction == "draft")
+    for n in range(1, count + 1):
+        intent = store.get_intent(f"draft:{row.kind}:{row.contact_id}:{n}")
+        if intent is not None and intent.payload.get("message_id") == row.message_id:
+            raw = base64.b64decode(intent.payload["raw"])
+            return BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[return-value]
+    return None
 
 
 def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | None:

@@ -56,7 +56,7 @@ def offer(availability: Availability, avail: FreeBusy, contact: Contact,
     contact's working hours on their business days, never overlapping another's holds."""
     return find_slots(availability, now, avail.busy, held=avail.held,
                       booked=avail.booked, exclude_holder=contact.id or 0,
-                      contact=contact_hours(availability, contact))
+                      contact=contact_hours(availability, contact), seed=contact.email)
 
 
 def shortfall(availability: Availability, avail: FreeBusy, contact: Contact, now: datetime,

@@ -26,6 +26,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
+from automation.app.drafting import journaled_message
 from automation.app.effects import Changes
 from automation.app.outreach import FreeBusy, compose_outreach, offer
 from automation.app.ports import DraftRef
@@ -142,7 +143,7 @@ def refresh_one(svc: Services, row: MessageRow, contact: Contact, now: datetime,
         return Outcome("failed", detail=str(exc))
     if current is None:
         return Outcome("gone")  # sent or deleted: the next sync says which
-    if not force and fingerprint(current) != row.detail.get("fingerprint"):
+    if not force and fingerprint(current) != written_fingerprint(svc, row):
         return Outcome("edited")
     cid = contact.id or 0
     mine = {s.interval for s in svc.store.holds_for(cid, now)}
@@ -163,6 +164,18 @@ def refresh_one(svc: Services, row: MessageRow, contact: Contact, now: datetime,
         return _perform(svc, intent)
     except BackendError as exc:
         return Outcome("failed", detail=f"{exc} (the next run finishes it)")
+
+
+def written_fingerprint(svc: Services, row: MessageRow) -> str | None:
+    """The fingerprint of the draft as we wrote it: recorded with the row, or, for a draft
+    written before fingerprints were recorded, that of the message its intent journaled --
+    the bytes the draft was created from, so an untouched draft matches and an edited one
+    does not. None (always "edited": flagged, never overwritten) when neither exists."""
+    recorded = row.detail.get("fingerprint")
+    if recorded:
+        return str(recorded)
+    written = journaled_message(svc.store, row)
+    return None if written is None else fingerprint(written)
 
 
 def _compose(svc: Services, row: MessageRow, contact: Contact, slots: list[Slot],

@@ -120,9 +120,9 @@ class Availability:
     max_per_day: int = 2
     contact_days: tuple[int, ...] = (0, 1, 2, 3, 4)
     contact_hours: tuple[tuple[time, time], ...] = ((time(8, 30), time(18)),)
-    #: Vary the time of day across the offer (earliest, then farthest from those chosen).
-    #: Off by default until the crash-safety suite holds with it (see the closing note).
-    vary_time_of_day: bool = False
+    #: Vary the time of day across the offer: each date aims at a time of day of its own,
+    #: shifted per contact (``find_slots(seed=...)``); False: the earliest free slot each day.
+    vary_time_of_day: bool = True
 
 
 @dataclass

@@ -27,11 +27,12 @@ Terms used in the docstrings below:
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -67,13 +68,19 @@ def find_slots(
     count: int | None = None,
     exclude_holder: int | None = None,
     contact: ContactHours | None = None,
+    seed: str = "",
 ) -> list[Slot]:
     """Return up to ``count`` (default ``avail.offer_count``) free slots to offer, sorted by start.
 
-    Takes one free candidate of each eligible local date, date by date, varying the time of
-    day: on the first date the earliest; on each later date the one whose local time of day
-    (in ``avail.timezone``) is farthest from the nearest time of day already chosen, the
-    earliest among equals -- so a week reads 09:00, 16:50, 11:50, not 09:00 three times. With
+    Takes one free candidate of each eligible local date, date by date: the earliest, or with
+    ``avail.vary_time_of_day`` the one nearest in local time of day (in ``avail.timezone``) to
+    the date's *aim*, the earliest among equals. The aim is a pure function of ``seed`` (the
+    contact's email, say) and the date (``_aim``): a position among all the date's candidates
+    (as if nothing were busy and ``now`` were long past) that moves by the golden ratio of the
+    day each date, so consecutive dates read e.g. 09:40, 15:10, 11:20, not 09:00 three times.
+    Nothing else moves it -- not ``now``, not the other dates' picks, not which contacts were
+    offered slots before -- so an offer computed again (after a crash, a minute later)
+    changes only where the free time itself changed. With
     ``contact``, only candidates that also fit the contact's hours count. Only when fewer
     eligible dates have a free candidate than ``count`` does it add further free candidates from
     the dates already used, earliest first: first those at least ``buffer_minutes`` clear of the
@@ -99,8 +106,8 @@ def find_slots(
     for day in frame.days():
         if loads[day] >= avail.max_per_day:
             continue
-        taken = [_minute_of_day(start) for _, start in chosen] if avail.vary_time_of_day else []
-        pick = _varied(frame, day, blocks, taken)
+        aim = _aim(frame, day, seed) if avail.vary_time_of_day else None
+        pick = _nearest(frame, day, blocks, aim)
         if pick is not None:
             chosen.append(pick)
             used_days.append(day)
@@ -289,21 +296,42 @@ class _Blocks:
         return index == len(self._ends) or self._starts[index] >= end_us
 
 
-def _varied(
-    frame: _Frame, day: date, blocks: _Blocks, taken_minutes: list[int]
+def _nearest(
+    frame: _Frame, day: date, blocks: _Blocks, aim: int | None
 ) -> tuple[int, datetime] | None:
-    """The free candidate of ``day`` farthest in time of day from ``taken_minutes`` (the
-    earliest among equals; simply the earliest when nothing is taken yet), or None."""
-    best, best_gap = None, -1
+    """The free candidate of ``day`` nearest in time of day to ``aim`` (minutes since local
+    midnight; the earliest among equals; simply the earliest when ``aim`` is None), or None."""
+    best, best_gap = None, None
     for candidate in frame.day_candidates(day):
         if not frame.free(candidate[0], blocks):
             continue
-        if not taken_minutes:
+        if aim is None:
             return candidate
-        gap = min(abs(_minute_of_day(candidate[1]) - m) for m in taken_minutes)
-        if gap > best_gap:
+        gap = abs(_minute_of_day(candidate[1]) - aim)
+        if best_gap is None or gap < best_gap:
             best, best_gap = candidate, gap
     return best
+
+
+#: 2**64 / golden ratio: adding it each date visits the day evenly (Weyl sequence).
+_GOLDEN_64 = 0x9E3779B97F4A7C15
+
+
+def _aim(frame: _Frame, day: date, seed: str) -> int | None:
+    """The time of day (minutes since local midnight) the offer aims at on ``day``.
+
+    The ``k``-th of the date's candidates (all of them: as if nothing were busy or held and
+    the notice period and horizon did not apply) with ``k / n`` the fractional part of
+    ``hash(seed) + day.toordinal() / golden ratio``. Integer arithmetic, and a real hash
+    (not Python's per-process ``hash``), so every process and machine aims alike.
+    """
+    whole_day = replace(frame, earliest_us=-(2**62), horizon_us=2**62)
+    minutes = [_minute_of_day(start) for _, start in whole_day.day_candidates(day)]
+    if not minutes:
+        return None
+    phase = int.from_bytes(hashlib.blake2b(seed.encode(), digest_size=8).digest(), "big")
+    position = (phase + day.toordinal() * _GOLDEN_64) % 2**64
+    return minutes[position * len(minutes) >> 64]
 
 
 def _minute_of_day(start: datetime) -> int:

@@ -90,6 +90,7 @@ def test_a_discarded_follow_up_counts_as_outbound_from_when_it_went(svc: Service
     svc.clock.advance(hours=3)
     del svc.mailbox.drafts[svc.mailbox.find_draft(str(follow_up["Message-ID"])).draft_id]
     tick(svc)  # gone once: maybe a scheduled send
+    svc.clock.advance(minutes=5)
     tick(svc)  # gone on two consecutive passes, nothing sent in its thread: discarded
     state = contact_state(svc.store, contact(svc, ADA), svc.config.me.timezone)
     assert state.follow_ups == 1 and state.pending == ()

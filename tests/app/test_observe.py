@@ -15,8 +15,11 @@ from automation.errors import BackendError
 from tests.support.memworld import (
     Faults,
     FaultyCalendar,
+    FaultyMailbox,
+    add_contact,
     answered_outreach,
     contact,
+    discard,
     drafts,
     open_world,
     reply,
@@ -90,3 +93,36 @@ def test_while_the_booking_still_fails_the_newer_mail_waits_unseen(
     inbound = [m for m in svc.store.messages_for(contact(svc, ADA).id)
                if m.direction == "inbound"]
     assert len(inbound) == 1, "the newer mail was recorded before the booking it follows"
+
+
+def test_when_a_deleted_draft_counts_as_discarded_does_not_depend_on_failed_passes(
+        tmp_path: Path) -> None:
+    """Gone on two passes, the second at a later moment: a pass that failed in between (the
+    look-up of the missing draft timed out) only delays it within the same moment, so a
+    world with failures and one without record the same discard at the same time."""
+    faults = Faults()
+    faulty = open_world(tmp_path / "faulty", MONDAY, mailbox=FaultyMailbox(faults))
+    clean = open_world(tmp_path / "clean", MONDAY)
+    worlds = (faulty, clean)
+    for svc in worlds:
+        add_contact(svc, ADA, "Ada Lovelace")
+        tick(svc)
+    faults.arm("find_draft")  # looking the missing draft up fails once
+    for svc in worlds:
+        discard(svc, drafts(svc, ADA)[0])
+    with pytest.raises(BackendError):
+        tick(faulty)  # this pass fails; the clean world's is its first look
+    tick(clean)
+    tick(faulty)  # the daemon retries at once: the faulty world's first look
+    tick(clean)  # and the clean world's second pass, at the same moment
+    assert [contact(svc, ADA).needs_attention for svc in worlds] == [None, None]
+    for svc in worlds:
+        svc.clock.advance(minutes=5)
+        tick(svc)
+    stories = [[(e.at, e.event, e.cause) for e in svc.store.timeline(contact(svc, ADA).id)]
+               for svc in worlds]
+    assert stories[0] == stories[1]
+    assert [contact(svc, ADA).needs_attention for svc in worlds] == [
+        "outreach draft discarded"] * 2
+    for svc in worlds:
+        svc.close()

@@ -52,8 +52,9 @@ ANSWERS = {
 }
 #: Every call of both ports, before or after it happened; the writes (drafts, events) thrice
 #: as often, since the reads that start a tick (sync, busy) would otherwise stop most ticks
-#: before a draft or an event is attempted.
-WRITES = ("create_draft", "delete_draft", "put_event")
+#: before a draft or an event is attempted, and so is find_draft: it runs only once a draft
+#: went missing (sent or deleted), the moments a discard or a refresh is decided.
+WRITES = ("create_draft", "delete_draft", "put_event", "find_draft")
 OPS = [(op, when) for op in FaultyMailbox.OPS + FaultyCalendar.OPS
        for when in ("before", "after") for _ in range(3 if op in WRITES else 1)]
 #: Ticks without faults that the daemon would run before the clock moves on.
@@ -271,9 +272,11 @@ class TickMachine(RuleBasedStateMachine):
             world.check()
 
 
-# derandomize: CI runs the same 25 scripts every time, so a red run can be replayed; seeds
-# 1-6 of random search pass too. A rare divergence around refreshed drafts under faults was
-# seen once and is still being traced.
+# derandomize: CI runs the same 25 scripts every time, so a red run can be replayed; random
+# search passes too (seeds 1-6; 1001, 2002 with 200 scripts each). A rare divergence around
+# deleted drafts under faults came from the discard rule counting passes: a pass that failed
+# looking the missing draft up moved the discard to another pass at the same moment. It now
+# needs a second look at a later moment (test_observe's failed-passes test replays it).
 TickMachine.TestCase.settings = settings(
     derandomize=True, max_examples=25, stateful_step_count=30, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

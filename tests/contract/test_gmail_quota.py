@@ -17,7 +17,7 @@ from pathlib import Path
 import googleapiclient.http
 import pytest
 
-from automation.adapters.google.http import QUOTA_MARGIN, Pacer
+from automation.adapters.google.pacing import QUOTA_MARGIN, Pacer
 from automation.errors import BackendError
 from tests.contract.test_google_backends import message
 from tests.support.fakegoogle import FakeGoogle

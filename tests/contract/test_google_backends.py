@@ -18,6 +18,8 @@ from automation.adapters.clock import fixed_clock
 from automation.adapters.google import gmail_history
 from automation.adapters.google.gcal import event_id
 from automation.adapters.google.gmail import FULL_SYNC_CAP, GmailMailbox
+from automation.adapters.google.gmail_drafts import LISTING_SECONDS
+from automation.adapters.google.pacing import Pacer
 from automation.app.drafting import DraftRequest, draft_once, intent_key, reconcile
 from automation.app.ports import DraftRef, EventSpec, Watch
 from automation.bootstrap import open_services
@@ -154,6 +156,26 @@ def test_one_drafts_list_serves_a_pass(fake: FakeGoogle, mailbox: GmailMailbox,
     fake.discard_draft(refs[0].draft_id)
     fresh.sync(result.cursor, watch)  # the next pass lists again
     assert refs[0].message_id not in fresh.drafts_present(refs)
+
+
+def test_a_listing_is_not_kept_past_its_pass(fake: FakeGoogle, tmp_path: Path) -> None:
+    """Without a sync in between (a caller outside a pass), a listing older than a pass is
+    read again; our own changes make it stale at once."""
+    now = [0.0]
+    mailbox, _ = open_on_fake(fake, tmp_path / "clocked",
+                              pacer=Pacer(6000, clock=lambda: now[0], sleep=lambda s: None))
+    ref = mailbox.create_draft(message())
+    fake.reset_quota()
+    mailbox.drafts_present([ref])
+    now[0] = 30.0
+    mailbox.drafts_present([ref])
+    assert fake.quota_by_method == {"gmail.users.drafts.list": 5}  # the same pass
+    now[0] = 30.0 + LISTING_SECONDS + 1
+    fake.discard_draft(ref.draft_id)
+    assert mailbox.drafts_present([ref]) == {}
+    other = mailbox.create_draft(message(2))
+    assert set(mailbox.drafts_present([ref, other])) == {other.message_id}
+    assert fake.quota_by_method["gmail.users.drafts.list"] == 15
 
 
 def test_sent_in_thread_sees_scheduled_and_unsynced_sent(fake: FakeGoogle,

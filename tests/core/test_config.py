@@ -47,6 +47,14 @@ def test_config_defaults_paths_and_unknown_keys(tmp_path: Path) -> None:
     assert cfg.availability.timezone == NY
 
 
+def test_varied_times_of_day_are_on_unless_a_config_says_false(tmp_path: Path) -> None:
+    """On by default; a config written while it was off by default, which says so, keeps
+    the earliest-first offer it asked for."""
+    assert config(tmp_path).availability.vary_time_of_day is True
+    written = config(tmp_path, availability={"vary_time_of_day": False})
+    assert written.availability.vary_time_of_day is False
+
+
 def test_clock_override_needs_an_offset() -> None:
     assert parse_now("2026-12-07T08:30:00-05:00") == NOW
     with pytest.raises(UserError, match="no UTC offset"):

@@ -7,6 +7,7 @@ checked against a brute-force oracle that walks every window of every day withou
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -50,7 +51,9 @@ def utc(value: datetime) -> datetime:
 
 
 def avail_of(tz: ZoneInfo = BERLIN, **changes: object) -> Availability:
-    return replace(Availability(timezone=tz), **changes)
+    """The defaults, but earliest-first unless ``vary_time_of_day`` is given: most examples
+    below are about which slots are free, and read plainest that way."""
+    return replace(Availability(timezone=tz, vary_time_of_day=False), **changes)
 
 
 def iv(start: datetime, minutes: int) -> Interval:
@@ -142,21 +145,36 @@ def oracle_offerable(sc: Scenario) -> list[datetime]:
     ]
 
 
-def varied_picks(day_starts: list[list[datetime]], tz: ZoneInfo) -> list[datetime]:
-    """The rule for the time of day, literally: the first day's earliest start; on each later
-    day the start whose wall-clock minute of day is farthest from the nearest one already
-    picked, the earliest among equals."""
+def aim_of(avail: Availability, day: date, seed: str) -> int:
+    """The time of day (minutes) ``find_slots`` aims at on ``day``, literally: the k-th start
+    of the whole date (no notice period, no horizon, nothing busy), k / n being the fractional
+    part of blake2b(seed) / 2**64 + ordinal * (golden ratio - 1)."""
+    tz = avail.timezone
+    open_day = replace(avail, min_notice_hours=0, horizon_days=3)
+    before = datetime.combine(day - timedelta(days=1), time(0), tzinfo=tz)
+    whole = [s.astimezone(tz) for s in oracle_candidates(open_day, before)
+             if s.astimezone(tz).date() == day]
+    phase = int.from_bytes(hashlib.blake2b(seed.encode(), digest_size=8).digest(), "big")
+    position = (phase + day.toordinal() * 0x9E3779B97F4A7C15) % 2**64
+    pick = whole[position * len(whole) >> 64]
+    return pick.hour * 60 + pick.minute
+
+
+def varied_picks(day_starts: list[list[datetime]], avail: Availability,
+                 seed: str) -> list[datetime]:
+    """The rule for the time of day: on each date the free start nearest in wall-clock minute
+    of day to that date's aim (``aim_of``), the earliest among equals."""
+    tz = avail.timezone
+
     def minute(start: datetime) -> int:
         local = start.astimezone(tz)
         return local.hour * 60 + local.minute
 
-    picks: list[datetime] = []
+    picks = []
     for starts_of_day in day_starts:
-        if not picks:
-            picks.append(starts_of_day[0])
-            continue
-        gaps = [min(abs(minute(c) - minute(p)) for p in picks) for c in starts_of_day]
-        picks.append(starts_of_day[gaps.index(max(gaps))])
+        aim = aim_of(avail, starts_of_day[0].astimezone(tz).date(), seed)
+        gaps = [abs(minute(c) - aim) for c in starts_of_day]
+        picks.append(starts_of_day[gaps.index(min(gaps))])
     return picks
 
 
@@ -172,10 +190,11 @@ class Scenario:
     booked: list[Interval]
     count: int | None
     exclude: int | None
+    seed: str = ""
 
     def run(self) -> list[Slot]:
         return find_slots(self.avail, self.now, self.busy, held=self.held, booked=self.booked,
-                          count=self.count, exclude_holder=self.exclude)
+                          count=self.count, exclude_holder=self.exclude, seed=self.seed)
 
     @property
     def wanted(self) -> int:
@@ -256,6 +275,8 @@ def scenarios(draw: st.DrawFn, max_horizon: int = 14) -> Scenario:
         booked=draw(st.lists(near, max_size=4)),
         count=draw(st.none() | st.integers(0, 8)),
         exclude=draw(st.none() | st.integers(1, 4)),
+        seed=draw(st.sampled_from(["", "ada@example.com", "wei.zhang@example.edu"])
+                  | st.text(max_size=12)),
     )
 
 
@@ -263,15 +284,33 @@ def scenarios(draw: st.DrawFn, max_horizon: int = 14) -> Scenario:
 
 
 def test_default_offer_is_three_slots_on_three_days_at_varied_times() -> None:
-    """Not 9:00, 9:00, 9:00: the earliest, then the farthest time of day, then the middle."""
+    """Not 9:00, 9:00, 9:00: each date aims at its own time of day, which the contact (the
+    seed) shifts; with ``vary_time_of_day = false``, the earliest of each day."""
     now = datetime(2026, 3, 2, 8, 0, tzinfo=BERLIN)  # a Monday
-    assert starts(find_slots(avail_of(), now, [])) == [
-        datetime(2026, 3, d, 9, 0, tzinfo=BERLIN) for d in (3, 4, 5)]  # the default
-    slots = find_slots(avail_of(vary_time_of_day=True), now, [])
-    assert starts(slots) == [datetime(2026, 3, 3, 9, 0, tzinfo=BERLIN),
-                             datetime(2026, 3, 4, 16, 50, tzinfo=BERLIN),
-                             datetime(2026, 3, 5, 11, 50, tzinfo=BERLIN)]
+    assert starts(find_slots(avail_of(vary_time_of_day=False), now, [])) == [
+        datetime(2026, 3, d, 9, 0, tzinfo=BERLIN) for d in (3, 4, 5)]
+    slots = find_slots(avail_of(vary_time_of_day=True), now, [], seed="dana.lee@example.net")
+    assert starts(slots) == [datetime(2026, 3, 3, 14, 10, tzinfo=BERLIN),
+                             datetime(2026, 3, 4, 10, 0, tzinfo=BERLIN),
+                             datetime(2026, 3, 5, 15, 40, tzinfo=BERLIN)]
     assert all(s.end - s.start == timedelta(minutes=10) for s in slots)
+
+
+def test_a_dates_varied_pick_depends_on_that_date_and_the_contact_alone() -> None:
+    """The offer computed again -- after a crash, a few minutes later, or once another
+    contact's hold took a date -- moves only where the free time moved: a date's pick does
+    not follow the other dates' picks (those once aimed away from the first, earliest one)."""
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=BERLIN)
+    avail = avail_of(vary_time_of_day=True)
+    seed = "wei.zhang@example.edu"
+    first = find_slots(avail, now, [], seed=seed)
+    tuesday = Interval(datetime(2026, 3, 3, 0, 0, tzinfo=BERLIN),
+                       datetime(2026, 3, 4, 0, 0, tzinfo=BERLIN))
+    again = find_slots(avail, now, [tuesday], seed=seed)
+    assert [s.start.date() for s in again] == [date(2026, 3, d) for d in (4, 5, 6)]
+    assert again[:2] == first[1:]  # Wednesday and Thursday as before
+    assert find_slots(avail, now + timedelta(minutes=7), [], seed=seed) == first
+    assert find_slots(avail, now, [], seed="dana.lee@example.net") != first  # per contact
 
 
 def test_busy_time_in_another_zone_pushes_the_slot_past_it_plus_buffer() -> None:
@@ -523,7 +562,8 @@ def test_slots_only_use_days_below_max_per_day(sc: Scenario) -> None:
 @PROPERTY
 @given(scenarios())
 def test_offer_spreads_over_days_then_fills_earliest(sc: Scenario) -> None:
-    """One slot per eligible day at varied times of day (``varied_picks``), then fills."""
+    """One slot per eligible day (the earliest, or at varied times of day: ``varied_picks``),
+    then fills."""
     tz = sc.avail.timezone
     result = [utc(s.start) for s in sc.run()]
     by_day: dict[date, list[datetime]] = defaultdict(list)
@@ -532,7 +572,7 @@ def test_offer_spreads_over_days_then_fills_earliest(sc: Scenario) -> None:
     days = sorted(by_day)
     wanted = max(sc.wanted, 0)
     if sc.avail.vary_time_of_day:
-        spread = varied_picks([by_day[d] for d in days[:wanted]], tz)
+        spread = varied_picks([by_day[d] for d in days[:wanted]], sc.avail, sc.seed)
     else:
         spread = [by_day[d][0] for d in days[:wanted]]  # earliest free slot of each day
     assert set(spread) <= set(result)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.test_google_e2e import fake, no_backoff, story  # noqa: F401 (fixtures)
+from tests.e2e.test_pipeline_cli import PRIYA, at
 from tests.support import play
 from tests.support.workspace import Workspace, write_csv
 
@@ -81,3 +83,20 @@ def test_a_new_database_beside_an_empty_mailbox_is_a_new_start(workspace: Worksp
     result = workspace.ok("run", "--once", now=NOW)
     assert "NEW DATABASE" not in result.out + result.err
     assert to(workspace, "Drafts") == ["ada@example.com", "bob@example.com"]
+
+
+def test_on_gmail_a_new_database_drafts_no_first_outreach_to_people_written_to(
+        story, fake) -> None:  # noqa: F811 (the Gmail story's fixtures, imported above)
+    """The same on the Google backend: Gmail's Sent and Drafts are read through the API."""
+    story.start(PRIYA)
+    story.send("priya.raman@example.com", "outreach", at(7, 9))
+    ws = story.ws
+    db = ws.root / "automation.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    write_csv(ws.root / "again.csv", [PRIYA, CY])
+    ws.ok("import", str(ws.root / "again.csv"), now=at(7, 10).isoformat())
+    result = ws.ok("run", "--once", now=at(7, 10).isoformat())
+    assert "NEW DATABASE" in result.out + result.err
+    to_in_drafts = sorted(str(fake.message(d.message_id).header("To")) for d in fake.drafts())
+    assert len(to_in_drafts) == 1 and "cy@example.com" in to_in_drafts[0], to_in_drafts

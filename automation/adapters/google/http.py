@@ -2,9 +2,10 @@
 
 Every API call of the Google backend goes through ``GoogleApi.call`` (or ``batch_get``):
 
-- a client-side **quota pacer** spends the method's published units before the call and
-  waits when the user's per-minute budget would be exceeded, so the service never earns a 429
-  by itself (Gmail counts units per user per minute; Calendar counts calls);
+- a client-side **quota pacer** (``pacing``) spends the method's published units before the
+  call, waits when the user's per-minute budget would be exceeded, and re-stamps them when the
+  answer comes, so the service never earns a 429 by itself (Gmail counts units per user per
+  minute; Calendar counts calls);
 - **retries only where a repeat is harmless**: ``execute(num_retries=…)`` (429, 5xx, 403 rate
   limits, dropped connections) for reads, deletes, patches and client-id inserts; never for
   ``drafts.create``, whose repeats the intent journal and a Message-ID look-up handle;
@@ -21,14 +22,10 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
-import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import google_auth_httplib2
 import httplib2
@@ -39,110 +36,22 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
 from automation.adapters.google.auth import refresh_error, save_token
+from automation.adapters.google.pacing import (
+    CALENDAR_CALLS_PER_MINUTE,
+    GMAIL_UNITS,
+    QUOTA_MARGIN,
+    Pacer,
+    Spend,
+)
+from automation.adapters.google.wire import WireHttp
 from automation.errors import AuthError, BackendError
 
 log = logging.getLogger(__name__)
 
-#: Gmail's published units per method (developers.google.com/gmail/api/reference/quota).
-GMAIL_UNITS = {
-    "getProfile": 1, "drafts.create": 10, "drafts.delete": 10, "drafts.get": 5,
-    "drafts.update": 15,
-    "drafts.list": 5, "history.list": 2, "messages.get": 5, "messages.list": 5,
-    "threads.get": 10, "labels.list": 1,
-}
-#: Calendar has no unit table: its per-user limit counts requests (600 a minute by default).
-CALENDAR_CALLS_PER_MINUTE = 600
 RETRIES = 3
 TIMEOUT_SECONDS = 30
 BATCH_MAX = 50  # Gmail's advice: larger batches earn rate-limit errors
 GOOGLE_GMAIL_BATCH = "https://gmail.googleapis.com/batch/gmail/v1"
-
-
-#: The share of the quota the pacer leaves unspent. Google counts a call when it arrives and
-#: our clock is not Google's, so the pacer stamps each call's units again when its answer comes
-#: (later than Google counted them); the margin covers what no client can see, such as a
-#: request the server counted but whose answer was lost.
-QUOTA_MARGIN = 0.05
-
-
-@dataclass
-class Spend:
-    """Units a call spent, and when they count from (re-stamped when the answer arrives)."""
-
-    at: float
-    units: int
-
-
-class Pacer:
-    """A sliding window of units (60 s: Google counts per user per minute), shared by every
-    call of one user, that keeps ``margin`` of ``units_per_minute`` unspent.
-
-    A token bucket whose burst is a full minute could spend twice the limit within one
-    60-second window; Google counts per minute, so the pacer keeps the exact window instead.
-    ``spend`` reserves a call's units before it goes out (waiting while they do not fit);
-    ``settle`` re-stamps them when the answer arrives, and counts a request the transport
-    sent more than once again for each copy: a spend then leaves our window no earlier than
-    it leaves Google's, whose clock saw the request after we stamped it.
-    """
-
-    def __init__(self, units_per_minute: int, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, window: float = 60.0,
-                 margin: float = QUOTA_MARGIN) -> None:
-        self.quota = max(1, units_per_minute)
-        self.limit = max(1, int(self.quota * (1.0 - margin)))
-        self.clock = clock
-        self.sleep = sleep
-        self.window = window
-        self.spent: list[Spend] = []
-        self.waited = 0.0
-        self._lock = threading.Lock()
-
-    def used(self) -> int:
-        """Units spent in the current window."""
-        with self._lock:
-            self._expire(self.clock())
-            return sum(s.units for s in self.spent)
-
-    def _expire(self, now: float) -> None:
-        # Re-stamped spends are not in time order: filter, do not pop from the left.
-        if self.spent and min(s.at for s in self.spent) <= now - self.window:
-            self.spent = [s for s in self.spent if s.at > now - self.window]
-
-    def spend(self, units: int) -> Spend:
-        """Wait until ``units`` fit in the window, then record them; returns the record."""
-        units = min(units, self.limit)
-        with self._lock:
-            while True:
-                now = self.clock()
-                self._expire(now)
-                used = sum(s.units for s in self.spent)
-                if used + units <= self.limit:
-                    record = Spend(now, units)
-                    self.spent.append(record)
-                    return record
-                wait = self._wait(now, used + units - self.limit)
-                log.info("pacing Google calls: waiting %.1f s to stay within %d units/minute",
-                         wait, self.limit)
-                self.waited += wait
-                self.sleep(wait)
-
-    def _wait(self, now: float, excess: int) -> float:
-        """How long until the oldest spends worth ``excess`` units leave the window."""
-        wait = 0.0
-        for record in sorted(self.spent, key=lambda s: s.at):
-            excess -= record.units
-            wait = record.at + self.window - now
-            if excess <= 0:
-                break
-        return max(wait, 0.001)
-
-    def settle(self, record: Spend, sends: int = 1) -> None:
-        """The answer to ``record``'s call arrived (or the call failed): its units count from
-        now, once per time the request went on the wire (``sends``; 0 when it never left)."""
-        with self._lock:
-            record.at = max(record.at, self.clock())
-            if sends > 1:
-                record.units *= sends
 
 
 class GoogleApiError(BackendError):
@@ -236,47 +145,6 @@ def map_error(exc: BaseException, what: str, token_path: Path) -> BackendError:
     if isinstance(exc, GoogleAuthError):
         return AuthError(f"Google authorization failed for {what}: {exc}; run `automation auth`")
     raise exc
-
-
-class _Counted:
-    """A connection that counts each request it writes, by path, on its ``wire``."""
-
-    wire: WireHttp
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
-        self.wire.sent[urlsplit(url).path] += 1
-        super().request(method, url, *args, **kwargs)  # type: ignore[misc]
-
-
-class WireHttp(httplib2.Http):
-    """An ``httplib2.Http`` that counts the requests it puts on the wire, by path.
-
-    httplib2 sends a request again by itself, POSTs included, when the connection drops
-    before the answer (``_conn_request`` on ``BadStatusLine``): a ``drafts.create`` that
-    Gmail committed is then done twice, and Google counts the quota of both. The count tells
-    the backend when that happened, so only then does it look for a copy (and the pacer
-    charges the copy). It rides on ``Http.request``'s documented ``connection_type``.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.sent: Counter[str] = Counter()
-        self._types = {
-            "http": type("CountedHTTP", (_Counted, httplib2.HTTPConnectionWithTimeout),
-                         {"wire": self}),
-            "https": type("CountedHTTPS", (_Counted, httplib2.HTTPSConnectionWithTimeout),
-                          {"wire": self}),
-        }
-
-    def request(self, uri: str, method: str = "GET", body: Any = None, headers: Any = None,
-                redirections: int = httplib2.DEFAULT_MAX_REDIRECTS,
-                connection_type: Any = None) -> Any:
-        connection_type = connection_type or self._types.get(urlsplit(uri).scheme.lower())
-        return super().request(uri, method, body, headers, redirections, connection_type)
-
-    def sends(self, uri: str) -> int:
-        """Requests written so far to ``uri``'s path (any query)."""
-        return self.sent[urlsplit(uri).path]
 
 
 def build_service(api: str, credentials: Credentials, endpoint: str | None,
@@ -392,3 +260,8 @@ class GoogleApi:
 def gmail_batch_uri(endpoint: str | None) -> str:
     """Where Gmail batches go: batches ignore ``api_endpoint``, so derive it from there."""
     return endpoint.rstrip("/") + "/batch/gmail/v1" if endpoint else GOOGLE_GMAIL_BATCH
+
+
+__all__ = ["CALENDAR_CALLS_PER_MINUTE", "GMAIL_UNITS", "QUOTA_MARGIN", "GoogleApi",
+           "GoogleApiError", "Pacer", "Spend", "WireHttp", "build_service", "gmail_batch_uri",
+           "map_error", "map_http_error"]

@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from automation.app.ports.mail import Watch
 from automation.core.models import (
     Contact,
     ContactRecord,
@@ -39,6 +40,9 @@ class ContactStore(Protocol):
 
     def list_contacts(self, status: Status | str | None = None) -> list[Contact]:
         """Every contact (or those in ``status``), in id order, with their aliases."""
+
+    def contact_by_thread(self, thread_id: str) -> Contact | None:
+        """The first contact (in id order) whose thread is ``thread_id``, or None."""
 
     def upsert_contact(self, record: ContactRecord, now: datetime, *, tags: Sequence[str] = (),
                        referred_by: int | None = None) -> tuple[Contact, bool]:
@@ -168,6 +172,11 @@ class MessageStore(Protocol):
     def messages_in_state(self, direction: str, state: str) -> list[MessageRow]:
         """Messages of one direction in one state, oldest first."""
 
+    def watch(self) -> Watch:
+        """What the mailbox sync looks out for, over every contact past ``new``: their
+        threads (the contact's and its messages'), addresses (aliases included), the
+        Message-IDs of their messages and the ids of their drafts. Empty values are left out."""
+
     def count_drafts_since(self, kind: str, since: datetime) -> int:
         """Drafts of ``kind`` created since ``since`` (the daily cap)."""
 
@@ -285,8 +294,21 @@ class MethodStore(Protocol):
         """Every update, oldest first."""
 
 
+class FileCacheStore(Protocol):
+    """Derived data an adapter keeps between passes (``adapters/local/filecache.py``: what
+    parsing each calendar file found). Only a cache: any row may be lost or wrong, and the
+    adapter ignores what it cannot decode."""
+
+    def file_cache(self, kind: str) -> dict[str, str]:
+        """Every cached row of ``kind``: path → the adapter's payload."""
+
+    def save_file_cache(self, kind: str, rows: dict[str, str], gone: Sequence[str]) -> None:
+        """Replace the rows of ``kind`` for the paths in ``rows`` and delete those in ``gone``,
+        in one transaction."""
+
+
 class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, MethodStore,
-            Protocol):
+            FileCacheStore, Protocol):
     """The database a use case works with (``adapters/store`` is the SQLite one)."""
 
     def transaction(self) -> AbstractContextManager[Any]:
