@@ -19,6 +19,7 @@ from automation.app.ports.store import (
     ContactStore,
     FileCacheStore,
     JournalStore,
+    MessageFacts,
     MessageStore,
     MethodStore,
     ReportStore,
@@ -27,6 +28,6 @@ from automation.app.ports.store import (
 from automation.core.models import EventSpec
 
 __all__ = ["Calendar", "CalendarStore", "ContactStore", "DraftRef", "EventSpec", "FileCacheStore",
-           "JournalStore",
+           "JournalStore", "MessageFacts",
            "Locks", "MailItem", "Mailbox", "MessageStore", "MethodStore", "ReportStore", "Store",
            "SyncResult", "Watch"]

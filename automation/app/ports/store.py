@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,6 +25,22 @@ from automation.core.models import (
     TimelineEntry,
     UserUpdate,
 )
+
+
+@dataclass(frozen=True)
+class MessageFacts:
+    """What the pipeline's timing reads of one contact's messages (``effects.contact_state``),
+    aggregated by the database."""
+
+    #: The latest ``sent_at`` of a sent outreach or follow-up.
+    last_outbound_at: datetime | None = None
+    #: The latest ``sent_at`` of a sent or logged message, or of an inbound one in
+    #: ``real_inbound`` (a person writing).
+    last_exchange_at: datetime | None = None
+    follow_ups: int = 0  # follow-up drafts ever made
+    thank_you_drafted: bool = False
+    pending: tuple[tuple[str, str], ...] = ()  # (kind, Message-ID) of drafts still drafted
+    discarded: tuple[tuple[str, datetime], ...] = ()  # (kind, when) of drafts the user deleted
 
 
 class ContactStore(Protocol):
@@ -138,6 +155,9 @@ class CalendarStore(Protocol):
     def interview_for(self, contact_id: int) -> Interview | None:
         """The contact's latest interview, or None."""
 
+    def latest_interviews(self, statuses: Sequence[str]) -> dict[int, Interview]:
+        """``interview_for`` of every contact in ``statuses`` that has one."""
+
     def interviews(self, status: str = "confirmed") -> list[Interview]:
         """Every interview in ``status``, earliest first."""
 
@@ -176,6 +196,14 @@ class MessageStore(Protocol):
         """What the mailbox sync looks out for, over every contact past ``new``: their
         threads (the contact's and its messages'), addresses (aliases included), the
         Message-IDs of their messages and the ids of their drafts. Empty values are left out."""
+
+    def message_facts(self, real_inbound: Sequence[str], *, statuses: Sequence[str] = (),
+                      contact_id: int | None = None) -> dict[int, MessageFacts]:
+        """``MessageFacts`` of the contact ``contact_id``, or of every contact in ``statuses``
+        (a contact with no message is absent); drafts oldest first."""
+
+    def first_sent(self, kind: str, statuses: Sequence[str]) -> dict[int, datetime]:
+        """Per contact in ``statuses``: when the first Sent copy of ``kind`` was sent."""
 
     def count_drafts_since(self, kind: str, since: datetime) -> int:
         """Drafts of ``kind`` created since ``since`` (the daily cap)."""
