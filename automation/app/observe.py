@@ -33,9 +33,9 @@ from automation.app.reports import by_report, record_unmatched
 from automation.app.services import Services
 from automation.core import pipeline as core
 from automation.core.mailsafe import header_addresses, header_text, message_id, message_ids
-from automation.core.models import Contact, MessageRow, Status
-from automation.core.picks import find_pick
-from automation.core.replies import Kind, classify
+from automation.core.models import Contact, MessageRow, Slot, Status
+from automation.core.picks import Pick, find_pick
+from automation.core.replies import Classification, Kind, classify
 from automation.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -269,23 +269,16 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes,
                     record_unmatched(svc, item, now)
                 store.mark_seen(item.key, now)
         return []
-    if not changes.dry_run:
-        contact = _settle_bookings(svc, contact, changes, fresh)
+    if not changes.dry_run:  # a later pick supersedes this pass's bookings; else settle them
+        again = bool(fresh) and _picks(_read(svc, contact, msg, now)[2])
+        contact = _settle_bookings(svc, contact, changes, fresh if again else [])
     if (answer := rsvp.imip_answer(msg)) is not None and \
             rsvp.record_mail_answer(svc, contact, answer, changes, item.key):
         if not changes.dry_run:  # the answer to our invitation: no reply to read, no pick
             with store.transaction():
                 store.mark_seen(item.key, now)
         return []
-    zone = contact.zone or svc.config.me.timezone
-    verdict = classify(msg, now=now, tz=zone)
-    held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact
-    pick = None
-    answered = answered_offer(svc, msg)  # "option 2" counts in the offer it answers
-    if verdict.kind == Kind.HUMAN and held is None:
-        offered = answered if answered is not None else store.offered_slots(contact.id or 0)
-        pick = find_pick(verdict.text, offered, tz=zone, now=now,
-                         user_tz=svc.config.me.timezone)
+    verdict, held, pick, answered = _read(svc, contact, msg, now)
     failed: str | None = None
     if verdict.kind == Kind.BOUNCE:
         mine = {contact.email, *contact.aliases}
@@ -324,10 +317,32 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes,
                           classification=str(verdict.kind), detail=detail)
         store.add_event(contact.id or 0, now, "inbound", cause=f"{verdict.kind}: "
                         f"{core.summary(verdict.text) or verdict.reason}", detail=detail)
-        _supersede(svc, contact, decision, fresh, item.key, changes)
+        if _picks(pick):
+            _supersede(svc, contact, decision, fresh, item.key, changes)
         books = record_actions(svc.store, contact, decision, now, changes, item_key=item.key)
         store.mark_seen(item.key, now)
     return books
+
+
+def _read(svc: Services, contact: Contact, msg: EmailMessage,
+          now: datetime) -> tuple[Classification, tuple[str, str] | None, Pick | None,
+                                  list[Slot] | None]:
+    """The verdict on ``msg``, whether it is held back, its pick and the offer it answers."""
+    zone = contact.zone or svc.config.me.timezone
+    verdict = classify(msg, now=now, tz=zone)
+    held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact
+    pick = None
+    answered = answered_offer(svc, msg)  # "option 2" counts in the offer it answers
+    if verdict.kind == Kind.HUMAN and held is None:
+        offered = answered if answered is not None else svc.store.offered_slots(contact.id or 0)
+        pick = find_pick(verdict.text, offered, tz=zone, now=now,
+                         user_tz=svc.config.me.timezone)
+    return verdict, held, pick, answered
+
+
+def _picks(pick: Pick | None) -> bool:
+    """Whether a reply names a slot or a time (a "thanks, see you then" does not)."""
+    return pick is not None and pick.kind != "none"
 
 
 def _supersede(svc: Services, contact: Contact, decision: core.Decision, fresh: list[str],
