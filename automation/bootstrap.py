@@ -13,8 +13,9 @@ from automation.app.services import Services
 from automation.config import Config
 
 
-def open_backends(config: Config) -> tuple[Mailbox, Calendar]:
-    """The Mailbox and Calendar of ``[backend] kind``."""
+def open_backends(config: Config, store: Store | None = None) -> tuple[Mailbox, Calendar]:
+    """The Mailbox and Calendar of ``[backend] kind``; the local calendar keeps its parsed
+    files in ``store``'s cache when one is given."""
     # Imported here: the Google client stack takes about half a second to import, which the
     # local backend and the read-only commands should not pay (nor icalendar, for the local).
     if config.backend == "google":
@@ -23,19 +24,20 @@ def open_backends(config: Config) -> tuple[Mailbox, Calendar]:
         return open_google(config)
     from automation.adapters.local import open_local
 
-    return open_local(config)
+    return open_local(config, store)
 
 
 class _LazyBackends:
     """Opens the backends once, on first use of either port."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, store: Store) -> None:
         self.config = config
+        self.store = store
         self.pair: tuple[Mailbox, Calendar] | None = None
 
     def get(self, index: int) -> Any:
         if self.pair is None:
-            self.pair = open_backends(self.config)
+            self.pair = open_backends(self.config, self.store)
         return self.pair[index]
 
 
@@ -84,11 +86,11 @@ def open_services(config: Config, clock: Clock = system_clock, *,
     """
     store = Store.open(config.database)
     if lazy and mailbox is None and calendar is None:
-        backends = _LazyBackends(config)
+        backends = _LazyBackends(config, store)
         mailbox, calendar = _LazyPort(backends, 0), _LazyPort(backends, 1)
     try:
         if mailbox is None or calendar is None:
-            opened_mailbox, opened_calendar = open_backends(config)
+            opened_mailbox, opened_calendar = open_backends(config, store)
             mailbox = mailbox or opened_mailbox
             calendar = calendar or opened_calendar
     except BaseException:

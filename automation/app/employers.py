@@ -16,6 +16,7 @@ from automation.app.ports import Store
 from automation.app.services import Services
 from automation.core.businessdays import BusinessCalendar, country_for_zone
 from automation.core.employers import (
+    AWAITING,
     Blocker,
     Candidate,
     employer_key,
@@ -43,8 +44,10 @@ def outreach_sent_at(store: Store, contact: Contact) -> datetime | None:
 
 
 def _candidates(svc: Services, contacts: list[Contact]) -> list[Candidate]:
+    # One query for every sent contact's first outreach (``outreach_sent_at`` of each).
+    sent = svc.store.first_sent("outreach", [str(Status.SENT)])
     return [Candidate(c.email, employer_key(c.company), c.status,
-                      outreach_sent_at(svc.store, c) if c.status == Status.SENT else None,
+                      sent.get(c.id or 0) if c.status == Status.SENT else None,
                       calendar_of(c, svc.config.me.timezone)) for c in contacts]
 
 
@@ -59,8 +62,12 @@ class Gate:
 def outreach_gate(svc: Services, now: datetime) -> Gate:
     """New contacts in outreach order (ranked employers first); those whose employer has no
     free turn (``max_awaiting_per_employer`` colleagues awaiting a first reply within their
-    ``next_contact_after_business_days``) wait -- the 3B rule of ``core.employers``."""
-    contacts = svc.store.list_contacts()
+    ``next_contact_after_business_days``) wait -- the 3B rule of ``core.employers``.
+
+    Only the new contacts and those awaiting a first reply (drafted, sent) take part
+    (``employers.holding`` looks at no other), so the pass reads those, in id order."""
+    contacts = sorted((c for status in (Status.NEW, *AWAITING)
+                       for c in svc.store.list_contacts(status)), key=lambda c: c.id or 0)
     by_id = {c.id or 0: c for c in contacts}
     cadence = svc.config.cadence
     turns = holding(_candidates(svc, contacts), now,

@@ -70,8 +70,11 @@ def shared_update_ids(store: Store, contact: Contact) -> set[int]:
 
 def fresh_update(store: Store, contact: Contact) -> UserUpdate | None:
     """The latest update not yet shared with ``contact``, or None."""
+    updates = store.updates()
+    if not updates:  # the common case, asked of every contact due a check-in on every pass
+        return None
     shared = shared_update_ids(store, contact)
-    fresh = [u for u in store.updates() if u.id not in shared]
+    fresh = [u for u in updates if u.id not in shared]
     return fresh[-1] if fresh else None
 
 

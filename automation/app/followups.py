@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from automation.app.drafting import DraftRequest, draft_once, intent_key
-from automation.app.effects import Changes, contact_state, describe, record_actions
+from automation.app.effects import Changes, contact_states, describe, record_actions
 from automation.app.exchanges import fresh_update, responsiveness
 from automation.app.invitation import interview_location, interview_view
 from automation.app.outreach import FreeBusy, offer, template_variables
@@ -39,11 +39,8 @@ def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> 
     """Decide and act for every contact whose status time can move (see ``pipeline.due``)."""
     policy = svc.config.cadence
     store = svc.store
-    for contact in store.list_contacts():
-        if contact.status not in TIMED:
-            continue
-        decision = core.due(contact_state(store, contact, svc.config.me.timezone), now, policy)
-        decision = _without_stale_check_in(store, contact, decision)
+    for contact, state in contact_states(store, TIMED, svc.config.me.timezone):
+        decision = _without_stale_check_in(store, contact, core.due(state, now, policy))
         if not decision.actions:
             continue
         if changes.dry_run:
@@ -64,7 +61,8 @@ def _without_stale_check_in(store: Store, contact: Contact,
                             decision: core.Decision) -> core.Decision:
     """A check-in says something new or is not written: with no update the contact has not
     heard yet (``automation update``), its Draft is dropped and the digest asks for one."""
-    if fresh_update(store, contact) is not None:
+    if not any(isinstance(a, core.Draft) and a.kind == "check_in" for a in decision.actions) \
+            or fresh_update(store, contact) is not None:
         return decision
     kept = tuple(a for a in decision.actions
                  if not (isinstance(a, core.Draft) and a.kind == "check_in"))

@@ -30,9 +30,11 @@ _SUFFIXES = frozenset({
     "inc", "incorporated", "llc", "ltd", "limited", "co", "corp", "corporation", "company",
     "plc", "llp", "lp", "gmbh", "ag", "sa", "sas", "srl", "bv", "nv", "pty",
 })
-_AWAITING = frozenset({Status.DRAFTED, Status.SENT})
+#: The statuses that hold an employer's turn (awaiting a first reply).
+AWAITING = (Status.DRAFTED, Status.SENT)
+_AWAITING = frozenset(AWAITING)
 
-__all__ = ["Blocker", "Candidate", "employer_key", "holding", "outreach_order", "waiting"]
+__all__ = ["AWAITING", "Blocker", "Candidate", "employer_key", "holding", "outreach_order", "waiting"]
 
 
 def employer_key(company: str) -> str:

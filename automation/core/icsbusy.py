@@ -4,6 +4,12 @@
 reports a bad file as a problem instead of failing, so one broken export never hides the busy
 time in the others.
 
+``file_busy`` is what a cache keeps of one file (``adapters/local/filecache.py``): a file with
+no repeating event is read whole, so its intervals hold for any window; a repeating one is
+expanded ``EXPAND_AHEAD`` past the window, so it is parsed again about once a week while the
+window slides, not on every pass. ``busy_from_files`` goes through the same function, so a
+cached pass and an uncached one find the same intervals and the same problems.
+
 What blocks: every expanded occurrence (RRULE, RDATE, EXDATE and RECURRENCE-ID overrides, via
 ``recurring_ical_events``, which also honours Google's ``X-WR-TIMEZONE``) of a VEVENT that is
 neither ``TRANSP:TRANSPARENT`` nor ``STATUS:CANCELLED``. Timed events span ``[DTSTART, DTEND)``
@@ -22,6 +28,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
@@ -31,13 +38,17 @@ import recurring_ical_events
 from automation.core.models import Interval
 from automation.errors import UserError
 
-__all__ = ["busy_from_files", "busy_from_ics"]
+__all__ = ["FileBusy", "busy_from_files", "busy_from_ics", "file_busy"]
 
 # What icalendar and recurring_ical_events raise on bad input (their own errors subclass
 # ValueError). Caught only around parsing and expansion, never around our own code.
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
 #: A calendar export of a few years is a few MB; beyond this the file is refused with the fix.
 MAX_ICS_BYTES = 20 * 1024 * 1024
+#: How far past the window a file with repeating events is expanded (see the module docstring).
+EXPAND_AHEAD = timedelta(days=7)
+#: Wider than any real calendar: a file with no repeating event is read over all of it.
+_ALL_TIME = Interval(datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
 
 
 def busy_from_ics(
@@ -54,12 +65,17 @@ def busy_from_ics(
     """
     notes = notes if notes is not None else []
     where = f"busy_ics file {source}" if source else "busy_ics data"
+    return _expand(_calendars(data, where), window, default_tz, where, notes)
+
+
+def _expand(calendars: list[icalendar.Calendar], window: Interval, default_tz: tzinfo,
+            where: str, notes: list[str]) -> list[Interval]:
     busy: set[Interval] = set()
     # Ask the library for a day more on each side: it cannot know that floating and all-day
     # times belong to default_tz; the exact overlap test is ours, below.
     span_start = window.start.astimezone(default_tz) - timedelta(days=1)
     span_end = window.end.astimezone(default_tz) + timedelta(days=1)
-    for calendar in _calendars(data, where):
+    for calendar in calendars:
         _drop_runaway_rules(calendar, span_end, where, notes)
         try:
             events = recurring_ical_events.of(calendar).between(span_start, span_end)
@@ -71,6 +87,53 @@ def busy_from_ics(
                 if _touches(interval, window):
                     busy.add(interval)
     return sorted(busy)
+
+
+@dataclass(frozen=True)
+class FileBusy:
+    """What one calendar file says of busy time, as a cache keeps it.
+
+    ``intervals`` are every blocking occurrence over ``span`` (sorted, UTC); ``span`` is None
+    when nothing in the file repeats, and then they are all of the file's. ``problems`` are
+    the lines a pass reports for the file (it is broken, or an event of it was left out).
+    """
+
+    intervals: tuple[Interval, ...]
+    span: Interval | None
+    problems: tuple[str, ...] = ()
+
+    def covers(self, window: Interval) -> bool:
+        """Whether ``within(window)`` is complete."""
+        span = self.span
+        return span is None or span.start <= window.start and window.end <= span.end
+
+    def within(self, window: Interval) -> list[Interval]:
+        """The intervals that overlap ``window`` (as ``busy_from_ics`` counts overlap)."""
+        return [i for i in self.intervals if _touches(i, window)]
+
+    def settled(self, window: Interval) -> bool:
+        """True when nothing in the file can touch ``window`` or any window after it: no
+        repeating event, and every event ended before the window starts (a past interview)."""
+        return self.span is None and all(i.end < window.start for i in self.intervals)
+
+
+def file_busy(data: bytes, window: Interval, default_tz: tzinfo, source: str) -> FileBusy:
+    """Parse one file's ``data`` into what a cache keeps for a pass over ``window``: never
+    raises; a broken file is a FileBusy with no intervals and its problem."""
+    where = f"busy_ics file {source}"
+    notes: list[str] = []
+    try:
+        calendars = _calendars(data, where)
+        repeats = any(_repeats(e) for c in calendars for e in c.walk("VEVENT"))
+        span = Interval(window.start, window.end + EXPAND_AHEAD) if repeats else None
+        intervals = _expand(calendars, span or _ALL_TIME, default_tz, where, notes)
+    except UserError as error:
+        return FileBusy((), None, (f"{error}; its events are ignored until it is fixed",))
+    return FileBusy(tuple(intervals), span, tuple(notes))
+
+
+def _repeats(event: icalendar.cal.Component) -> bool:
+    return any(name in event for name in ("RRULE", "RDATE", "EXRULE", "RECURRENCE-ID"))
 
 
 def busy_from_files(
@@ -86,14 +149,22 @@ def busy_from_files(
     for path in paths:
         try:
             data = read_calendar_file(Path(path))
-            busy.extend(busy_from_ics(data, window, default_tz, source=str(path),
-                                      notes=problems))
         except OSError as error:
-            problems.append(f"busy_ics file {path}: cannot read it ({error.strerror or error});"
-                            " its events are ignored until it is readable")
+            problems.append(unreadable(path, error))
+            continue
         except UserError as error:
             problems.append(f"{error}; its events are ignored until it is fixed")
+            continue
+        found = file_busy(data, window, default_tz, str(path))
+        busy.extend(found.within(window))
+        problems.extend(found.problems)
     return sorted(set(busy)), problems
+
+
+def unreadable(path: Path | str, error: OSError) -> str:
+    """The problem line of a calendar file that cannot be read."""
+    return (f"busy_ics file {path}: cannot read it ({error.strerror or error}); its events "
+            "are ignored until it is readable")
 
 
 def read_calendar_file(path: Path, limit: int | None = None) -> bytes:
@@ -103,18 +174,24 @@ def read_calendar_file(path: Path, limit: int | None = None) -> bytes:
     blocking and checked with ``fstat`` before anything is read; at most ``limit`` + 1 bytes
     are ever read (a file may grow meanwhile).
     """
+    return read_calendar_stat(path, limit)[0]
+
+
+def read_calendar_stat(path: Path, limit: int | None = None) -> tuple[bytes, os.stat_result]:
+    """``read_calendar_file``, with the file's ``fstat`` taken before it was read (a cache
+    keys on it: a write during the read changes the file's ctime, so it is looked at again)."""
     limit = MAX_ICS_BYTES if limit is None else limit
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fh.fileno()).st_mode
-        if not stat.S_ISREG(mode):
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise UserError(f"busy_ics file {path}: not a regular file; point busy_ics at an "
                             "exported .ics file")
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise UserError(f"busy_ics file {path}: larger than {limit // (1024 * 1024)} MB; "
                         "export a shorter range of your calendar (a few months)")
-    return data
+    return data, info
 
 
 #: Above this, a recurring event is left out: no real calendar repeats that often.

@@ -71,6 +71,16 @@ def check_in_due(state: ContactState, policy: Cadence) -> datetime | None:
     return _later(due, state.snoozed_until)
 
 
+def _may_follow_up(state: ContactState, now: datetime, policy: Cadence) -> bool:
+    """False when neither a follow-up nor ``no_response`` can be due yet, known without
+    counting business days (which reads the holiday tables): N business days later is at
+    least N calendar days later, less a day for a clock change."""
+    if state.last_outbound_at is None:
+        return False
+    days = min(policy.follow_up_after_business_days, policy.no_response_after_days)
+    return now >= state.last_outbound_at + timedelta(days=days - 1)
+
+
 def due(state: ContactState, now: datetime, policy: Cadence) -> Decision:
     """What time alone brings: interviewed, follow-ups, no_response, thank-you, check-ins.
 
@@ -88,7 +98,7 @@ def due(state: ContactState, now: datetime, policy: Cadence) -> Decision:
     if status in TERMINAL:
         return decide(state, actions, now)
     waiting = state.needs_attention or state.pending_of({"follow_up"})
-    if status == Status.SENT and not waiting:
+    if status == Status.SENT and not waiting and _may_follow_up(state, now, policy):
         at = follow_up_due(state, policy)
         if at is not None and now >= at:
             number = state.follow_ups + 1

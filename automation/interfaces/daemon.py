@@ -83,7 +83,7 @@ def backoff_seconds(interval: float, failures: int) -> float:
 
 def _services(state: DaemonState) -> Services:
     if state.svc is None:
-        mailbox, calendar = open_backends(state.config)
+        mailbox, calendar = open_backends(state.config, state.store)
         state.svc = compose_services(state.config, state.store, mailbox, calendar, state.clock)
     return state.svc
 
@@ -176,7 +176,7 @@ def reload(state: DaemonState) -> bool:
         if new.database != state.config.database:
             raise UserError(f"the database moved to {new.database}; restart the daemon to use "
                             "it (a reload keeps the database it was started with)")
-        mailbox, calendar = open_backends(new)
+        mailbox, calendar = open_backends(new, state.store)
     except (UserError, BackendError) as exc:
         error, fix = health.describe_failure(exc)
         health.record_failure(state.store, "reload", error, fix, now)

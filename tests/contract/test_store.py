@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from automation.adapters.store import Store
+from automation.app.ports import Watch
 from automation.core.models import ContactRecord, Slot, Status
 from automation.errors import UserError
 
@@ -58,3 +59,46 @@ def test_store_holds_expire_and_release(tmp_path: Path) -> None:
         assert store.offered_slots(contact.id) == [slot]
         store.release_holds(contact.id, NOW)
         assert store.active_holds(NOW) == []
+
+
+def _watch_contact_by_contact(store: Store) -> Watch:
+    """What the mailbox watch was when built one contact at a time (the reference)."""
+    contacts = [c for c in store.list_contacts() if c.status != Status.NEW]
+    rows = [m for c in contacts for m in store.messages_for(c.id or 0)]
+    return Watch(
+        thread_ids=frozenset(filter(None, [c.thread_id for c in contacts]
+                                    + [m.thread_id for m in rows])),
+        addresses=frozenset(a for c in contacts for a in (c.email, *c.aliases)),
+        message_ids=frozenset(filter(None, (m.message_id for m in rows))),
+        draft_ids=frozenset(filter(None, (m.draft_id for m in rows if m.direction == "draft"))))
+
+
+def test_the_watch_and_the_thread_lookup_are_set_queries_with_the_same_answer(
+        tmp_path: Path) -> None:
+    """New contacts, their messages and aliases are left out; empty values too; quarantined
+    mail (no contact) is not watched; the first contact of a thread is the one found."""
+    with Store.open(tmp_path / "db.sqlite") as store:
+        ids = []
+        for i, status in enumerate([Status.NEW, Status.DRAFTED, Status.SENT, Status.NURTURING]):
+            c, _ = store.upsert_contact(ContactRecord(email=f"p{i}@example.com", line=i), NOW)
+            ids.append(c.id or 0)
+            store.add_alias(c.id or 0, f"alias{i}@example.net")
+            if status != Status.NEW:
+                store.set_status(c.id or 0, status, NOW, cause="test")
+            store.add_message(contact_id=c.id, kind="outreach", direction="draft",
+                              state="drafted", now=NOW, message_id=f"<d{i}@x>",
+                              draft_id=f"draft{i}", thread_id=f"t{i}" if i % 2 else "")
+            store.add_message(contact_id=c.id, kind="outreach", direction="sent", state="sent",
+                              now=NOW, message_id=f"<s{i}@x>", draft_id=f"notadraft{i}")
+        store.add_message(contact_id=None, kind="reply", direction="inbound",
+                          state="quarantined", now=NOW, message_id="<q@x>", thread_id="tq")
+        store.update_contact(ids[2], NOW, thread_id="t-shared")
+        store.update_contact(ids[3], NOW, thread_id="t-shared")
+        watch = store.watch()
+        assert watch == _watch_contact_by_contact(store)
+        assert "p0@example.com" not in watch.addresses and "<q@x>" not in watch.message_ids
+        assert "alias2@example.net" in watch.addresses and "draft1" in watch.draft_ids
+        assert "notadraft1" not in watch.draft_ids and "" not in watch.thread_ids
+        found = store.contact_by_thread("t-shared")
+        assert found is not None and found.id == ids[2] and found.aliases == ("alias2@example.net",)
+        assert store.contact_by_thread("nope") is None

@@ -47,12 +47,12 @@ def test_config_defaults_paths_and_unknown_keys(tmp_path: Path) -> None:
     assert cfg.availability.timezone == NY
 
 
-def test_varied_times_of_day_are_on_unless_a_config_says_false(tmp_path: Path) -> None:
-    """On by default; a config written while it was off by default, which says so, keeps
-    the earliest-first offer it asked for."""
-    assert config(tmp_path).availability.vary_time_of_day is True
-    written = config(tmp_path, availability={"vary_time_of_day": False})
-    assert written.availability.vary_time_of_day is False
+def test_varied_times_of_day_are_what_the_config_says(tmp_path: Path) -> None:
+    """Off unless a config turns it on; a config that says either keeps it."""
+    assert config(tmp_path).availability.vary_time_of_day is False
+    for value in (True, False):
+        written = config(tmp_path, availability={"vary_time_of_day": value})
+        assert written.availability.vary_time_of_day is value
 
 
 def test_clock_override_needs_an_offset() -> None:

@@ -66,3 +66,12 @@ def test_help_lists_the_same_commands_lazily_as_with_every_module_imported() -> 
                         "type(cli).format_commands = click.Group.format_commands\n" + run)
     assert "Commands:" in lazy and "reschedule" in lazy
     assert lazy == eager
+
+
+def test_a_mistyped_command_is_told_the_nearest_one() -> None:
+    """Suggestions come from every command, not only those imported so far (a fresh process
+    has imported none)."""
+    done = subprocess.run([sys.executable, "-m", "automation", "contact"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    assert "No such command 'contact'. Did you mean 'contacts'?" in done.stderr

@@ -56,6 +56,7 @@ def test_every_demo_outreach_keeps_the_method(workspace: Workspace) -> None:
     question, no job words, three slots inside 08:30-18:00 in the contact's zone."""
     from automation.core.wordcount import measure
 
+    workspace.set_config("availability", "vary_time_of_day", "true")
     workspace.ok("import", str(REPO / "config" / "example_contacts.csv"), now=MONDAY)
     workspace.ok("run", "--once", now=MONDAY)
     drafts = workspace.drafts()

@@ -8,12 +8,16 @@ Each interview is one file holding one VCALENDAR with one VEVENT, named after it
 (``<uid>.ics``; characters outside ``[A-Za-z0-9._-]`` are replaced and a short hash keeps such
 names unique). Files are written atomically (temporary file, fsync, ``os.replace``, fsync of the
 folder), so khal, vdirsyncer or a crash never see half an event.
+
+What parsing each file found (busy time, the attendee's answer) is kept by ``FileCache``, so an
+unchanged folder or ``busy_ics`` export is not parsed again on every pass.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -21,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 from automation.adapters.clock import Clock, system_clock
 from automation.adapters.files import write_private
-from automation.app.ports import EventSpec
-from automation.core.icsbusy import busy_from_files
+from automation.adapters.local.filecache import FileCache
+from automation.app.ports import EventSpec, FileCacheStore
 from automation.core.invites import attendee_partstat, event_ics, parse_event
 from automation.core.models import Interval
 from automation.errors import BackendError
@@ -40,6 +44,12 @@ def event_filename(uid: str) -> str:
     return f"{safe}.ics"
 
 
+def _answer_of(data: bytes) -> tuple[str, str | None] | None:
+    """(UID, the attendee's PARTSTAT) of an event file, or None if it holds no event."""
+    spec = parse_event(data)
+    return None if spec is None else (spec.uid, attendee_partstat(data, spec.attendee_email))
+
+
 def _comparable(spec: EventSpec) -> EventSpec:
     # A cancelled event carries no VALARM, so its reminder is not stored: ignore it.
     return replace(spec, reminder_minutes=0) if spec.status == "CANCELLED" else spec
@@ -51,16 +61,19 @@ class VdirCalendar:
     sends_invites = False  # the invite travels inside the confirmation draft
 
     def __init__(self, folder: Path, busy_ics: tuple[Path, ...], default_tz: ZoneInfo, *,
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock = system_clock, cache: FileCacheStore | None = None) -> None:
+        """``cache``: where parsed files are kept between processes (the store); without
+        one they are kept for this object's lifetime only."""
         self.folder = folder
         self.busy_ics = busy_ics
         self.default_tz = default_tz
         self.clock = clock  # only for DTSTAMP, the time a file's content was written
+        self.cache = FileCache(cache, default_tz)
         folder.mkdir(parents=True, exist_ok=True)
 
     def busy(self, window: Interval) -> tuple[list[Interval], list[str]]:
         paths = sorted(self.folder.glob("*.ics")) + list(self.busy_ics)
-        return busy_from_files(paths, window, self.default_tz)
+        return self.cache.busy(paths, window)
 
     # -- events ---------------------------------------------------------------------------
 
@@ -112,11 +125,16 @@ class VdirCalendar:
         return spec
 
     def attendee_status(self, uid: str) -> str | None:
-        """The attendee's PARTSTAT as the file now says (a synced client may have updated it)."""
-        found = self._read(uid)
-        if found is None:
+        """The attendee's PARTSTAT as the file now says (a synced client may have updated it).
+
+        The file is read every time; it is parsed only when its content changed."""
+        path = self.path_for(uid)
+        try:
+            with path.open("rb") as fh:
+                info, data = os.fstat(fh.fileno()), fh.read()
+        except FileNotFoundError:
             return None
-        spec = parse_event(found[1])
-        if spec is None or spec.uid != uid:
-            return None
-        return attendee_partstat(found[1], spec.attendee_email)
+        except OSError as exc:
+            raise BackendError(f"cannot read {path}: {exc}") from exc
+        found = self.cache.answer(path, data, info, _answer_of)
+        return found[1] if found is not None and found[0] == uid else None

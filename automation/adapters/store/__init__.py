@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from automation.adapters.store.calendar import CalendarTables
 from automation.adapters.store.db import Database, dt, ts
+from automation.adapters.store.filecache import FileCacheTables
 from automation.adapters.store.imports import ImportTables
 from automation.adapters.store.journal import JournalTables
 from automation.adapters.store.messages import MessageTables
@@ -19,5 +20,5 @@ __all__ = ["MIGRATIONS", "Database", "Store", "dt", "ts"]
 
 
 class Store(ImportTables, CalendarTables, MessageTables, JournalTables, ReportTables,
-            MethodTables):
+            MethodTables, FileCacheTables):
     """The database: every table group over one connection."""

@@ -102,6 +102,14 @@ class CalendarTables(Database):
                                 "LIMIT 1", (contact_id,)).fetchone()
         return None if row is None else self._interview(row)
 
+    def latest_interviews(self, statuses: Sequence[str]) -> dict[int, Interview]:
+        marks = ",".join("?" * len(statuses))
+        rows = self.conn.execute(
+            "SELECT * FROM interviews WHERE id IN (SELECT max(id) FROM interviews WHERE "
+            f"contact_id IN (SELECT id FROM contacts WHERE status IN ({marks})) "
+            "GROUP BY contact_id)", list(statuses))
+        return {r["contact_id"]: self._interview(r) for r in rows}
+
     def interviews(self, status: str = "confirmed") -> list[Interview]:
         rows = self.conn.execute("SELECT * FROM interviews WHERE status = ? ORDER BY start",
                                  (status,))

@@ -82,6 +82,11 @@ class ContactTables(Database):
             aliases.setdefault(a[0], []).append(a[1])
         return [self._contact(r, aliases.get(r["id"], ())) for r in rows]
 
+    def contact_by_thread(self, thread_id: str) -> Contact | None:
+        row = self.conn.execute("SELECT * FROM contacts WHERE thread_id = ? ORDER BY id LIMIT 1",
+                                (thread_id,)).fetchone()
+        return None if row is None else self._contact(row, self._aliases(row["id"]))
+
     def add_alias(self, contact_id: int, email: str) -> None:
         email = email.strip().lower()
         if self.conn.execute("SELECT 1 FROM contacts WHERE email = ?", (email,)).fetchone():

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from automation.adapters.store.db import Database, dt, ts
+from automation.app.ports.mail import Watch
+from automation.app.ports.store import MessageFacts
 from automation.core.models import MessageRow
 
 
@@ -76,6 +79,67 @@ class MessageTables(Database):
         rows = self.conn.execute("SELECT * FROM messages WHERE direction = ? AND state = ? "
                                  "ORDER BY id", (direction, state))
         return [self._message(r) for r in rows]
+
+    def watch(self) -> Watch:
+        # Four set queries instead of one per contact: an idle pass at 10,000 contacts read
+        # every contact's messages one query at a time just to build these sets.
+        past_new = "SELECT id FROM contacts WHERE status != 'new'"
+        threads = self.conn.execute(
+            f"SELECT thread_id FROM contacts WHERE id IN ({past_new}) UNION "
+            f"SELECT thread_id FROM messages WHERE contact_id IN ({past_new})")
+        addresses = self.conn.execute(
+            f"SELECT email FROM contacts WHERE id IN ({past_new}) UNION "
+            f"SELECT email FROM aliases WHERE contact_id IN ({past_new})")
+        ids = self.conn.execute(
+            f"SELECT message_id, draft_id, direction FROM messages WHERE contact_id IN "
+            f"({past_new})").fetchall()
+        return Watch(
+            thread_ids=frozenset(r[0] for r in threads if r[0]),
+            addresses=frozenset(r[0] for r in addresses if r[0]),
+            message_ids=frozenset(r[0] for r in ids if r[0]),
+            draft_ids=frozenset(r[1] for r in ids if r[1] and r[2] == "draft"))
+
+    def _of(self, statuses: Sequence[str], contact_id: int | None) -> tuple[str, list[Any]]:
+        if contact_id is not None:
+            return "contact_id = ?", [contact_id]
+        marks = ",".join("?" * len(statuses))
+        return f"contact_id IN (SELECT id FROM contacts WHERE status IN ({marks}))", \
+            list(statuses)
+
+    def message_facts(self, real_inbound: Sequence[str], *, statuses: Sequence[str] = (),
+                      contact_id: int | None = None) -> dict[int, MessageFacts]:
+        # Aggregated by SQLite: the idle pass reads these for thousands of contacts, and
+        # decoding every message row of each (its JSON detail, its times) was most of it.
+        where, args = self._of(statuses, contact_id)
+        real = ",".join("?" * len(real_inbound)) or "NULL"
+        agg = {r[0]: r[1:] for r in self.conn.execute(
+            "SELECT contact_id, max(CASE WHEN direction = 'sent' AND kind IN ('outreach', "
+            "'follow_up') THEN sent_at END), max(CASE WHEN direction IN ('sent', 'logged') OR "
+            f"direction = 'inbound' AND classification IN ({real}) THEN sent_at END), "
+            "sum(direction = 'draft' AND kind = 'follow_up'), "
+            "max(direction = 'draft' AND kind = 'thank_you') "
+            f"FROM messages WHERE {where} GROUP BY contact_id", [*real_inbound, *args])}
+        pending: dict[int, list[tuple[str, str]]] = {}
+        discarded: dict[int, list[tuple[str, datetime]]] = {}
+        for r in self.conn.execute(
+                "SELECT contact_id, kind, message_id, state, detail FROM messages WHERE "
+                f"direction = 'draft' AND state IN ('drafted', 'discarded') AND {where} "
+                "ORDER BY id", args):
+            if r[3] == "drafted":
+                pending.setdefault(r[0], []).append((r[1], r[2] or ""))
+            elif "discarded_at" in (detail := json.loads(r[4])):
+                discarded.setdefault(r[0], []).append(
+                    (r[1], datetime.fromisoformat(detail["discarded_at"])))
+        return {cid: MessageFacts(dt(out), dt(ex), int(ups or 0), bool(thanked),
+                                  tuple(pending.get(cid, ())), tuple(discarded.get(cid, ())))
+                for cid, (out, ex, ups, thanked) in agg.items()}
+
+    def first_sent(self, kind: str, statuses: Sequence[str]) -> dict[int, datetime]:
+        where, args = self._of(statuses, None)
+        rows = self.conn.execute(
+            "SELECT contact_id, min(sent_at) FROM messages WHERE direction = 'sent' AND kind = ? "
+            f"AND sent_at IS NOT NULL AND {where} GROUP BY contact_id", [kind, *args])
+        return {r[0]: dt(r[1]) for r in rows}  # type: ignore[misc]
 
     def count_drafts_since(self, kind: str, since: datetime) -> int:
         return self.conn.execute(

@@ -99,4 +99,13 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
     ("0005_updates", (
         """CREATE TABLE updates (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, text TEXT NOT NULL)""",
     )),
+    # What parsing each calendar file found, so an unchanged one is not parsed on every pass
+    # (adapters/local/filecache.py); and the thread lookup of inbound mail without a scan.
+    ("0006_file_cache", (
+        """CREATE TABLE file_cache (
+        kind TEXT NOT NULL, path TEXT NOT NULL, payload TEXT NOT NULL,
+        PRIMARY KEY (kind, path)
+    )""",
+        "CREATE INDEX contacts_thread ON contacts(thread_id) WHERE thread_id IS NOT NULL",
+    )),
 ]

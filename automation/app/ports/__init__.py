@@ -17,7 +17,9 @@ from automation.app.ports.mail import DraftRef, Mailbox, MailItem, SyncResult, W
 from automation.app.ports.store import (
     CalendarStore,
     ContactStore,
+    FileCacheStore,
     JournalStore,
+    MessageFacts,
     MessageStore,
     MethodStore,
     ReportStore,
@@ -25,6 +27,7 @@ from automation.app.ports.store import (
 )
 from automation.core.models import EventSpec
 
-__all__ = ["Calendar", "CalendarStore", "ContactStore", "DraftRef", "EventSpec", "JournalStore",
+__all__ = ["Calendar", "CalendarStore", "ContactStore", "DraftRef", "EventSpec", "FileCacheStore",
+           "JournalStore", "MessageFacts",
            "Locks", "MailItem", "Mailbox", "MessageStore", "MethodStore", "ReportStore", "Store",
            "SyncResult", "Watch"]

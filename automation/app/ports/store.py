@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from automation.app.ports.mail import Watch
 from automation.core.models import (
     Contact,
     ContactRecord,
@@ -23,6 +25,22 @@ from automation.core.models import (
     TimelineEntry,
     UserUpdate,
 )
+
+
+@dataclass(frozen=True)
+class MessageFacts:
+    """What the pipeline's timing reads of one contact's messages (``effects.contact_state``),
+    aggregated by the database."""
+
+    #: The latest ``sent_at`` of a sent outreach or follow-up.
+    last_outbound_at: datetime | None = None
+    #: The latest ``sent_at`` of a sent or logged message, or of an inbound one in
+    #: ``real_inbound`` (a person writing).
+    last_exchange_at: datetime | None = None
+    follow_ups: int = 0  # follow-up drafts ever made
+    thank_you_drafted: bool = False
+    pending: tuple[tuple[str, str], ...] = ()  # (kind, Message-ID) of drafts still drafted
+    discarded: tuple[tuple[str, datetime], ...] = ()  # (kind, when) of drafts the user deleted
 
 
 class ContactStore(Protocol):
@@ -39,6 +57,9 @@ class ContactStore(Protocol):
 
     def list_contacts(self, status: Status | str | None = None) -> list[Contact]:
         """Every contact (or those in ``status``), in id order, with their aliases."""
+
+    def contact_by_thread(self, thread_id: str) -> Contact | None:
+        """The first contact (in id order) whose thread is ``thread_id``, or None."""
 
     def upsert_contact(self, record: ContactRecord, now: datetime, *, tags: Sequence[str] = (),
                        referred_by: int | None = None) -> tuple[Contact, bool]:
@@ -134,6 +155,9 @@ class CalendarStore(Protocol):
     def interview_for(self, contact_id: int) -> Interview | None:
         """The contact's latest interview, or None."""
 
+    def latest_interviews(self, statuses: Sequence[str]) -> dict[int, Interview]:
+        """``interview_for`` of every contact in ``statuses`` that has one."""
+
     def interviews(self, status: str = "confirmed") -> list[Interview]:
         """Every interview in ``status``, earliest first."""
 
@@ -167,6 +191,19 @@ class MessageStore(Protocol):
 
     def messages_in_state(self, direction: str, state: str) -> list[MessageRow]:
         """Messages of one direction in one state, oldest first."""
+
+    def watch(self) -> Watch:
+        """What the mailbox sync looks out for, over every contact past ``new``: their
+        threads (the contact's and its messages'), addresses (aliases included), the
+        Message-IDs of their messages and the ids of their drafts. Empty values are left out."""
+
+    def message_facts(self, real_inbound: Sequence[str], *, statuses: Sequence[str] = (),
+                      contact_id: int | None = None) -> dict[int, MessageFacts]:
+        """``MessageFacts`` of the contact ``contact_id``, or of every contact in ``statuses``
+        (a contact with no message is absent); drafts oldest first."""
+
+    def first_sent(self, kind: str, statuses: Sequence[str]) -> dict[int, datetime]:
+        """Per contact in ``statuses``: when the first Sent copy of ``kind`` was sent."""
 
     def count_drafts_since(self, kind: str, since: datetime) -> int:
         """Drafts of ``kind`` created since ``since`` (the daily cap)."""
@@ -285,8 +322,21 @@ class MethodStore(Protocol):
         """Every update, oldest first."""
 
 
+class FileCacheStore(Protocol):
+    """Derived data an adapter keeps between passes (``adapters/local/filecache.py``: what
+    parsing each calendar file found). Only a cache: any row may be lost or wrong, and the
+    adapter ignores what it cannot decode."""
+
+    def file_cache(self, kind: str) -> dict[str, str]:
+        """Every cached row of ``kind``: path → the adapter's payload."""
+
+    def save_file_cache(self, kind: str, rows: dict[str, str], gone: Sequence[str]) -> None:
+        """Replace the rows of ``kind`` for the paths in ``rows`` and delete those in ``gone``,
+        in one transaction."""
+
+
 class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, MethodStore,
-            Protocol):
+            FileCacheStore, Protocol):
     """The database a use case works with (``adapters/store`` is the SQLite one)."""
 
     def transaction(self) -> AbstractContextManager[Any]:

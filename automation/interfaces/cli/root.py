@@ -145,6 +145,15 @@ class LazyGroup(click.Group):
             importlib.import_module(COMMANDS[cmd_name].module)
         return self.commands.get(cmd_name)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:
+            # click suggests ("Did you mean 'contacts'?") from the commands imported so far.
+            raise click.exceptions.NoSuchCommand(
+                exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
+
     def load_all(self) -> dict[str, click.Command]:
         """Import every command module; the commands by name (for tests and docs)."""
         for name in COMMANDS:

@@ -1,0 +1,111 @@
+"""The pipeline's view of a contact, read in a few set queries, is the one read row by row.
+
+``effects.contact_state`` (one contact) and ``contact_states`` (every contact in some
+statuses, for the idle pass) aggregate in SQLite; the reference below is how the state was
+read before, from every message row of the contact. A year of generated history (the
+benchmark's workload, every status) plus the rare rows (logged calls, deleted follow-ups and
+check-ins, auto-replies, pending drafts) must give the same state for every contact.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from automation.adapters.store import Store
+from automation.app.effects import REAL_INBOUND, contact_state, contact_states
+from automation.app.employers import outreach_sent_at
+from automation.core import pipeline as core
+from automation.core.businessdays import country_for_zone
+from automation.core.models import Contact, Status
+from benchmarks.workloads import NOW, big_workspace
+
+NY = ZoneInfo("America/New_York")
+
+
+def reference_state(store: Store, contact: Contact, default_zone: ZoneInfo) -> core.ContactState:
+    """The state as read row by row (the code before the set queries)."""
+    cid = contact.id or 0
+    rows = store.messages_for(cid)
+    pending = tuple(core.PendingDraft(m.kind, m.message_id or "") for m in rows
+                    if m.direction == "draft" and m.state == "drafted")
+    outbound = [m.sent_at for m in rows if m.direction == "sent"
+                and m.kind in ("outreach", "follow_up")]
+    exchange = [m.sent_at for m in rows if m.direction in ("sent", "logged")
+                or m.direction == "inbound" and m.classification in REAL_INBOUND]
+    for m in rows:
+        if m.direction == "draft" and m.state == "discarded" and "discarded_at" in m.detail:
+            at = datetime.fromisoformat(m.detail["discarded_at"])
+            (outbound if m.kind == "follow_up" else exchange if m.kind == "check_in"
+             else []).append(at)
+    interview = store.interview_for(cid)
+    zone = contact.zone or default_zone
+    return core.ContactState(
+        email=contact.email, status=contact.status, zone=zone,
+        needs_attention=contact.needs_attention, snoozed_until=contact.snoozed_until,
+        last_outbound_at=max(filter(None, outbound), default=None),
+        last_exchange_at=max(filter(None, exchange), default=None),
+        follow_ups=sum(1 for m in rows if m.direction == "draft" and m.kind == "follow_up"),
+        pending=pending,
+        interview_end=interview.end if interview and interview.status == "confirmed" else None,
+        thank_you_drafted=any(m.direction == "draft" and m.kind == "thank_you" for m in rows),
+        has_note=bool(contact.user_note),
+        country=country_for_zone(zone.key) or country_for_zone(default_zone.key))
+
+
+def _rare_rows(store: Store) -> None:
+    """What the generated year lacks: every branch of the state's reading, on a few contacts."""
+    contacts = store.list_contacts()
+    by_status: dict[Status, list[Contact]] = {}
+    for c in contacts:
+        by_status.setdefault(c.status, []).append(c)
+    sent, nurturing = by_status[Status.SENT], by_status[Status.NURTURING]
+    later = NOW + timedelta(days=1)
+    with store.transaction():
+        for c in sent[:5]:  # a follow-up drafted, then deleted by the user (later than sent)
+            store.add_message(contact_id=c.id, kind="follow_up", direction="draft",
+                              state="discarded", now=NOW, message_id=f"<fu{c.id}@x>",
+                              detail={"discarded_at": later.isoformat()})
+        for c in sent[5:10]:  # a follow-up waiting in Drafts; an auto-reply (not a person)
+            store.add_message(contact_id=c.id, kind="follow_up", direction="draft",
+                              state="drafted", now=NOW, message_id=f"<fw{c.id}@x>")
+            store.add_message(contact_id=c.id, kind="reply", direction="inbound",
+                              state="received", now=NOW, sent_at=later,
+                              classification="auto_reply")
+        for c in nurturing[:3]:  # a logged call (the latest exchange)
+            store.add_message(contact_id=c.id, kind="logged", direction="logged",
+                              state="logged", now=NOW, sent_at=NOW - timedelta(days=3))
+        for c in nurturing[3:6]:  # a deleted check-in; a discarded draft with no time
+            store.add_message(contact_id=c.id, kind="check_in", direction="draft",
+                              state="discarded", now=NOW, message_id=f"<ci{c.id}@x>",
+                              detail={"discarded_at": (NOW - timedelta(hours=5)).isoformat()})
+            store.add_message(contact_id=c.id, kind="outreach", direction="draft",
+                              state="discarded", now=NOW, message_id=None)
+        for c in nurturing[6:9]:  # a thank-you drafted; a note; the interview cancelled
+            store.add_message(contact_id=c.id, kind="thank_you", direction="draft",
+                              state="sent", now=NOW, message_id=f"<ty{c.id}@x>")
+            store.update_contact(c.id or 0, NOW, user_note="ask about the team")
+            interview = store.interview_for(c.id or 0)
+            if interview is not None:
+                store.save_interview(c.id or 0, interview.uid, interview.start, interview.end,
+                                     1, "cancelled", NOW)
+
+
+def test_the_set_queries_read_the_state_the_rows_give(tmp_path: Path) -> None:
+    config = big_workspace(tmp_path / "ws", contacts=400)
+    with Store.open(config.parent / "automation.db") as store:
+        _rare_rows(store)
+        contacts = store.list_contacts()
+        assert {c.status for c in contacts} == set(Status)
+        for c in contacts:
+            assert contact_state(store, c, NY) == reference_state(store, c, NY), c.email
+        timed = (Status.SENT, Status.SCHEDULED, Status.INTERVIEWED, Status.NURTURING)
+        states = contact_states(store, timed, NY)
+        assert [c.id for c, _ in states] == [c.id for c in contacts if c.status in timed]
+        for c, state in states:
+            assert state == reference_state(store, c, NY), c.email
+        first = store.first_sent("outreach", [str(Status.SENT)])
+        for c in contacts:
+            expected = outreach_sent_at(store, c) if c.status == Status.SENT else None
+            assert first.get(c.id or 0) == expected, c.email
