@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 from automation.app import rsvp
@@ -41,7 +42,7 @@ from automation.app.services import Services
 from automation.app.vanished import vanished
 from automation.core import pipeline as core
 from automation.core.mailsafe import message_id
-from automation.core.models import Contact
+from automation.core.models import Contact, Slot
 from automation.core.picks import Pick, find_pick
 from automation.core.replies import Classification, Kind, classify
 from automation.errors import BackendError
@@ -142,21 +143,14 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes,
     if contact is None or svc.config.me.email in addresses(msg, "From"):
         _just_seen(svc, item, changes, unmatched=contact is None)
         return []
-    if not changes.dry_run:
-        contact = _settle_bookings(svc, contact, changes, fresh)
+    if not changes.dry_run:  # a later pick supersedes this pass's bookings; else settle them
+        again = bool(fresh) and _picks(_read(svc, contact, msg, now)[2])
+        contact = _settle_bookings(svc, contact, changes, fresh if again else [])
     if (answer := rsvp.imip_answer(msg)) is not None and \
             rsvp.record_mail_answer(svc, contact, answer, changes, item.key):
         _just_seen(svc, item, changes)  # the answer to our invitation: no reply, no pick
         return []
-    zone = contact.zone or svc.config.me.timezone
-    verdict = classify(msg, now=now, tz=zone)
-    held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact
-    pick = None
-    answered = answered_offer(svc, msg)  # "option 2" counts in the offer it answers
-    if verdict.kind == Kind.HUMAN and held is None:
-        offered = answered if answered is not None else store.offered_slots(contact.id or 0)
-        pick = find_pick(verdict.text, offered, tz=zone, now=now,
-                         user_tz=svc.config.me.timezone)
+    verdict, held, pick, answered = _read(svc, contact, msg, now)
     at = message_time(msg, item.received_at, now)
     reply = core.Reply(verdict.kind, at, summary=verdict.text, reason=verdict.reason, pick=pick,
                        snooze_until=verdict.snooze_until, redirect_to=verdict.redirect_to,
@@ -172,10 +166,32 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes,
     detail = _detail(item, how, verdict, pick, held)
     with store.transaction():
         _record_inbound(store, contact, item, verdict, at, detail, now)
-        _supersede(svc, contact, decision, fresh, item.key, changes)
+        if _picks(pick):
+            _supersede(svc, contact, decision, fresh, item.key, changes)
         books = record_actions(svc.store, contact, decision, now, changes, item_key=item.key)
         store.mark_seen(item.key, now)
     return books
+
+
+def _read(svc: Services, contact: Contact, msg: EmailMessage,
+          now: datetime) -> tuple[Classification, tuple[str, str] | None, Pick | None,
+                                  list[Slot] | None]:
+    """The verdict on ``msg``, whether it is held back, its pick and the offer it answers."""
+    zone = contact.zone or svc.config.me.timezone
+    verdict = classify(msg, now=now, tz=zone)
+    held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact
+    pick = None
+    answered = answered_offer(svc, msg)  # "option 2" counts in the offer it answers
+    if verdict.kind == Kind.HUMAN and held is None:
+        offered = answered if answered is not None else svc.store.offered_slots(contact.id or 0)
+        pick = find_pick(verdict.text, offered, tz=zone, now=now,
+                         user_tz=svc.config.me.timezone)
+    return verdict, held, pick, answered
+
+
+def _picks(pick: Pick | None) -> bool:
+    """Whether a reply names a slot or a time (a "thanks, see you then" does not)."""
+    return pick is not None and pick.kind != "none"
 
 
 def _just_seen(svc: Services, item: MailItem, changes: Changes, *,

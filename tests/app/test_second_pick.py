@@ -56,3 +56,21 @@ def test_an_unclear_second_answer_in_the_same_pass_books_nothing_and_asks(
     assert ada.needs_attention and ada.needs_attention.startswith("reply needs you"), ada
     assert any("replaces the earlier pick" in line for line in report.events), report.events
     svc.close()
+
+
+def test_a_thank_you_after_the_pick_in_the_same_pass_keeps_the_booking(
+        tmp_path: Path) -> None:
+    """Seen in one pass or in two, "option 1 works" then "thanks, talk then" books option 1:
+    only a later answer that names a time or a slot replaces the earlier pick."""
+    svc = open_world(tmp_path, MONDAY)
+    add_contact(svc, ADA, "Ada Lovelace")
+    tick(svc)
+    send(svc, drafts(svc, ADA, "outreach")[0])
+    tick(svc)
+    reply(svc, ADA, "Option 1 works for me.")
+    reply(svc, ADA, "Thanks so much, talk then!")
+    tick(svc)
+    ada = contact(svc, ADA)
+    assert ada.status == Status.SCHEDULED and ada.needs_attention is None, ada.needs_attention
+    assert svc.store.interview_for(ada.id).start == svc.store.offered_slots(ada.id)[0].start
+    svc.close()
