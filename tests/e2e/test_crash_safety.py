@@ -52,6 +52,8 @@ START = datetime.fromisoformat("2026-12-07T08:30:00-05:00")
 CONTACTS = 200
 ROUNDS = 12
 SEED = int(os.environ.get("CRASH_SEED", "20261207"))
+#: Attempts per round at most, to land at least one kill in it.
+KILL_TRIES = 8
 ACTIVITY = ("drafted ", " interview ", "calendar event")
 #: How long a write lingers between being done and being recorded, in the killed runs.
 SLOW_WRITE_SECONDS = 0.02
@@ -112,7 +114,7 @@ def activity(err: str) -> int:
 
 
 def kill_at_random(config: Path, now: datetime, rng: random.Random, tally: Tally,
-                   work: tuple[int, float], slow_disk: Path | None) -> None:
+                   work: tuple[int, float], slow_disk: Path | None) -> bool:
     """Start a tick and SIGKILL it at a random point (if it is still running by then).
 
     ``work`` is (drafts and events reported, seconds) of the round's reference run. With
@@ -143,10 +145,11 @@ def kill_at_random(config: Path, now: datetime, rng: random.Random, tally: Tally
         if code == -signal.SIGKILL:
             tally.kills += 1
             tally.by_phase[phase] += 1
-            return
+            return True
     code = proc.finish(30)
     tally.finished_before_kill += 1
     tally.failed_runs += code != 0
+    return False
 
 
 def to_quiescence(runner: Runner, now: datetime, tally: Tally, *, fail_ok: bool = False,
@@ -180,11 +183,16 @@ def play_rounds(ws: Workspace, world: World, *, rng: random.Random | None,
         now = scenario.now(round_no)
         if rng is not None and reference is not None:
             reported, seconds = reference.work[round_no]
-            for k in range(rng.randint(1, 3)):
+            attempts, landed, k = rng.randint(1, 3), 0, 0
+            # A run that outpaces its kill proves nothing: each round keeps trying (up to
+            # KILL_TRIES) until at least one kill has landed, however fast the pass has become;
+            # the attempts run 40 s apart, all before the round's restart at +5 minutes.
+            while k < attempts or (not landed and k < KILL_TRIES):
                 # Each kill leaves less work for the next attempt: aim earlier.
-                share = (reported // (k + 1), seconds * (1 - 0.2 * k))
-                kill_at_random(ws.config, now + timedelta(minutes=k), rng, tally, share,
-                               slow_disk)
+                share = (reported // (k + 1), max(seconds * (1 - 0.2 * k), 0.1))
+                landed += kill_at_random(ws.config, now + timedelta(seconds=40 * k), rng, tally,
+                                         share, slow_disk)
+                k += 1
         to_quiescence(runner, now + timedelta(minutes=5), tally, fail_ok=fail_ok,
                       limit=limit)
     tally.seconds = time.monotonic() - began
