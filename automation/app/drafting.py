@@ -61,7 +61,7 @@ def journaled_message(store: Store, row: MessageRow) -> EmailMessage | None:
         intent = store.get_intent(f"draft:{row.kind}:{row.contact_id}:{n}")
         if intent is not None and intent.payload.get("message_id") == row.message_id:
             raw = base64.b64decode(intent.payload["raw"])
-            return BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[return-value]
+            return BytesParser(policy=policy.default).parsebytes(raw)
     return None
 
 

@@ -231,7 +231,7 @@ class FileCache:
                                 if b["span"] else None,
                                 tuple(str(p) for p in b["problems"]))
             answer = doc.get("answer")
-            return Entry(ident, doc["digest"], bool(doc["trusted"]),  # type: ignore[arg-type]
+            return Entry(ident, doc["digest"], bool(doc["trusted"]),
                          busy, (str(answer[0]), None if answer[1] is None else str(answer[1]))
                          if answer else None)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):

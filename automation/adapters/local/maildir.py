@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from stat import S_ISREG
-from typing import IO
+from typing import Any
 
 from automation.app.ports import DraftRef, MailItem, SyncResult, Watch
 from automation.core.mailsafe import header_addresses, parse_message
@@ -54,12 +54,12 @@ class _Folder(mailbox.Maildir):
     fsync and rename stay ``mailbox``'s.
     """
 
-    def _dump_message(self, message: object, target: IO[bytes],
+    def _dump_message(self, message: Any, target: Any,  # private hook: only .write is used
                       mangle_from_: bool = False) -> None:
         if isinstance(message, _Raw):
             target.write(message.raw)
             return
-        super()._dump_message(message, target, mangle_from_)  # type: ignore[misc]
+        super()._dump_message(message, target, mangle_from_)
 
 
 def draft_bytes(message: EmailMessage) -> bytes:
