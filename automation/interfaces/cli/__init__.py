@@ -13,7 +13,6 @@ import traceback
 import click
 from rich.markup import escape
 
-from automation.adapters.failures import explain
 from automation.errors import BackendError, Error, UserError
 
 # The command modules are imported on first use (root.COMMANDS), not here: start-up stays
@@ -52,6 +51,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: say so plainly, trace on request
+        from automation.adapters.failures import explain  # only on failure: start-up stays cheap
+
         if (fix := explain(exc)) is not None:  # the machine, not the program: say what to do
             if verbose:
                 traceback.print_exc()

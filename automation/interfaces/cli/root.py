@@ -22,10 +22,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from automation.adapters import logsafe
-from automation.config import Config, load_config, resolve_config_path
 
 if TYPE_CHECKING:
     from automation.app.services import Services
+    from automation.config import Config
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -42,10 +42,15 @@ class AppContext:
 
     @property
     def config_path(self) -> Path:
+        # Imported here, not at the top: ``--help`` never reads a config (start-up stays cheap).
+        from automation.config import resolve_config_path
+
         return resolve_config_path(self.config_option)
 
     def config(self) -> Config:
         if self._config is None:
+            from automation.config import load_config
+
             self._config = load_config(self.config_path)
             for warning in self._config.warnings:
                 err_console.print(f"[yellow]warning:[/] {escape(f'{warning} ({self.config_path})')}")
