@@ -57,7 +57,11 @@ def avail_of(tz: ZoneInfo = BERLIN, **changes: object) -> Availability:
 
 
 def iv(start: datetime, minutes: int) -> Interval:
-    return Interval(start, start + timedelta(minutes=minutes))
+    """``minutes`` of elapsed time from ``start``. Added in UTC: aware arithmetic in one zone
+    is wall-clock and drops ``fold``, so from the second 02:00 of a clocks-back night it
+    would end an hour before it starts."""
+    end = (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
+    return Interval(start, end)
 
 
 def starts(slots: list[Slot]) -> list[datetime]:
