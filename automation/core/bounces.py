@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from automation.core.mailsafe import part_text
+
 SCAN_LIMIT = 64_000  # characters of a report read for addresses and ids; reports are small
 
 # Words a delivery system uses in a report's prose (en, de, fr, es, it, nl, pt, ja): each is
@@ -56,25 +58,10 @@ def report_text(msg: Message, limit: int = SCAN_LIMIT) -> str:
         # A multipart part whose boundary was lost is left as its raw text: still the report.
         if not ctype.startswith(("text/", "message/", "multipart/")):
             continue
-        text = _decoded(part)
+        text = part_text(part)
         chunks.append(text[: limit - size])
         size += len(chunks[-1])
     return "\n".join(chunks)
-
-
-def _decoded(part: Message) -> str:
-    try:
-        payload = part.get_payload(decode=True)
-    except Exception:  # a malformed transfer encoding: use the raw text
-        payload = None
-    if not isinstance(payload, bytes):
-        raw = part.get_payload()
-        return raw if isinstance(raw, str) else ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload.decode(charset, errors="replace")
-    except (LookupError, ValueError):
-        return payload.decode("utf-8", errors="replace")
 
 
 def returned_message_ids(msg: Message, text: str | None = None) -> list[str]:

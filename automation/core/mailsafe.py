@@ -195,3 +195,23 @@ def find_addresses(text: str, limit: int = 200) -> list[tuple[int, int, str]]:
             out.append((pos - len(local), pos + 1 + len(domain), f"{local}@{domain}"))
         pos = text.find("@", max(end, pos + 1))
     return out
+
+
+def part_text(part: Message) -> str:
+    """The part's text, decoded by its declared charset; bad bytes become U+FFFD.
+
+    A malformed transfer encoding gives the raw text; a charset Python does not know
+    (e.g. "x-unknown") is read as UTF-8. Never raises.
+    """
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return raw if isinstance(raw, str) else ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except (LookupError, ValueError):
+        return payload.decode("utf-8", errors="replace")

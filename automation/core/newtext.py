@@ -15,26 +15,10 @@ from html.parser import HTMLParser
 from mailparser_reply import EmailMessage as QuotedBody
 
 from automation.core import quotes
-from automation.core.mailsafe import MAX_NEW_TEXT_CHARS, MAX_SCANNED_CHARS
+from automation.core.mailsafe import MAX_NEW_TEXT_CHARS, MAX_SCANNED_CHARS, part_text
 from automation.core.picks import LANGUAGES
 
 log = logging.getLogger(__name__)
-
-def _decode(part: Message) -> str:
-    """The part's text, decoded by its declared charset; bad bytes become U+FFFD."""
-    try:
-        payload = part.get_payload(decode=True)
-    except Exception:
-        payload = None
-    if not isinstance(payload, bytes):
-        raw = part.get_payload()
-        return raw if isinstance(raw, str) else ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload.decode(charset, errors="replace")
-    except (LookupError, ValueError):  # a charset Python does not know, e.g. "x-unknown"
-        return payload.decode("utf-8", errors="replace")
-
 
 def _best_part(msg: Message, subtype: str) -> Message | None:
     """The first non-attachment ``text/<subtype>`` part outside any attached message."""
@@ -169,10 +153,10 @@ def new_text(msg: EmailMessage) -> str:
     """
     part = _best_part(msg, "plain")
     if part is not None:
-        text = _decode(part)
+        text = part_text(part)
     else:
         html_part = _best_part(msg, "html")
-        text = _html_to_text(_decode(html_part)) if html_part is not None else ""
+        text = _html_to_text(part_text(html_part)) if html_part is not None else ""
     # Bounded work (mailsafe): the new text of a reply is at its top, and a few kB of it is
     # all a person writes; a megabyte of it must cost what a normal reply costs.
     text = text[:MAX_SCANNED_CHARS]
