@@ -37,6 +37,9 @@ class MemoryMailbox:
                 return DraftRef(draft_id, message_id, thread)
         return None
 
+    def find_drafts(self, message_ids: Sequence[str]) -> dict[str, DraftRef]:
+        return {mid: ref for mid in message_ids if (ref := self.find_draft(mid)) is not None}
+
     def draft_message_ids(self) -> set[str]:
         return {str(m["Message-ID"]) for m, _ in self.drafts.values()}
 

@@ -145,6 +145,16 @@ class TestMailboxContract:
         assert backend.mailbox.find_draft("<nope@example.org>") is None
         assert backend.mailbox.draft_message_ids() == {ref.message_id}
 
+    def test_find_drafts_finds_several_at_once(self, backend: MailboxUnderTest) -> None:
+        refs = [backend.mailbox.create_draft(draft(n)) for n in (1, 2, 3)]
+        wanted = [refs[0].message_id, "<nope@example.org>", refs[2].message_id]
+        found = backend.mailbox.find_drafts(wanted)
+        assert set(found) == {refs[0].message_id, refs[2].message_id}
+        for ref in (refs[0], refs[2]):
+            assert found[ref.message_id].message_id == ref.message_id
+            assert found[ref.message_id] == backend.mailbox.find_draft(ref.message_id)
+        assert backend.mailbox.find_drafts([]) == {}
+
     def test_a_thread_id_given_is_kept(self, backend: MailboxUnderTest) -> None:
         thread_id = backend.thread()
         # Gmail wants all three: threadId, In-Reply-To/References and the subject answered.

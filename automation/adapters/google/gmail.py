@@ -73,6 +73,10 @@ class GmailMailbox:
     def find_draft(self, message_id: str) -> DraftRef | None:
         return self.drafts.find(message_id)
 
+    def find_drafts(self, message_ids: Sequence[str]) -> dict[str, DraftRef]:
+        # One search each: find also deletes the copies a re-sent create may have left.
+        return {mid: ref for mid in message_ids if (ref := self.drafts.find(mid)) is not None}
+
     def draft_message_ids(self) -> set[str]:
         return self.drafts.all_message_ids()
 

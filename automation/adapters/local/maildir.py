@@ -124,15 +124,22 @@ class MaildirMailbox:
             pending = missed
 
     def find_draft(self, message_id: str) -> DraftRef | None:
+        return self.find_drafts([message_id]).get(message_id)
+
+    def find_drafts(self, message_ids: Sequence[str]) -> dict[str, DraftRef]:
+        wanted, found = set(message_ids), {}
         try:  # the port promises BackendError, never a bare OSError (e.g. a broken tmp/)
             self.drafts.clean()
             for key, headers in self._headers(self.drafts):
-                if str(headers.get("Message-ID", "")).strip() == message_id:
-                    return DraftRef(draft_id=key, message_id=message_id)
+                mid = str(headers.get("Message-ID", "")).strip()
+                if mid in wanted and mid not in found:
+                    found[mid] = DraftRef(draft_id=key, message_id=mid)
+                    if len(found) == len(wanted):
+                        break
         except OSError as exc:
             raise BackendError(f"cannot read the drafts in {self.root / 'Drafts'}: {exc}; "
                                "check the folder and its permissions") from exc
-        return None
+        return found
 
     def draft_message_ids(self) -> set[str]:
         return {str(h.get("Message-ID", "")).strip() for _, h in self._headers(self.drafts)}

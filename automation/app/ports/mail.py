@@ -82,6 +82,11 @@ class Mailbox(Protocol):
         """The draft whose Message-ID header is ``message_id``, or None."""
         ...
 
+    def find_drafts(self, message_ids: Sequence[str]) -> dict[str, DraftRef]:
+        """``find_draft`` of each of ``message_ids`` (those found, by Message-ID), in one look
+        where the backend can: what a pass interrupted in the middle of a batch needs."""
+        ...
+
     def draft_message_ids(self) -> set[str]:
         """Message-IDs of every draft now in the Drafts folder."""
         ...
