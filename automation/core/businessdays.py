@@ -49,6 +49,15 @@ def _holiday_table(country: str, year: int) -> frozenset[date]:
         return frozenset()
 
 
+@cache
+def _week_days_ahead(days: tuple[int, ...], count: int, weekday: int) -> int:
+    """How many calendar days ``add_business_days`` steps from a ``weekday`` with no holiday
+    in the way: the working week alone fixes it, so it is counted once per weekday."""
+    start = datetime(2001, 1, 1 + weekday, tzinfo=ZoneInfo("UTC"))  # 2001-01-01 is a Monday
+    end = BusinessCalendar(ZoneInfo("UTC"), None, days).add_business_days(start, count)
+    return (end.date() - start.date()).days
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     """Working days in ``zone``: ``days`` (weekday numbers) minus ``country``'s holidays.
@@ -98,9 +107,11 @@ class BusinessCalendar:
         within ``count`` working days (weekends skipped, holidays not) is within. The contact
         table asks this of every answered contact, and building the holiday tables of each
         country and year cost it a quarter of a second."""
-        week = BusinessCalendar(self.zone, None, self.days)
-        return (moment <= week.add_business_days(start, count)
-                or moment <= self.add_business_days(start, count))
+        local = start.astimezone(self.zone)
+        ahead = _week_days_ahead(self.days, count, local.weekday())
+        week_end = datetime.combine(local.date() + timedelta(days=ahead), local.time(),
+                                    tzinfo=self.zone)
+        return moment <= week_end or moment <= self.add_business_days(start, count)
 
     def business_days_between(self, start: datetime, end: datetime) -> int:
         """How many business days after ``start``'s local date end on or before ``end``'s."""

@@ -16,6 +16,7 @@ from automation.app.ports.locks import Locks
 from automation.app.ports.mail import DraftRef, Mailbox, MailItem, SyncResult, Watch
 from automation.app.ports.store import (
     CalendarStore,
+    ContactListing,
     ContactStore,
     FileCacheStore,
     JournalStore,
@@ -27,7 +28,7 @@ from automation.app.ports.store import (
 )
 from automation.core.models import EventSpec
 
-__all__ = ["Calendar", "CalendarStore", "ContactStore", "DraftRef", "EventSpec", "FileCacheStore",
+__all__ = ["Calendar", "CalendarStore", "ContactListing", "ContactStore", "DraftRef", "EventSpec", "FileCacheStore",
            "JournalStore", "MessageFacts",
            "Locks", "MailItem", "Mailbox", "MessageStore", "MethodStore", "ReportStore", "Store",
            "SyncResult", "Watch"]
