@@ -133,9 +133,6 @@ class ContactStore(Protocol):
                       now: datetime) -> None:
         """``add_referral`` of each of ``referred_ids`` (the referrer itself is skipped)."""
 
-    def emails_by_id(self, contact_ids: Sequence[int]) -> dict[int, str]:
-        """The address of each of ``contact_ids`` that exists."""
-
     def referrals_by(self, referrer_id: int) -> list[int]:
         """The contacts ``referrer_id`` introduced, in order."""
 
@@ -203,13 +200,6 @@ class MessageStore(Protocol):
 
     def messages_for(self, contact_id: int) -> list[MessageRow]:
         """The contact's messages, oldest first."""
-
-    def answers_by_contact(self) -> dict[int, list[tuple[datetime, str]]]:
-        """Every contact's classified inbound messages as (sent_at or created_at,
-        classification), oldest row first: what ``responsiveness`` reads, in one query."""
-
-    def outreach_sent_by_contact(self) -> dict[int, datetime]:
-        """When each contact's outreach was first seen sent (the earliest Sent copy)."""
 
     def message_by_id(self, message_id: str) -> MessageRow | None:
         """The first message row with this Message-ID, or None."""
@@ -365,8 +355,28 @@ class FileCacheStore(Protocol):
         in one transaction."""
 
 
+@dataclass(frozen=True)
+class Awaiting:
+    """A contact awaiting a first reply, as the employer gate reads it (no full ``Contact``)."""
+
+    id: int
+    email: str
+    status: str
+    company: str
+    timezone: str  # as stored ("" unknown; not checked: ``zone_of`` does that)
+    sent_at: datetime | None  # when the first Sent copy of the outreach was sent
+
+
+class PassStore(Protocol):
+    """Set-based reads of the pass: only what a rule can act on, not every contact decoded."""
+
+    def awaiting(self, statuses: Sequence[str], kind: str) -> list[Awaiting]:
+        """Every contact in ``statuses``, in id order, with the ``sent_at`` of its first
+        Sent copy of ``kind`` (None when none was sent)."""
+
+
 class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, MethodStore,
-            FileCacheStore, Protocol):
+            FileCacheStore, PassStore, Protocol):
     """The database a use case works with (``adapters/store`` is the SQLite one)."""
 
     def transaction(self) -> AbstractContextManager[Any]:
