@@ -13,8 +13,10 @@ from dataclasses import replace
 from email.message import EmailMessage
 
 from automation.app.ports import DraftRef, EventSpec, MailItem, SyncResult, Watch
+from automation.app.ports.mail import create_each
 from automation.core.mailsafe import header_addresses
 from automation.core.models import Interval
+from automation.errors import BackendError
 
 
 class MemoryMailbox:
@@ -30,6 +32,10 @@ class MemoryMailbox:
         thread = thread_id or f"t{next(self._ids)}"
         self.drafts[draft_id] = (message, thread)
         return DraftRef(draft_id, str(message["Message-ID"]), thread)
+
+    def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
+                      ) -> tuple[list[DraftRef], BackendError | None]:
+        return create_each(self, drafts)
 
     def find_draft(self, message_id: str) -> DraftRef | None:
         for draft_id, (message, thread) in self.drafts.items():

@@ -20,6 +20,7 @@ from email.parser import BytesParser
 from typing import Any
 
 from automation.app.ports import DraftRef, Store
+from automation.app.ports.mail import create_each
 from automation.app.services import Services
 from automation.core.compose import fingerprint
 from automation.core.mime import header_value, message_bytes
@@ -77,7 +78,8 @@ def draft_many(svc: Services, batch: Sequence[tuple[DraftRequest, str]]) -> list
     draft made is recorded in one transaction after, so a pass of many drafts commits twice,
     not twice per draft. A crash in between leaves the batch's intents pending, and
     ``reconcile`` finds what was made by Message-ID, exactly as for one. If creating a draft
-    fails, those made before it are recorded and the error is raised.
+    fails (``BackendError``), those made before it are recorded and the error is raised; the
+    rest stay pending for the next pass.
     """
     store, now = svc.store, svc.clock()
     refs: list[DraftRef | None] = [None] * len(batch)
@@ -97,14 +99,18 @@ def draft_many(svc: Services, batch: Sequence[tuple[DraftRequest, str]]) -> list
     with store.transaction():
         intents = [_journal(svc, request, key, payload, now)
                    for _, request, key, payload in todo]
-    made: list[tuple[Intent, DraftRef]] = []
-    try:
-        for intent, (i, request, _, _) in zip(intents, todo, strict=True):
-            # The message in hand is the one journaled: no need to parse the journal's copy.
-            ref = refs[i] = _create(svc, intent, request.message)
-            made.append((intent, ref))
-    finally:
-        _record(svc, made)
+    # The messages in hand are the ones journaled: no need to parse the journal's copies.
+    drafts = [(request.message, request.thread_id) for _, request, _, _ in todo]
+    # One draft alone is made as ever (create_drafts' one sync is for many).
+    made, error = (create_each(svc.mailbox, drafts) if len(drafts) == 1
+                   else svc.mailbox.create_drafts(drafts))
+    for intent, ref, (i, *_) in zip(intents, made, todo, strict=False):
+        refs[i] = ref
+        log.info("drafted %s for contact %s (%s)", intent.payload["kind"], intent.contact_id,
+                 ref.message_id)
+    _record(svc, list(zip(intents, made, strict=False)))
+    if error is not None:
+        raise error
     return refs
 
 

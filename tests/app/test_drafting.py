@@ -15,6 +15,7 @@ from automation.bootstrap import open_services
 from automation.config import parse_config
 from automation.core.compose import build_message
 from automation.core.models import ContactRecord, Status
+from automation.errors import BackendError
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 7, 8, 30, tzinfo=NY)
@@ -103,7 +104,7 @@ class FailsAt(MemoryMailbox):
     def create_draft(self, message, *, thread_id=None):
         self.n -= 1
         if self.n == 0:
-            raise RuntimeError("the disk is full")
+            raise BackendError("the disk is full")
         return super().create_draft(message, thread_id=thread_id)
 
     def find_draft(self, message_id):
@@ -141,7 +142,7 @@ def test_a_batch_commits_twice_and_a_failure_in_it_loses_and_repeats_nothing(
     commits = []
     svc.store.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT"
                                       else None)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(BackendError):
         draft_many(svc, batch)
     svc.store.conn.set_trace_callback(None)
     assert len(commits) == 2  # the six intents, then the two drafts made
