@@ -235,7 +235,7 @@ def _complete(store: Store, intent: Intent, ref: DraftRef, now: datetime) -> boo
     contact_id = intent.contact_id
     applied = True
     with store.transaction():
-        if store.get_intent(intent.key).state == "done":  # type: ignore[union-attr]
+        if store.intent_state(intent.key) == "done":
             return True
         if store.message_by_id(p["message_id"]) is None:
             store.add_message(contact_id=contact_id, kind=p["kind"], direction="draft",
