@@ -13,7 +13,7 @@ import base64
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -23,6 +23,7 @@ from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
 from automation.core.compose import fingerprint
 from automation.core.models import TERMINAL, Intent, MessageRow, Slot, Status
+from automation.core.offerwindow import hold_expiry
 from automation.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,8 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
     with store.transaction():
         intent = store.begin_intent(key, "draft", request.contact_id, payload, now)
         if request.holds:
-            expires = now + timedelta(days=svc.config.cadence.hold_days)
+            expires = hold_expiry(now, svc.config.cadence.hold_days,
+                                  svc.config.availability.timezone)
             store.add_holds(request.contact_id, request.holds, expires, payload["message_id"])
     # The message in hand is the one journaled: no need to parse the journal's copy back.
     return _perform(svc, intent, recovering=False, message=msg)
