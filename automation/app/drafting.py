@@ -22,6 +22,7 @@ from typing import Any
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
 from automation.core.compose import fingerprint
+from automation.core.mime import header_value, message_bytes
 from automation.core.models import TERMINAL, Intent, MessageRow, Slot, Status
 from automation.core.offerwindow import hold_expiry
 from automation.errors import BackendError
@@ -75,11 +76,13 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
     msg = request.message
     payload: dict[str, Any] = {
         "kind": request.kind,
-        "raw": base64.b64encode(msg.as_bytes(policy=policy.SMTP)).decode(),
-        "message_id": str(msg["Message-ID"]),
+        # message_bytes and header_value read a message written once without serialising or
+        # parsing it again (core/mime.py).
+        "raw": base64.b64encode(message_bytes(msg, "\r\n")).decode(),
+        "message_id": header_value(msg, "Message-ID"),
         "thread_id": request.thread_id,
-        "subject": str(msg["Subject"]),
-        "in_reply_to": str(msg["In-Reply-To"]) if msg["In-Reply-To"] else None,
+        "subject": header_value(msg, "Subject"),
+        "in_reply_to": header_value(msg, "In-Reply-To") or None,
         "new_status": str(request.new_status) if request.new_status else None,
         # What the status change is decided on: re-checked when the draft is recorded, so a
         # user's `automation mark` during the pass is never overwritten.

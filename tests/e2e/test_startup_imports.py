@@ -1,6 +1,6 @@
 """Start-up stays cheap: ``automation --help`` and ``contacts --json`` on an empty workspace
 import none of the heavy libraries (dateparser, the Google client stack, icalendar, Jinja2,
-Flask, the tick...). Each used to be imported by command registration, costing most of a
+Flask, the tick, rich: neither prints a table...). Each used to be imported by command registration, costing most of a
 second per command; ``make bench`` times it, this test keeps the cause from coming back."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import pytest
 HEAVY = (
     "dateparser", "googleapiclient", "google.auth", "google_auth_oauthlib", "httplib2",
     "icalendar", "recurring_ical_events", "jinja2", "flask", "waitress", "holidays", "pytz",
-    "mailparser_reply", "flufl", "email_validator", "schedule", "rich.table", "rich.progress",
+    "mailparser_reply", "flufl", "email_validator", "schedule", "rich", "email.message",
+    "mailbox",
     "automation.app.tick", "automation.adapters.google", "automation.adapters.local",
     "automation.interfaces.daemon", "automation.interfaces.web", "automation.core.compose",
 )

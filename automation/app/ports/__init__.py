@@ -15,6 +15,7 @@ from automation.app.ports.calendar import Calendar
 from automation.app.ports.locks import Locks
 from automation.app.ports.mail import DraftRef, Mailbox, MailItem, SyncResult, Watch
 from automation.app.ports.store import (
+    Awaiting,
     CalendarStore,
     ContactStore,
     FileCacheStore,
@@ -22,12 +23,13 @@ from automation.app.ports.store import (
     MessageFacts,
     MessageStore,
     MethodStore,
+    PassStore,
     ReportStore,
     Store,
 )
 from automation.core.models import EventSpec
 
-__all__ = ["Calendar", "CalendarStore", "ContactStore", "DraftRef", "EventSpec", "FileCacheStore",
+__all__ = ["Awaiting", "Calendar", "CalendarStore", "ContactStore", "DraftRef", "EventSpec", "FileCacheStore",
            "JournalStore", "MessageFacts",
-           "Locks", "MailItem", "Mailbox", "MessageStore", "MethodStore", "ReportStore", "Store",
+           "Locks", "MailItem", "Mailbox", "MessageStore", "MethodStore", "PassStore", "ReportStore", "Store",
            "SyncResult", "Watch"]

@@ -335,8 +335,28 @@ class FileCacheStore(Protocol):
         in one transaction."""
 
 
+@dataclass(frozen=True)
+class Awaiting:
+    """A contact awaiting a first reply, as the employer gate reads it (no full ``Contact``)."""
+
+    id: int
+    email: str
+    status: str
+    company: str
+    timezone: str  # as stored ("" unknown; not checked: ``zone_of`` does that)
+    sent_at: datetime | None  # when the first Sent copy of the outreach was sent
+
+
+class PassStore(Protocol):
+    """Set-based reads of the pass: only what a rule can act on, not every contact decoded."""
+
+    def awaiting(self, statuses: Sequence[str], kind: str) -> list[Awaiting]:
+        """Every contact in ``statuses``, in id order, with the ``sent_at`` of its first
+        Sent copy of ``kind`` (None when none was sent)."""
+
+
 class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, MethodStore,
-            FileCacheStore, Protocol):
+            FileCacheStore, PassStore, Protocol):
     """The database a use case works with (``adapters/store`` is the SQLite one)."""
 
     def transaction(self) -> AbstractContextManager[Any]:

@@ -10,11 +10,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.markup import escape
 
 from automation.app import queries
 from automation.core.models import Status
-from automation.interfaces.cli.root import AppContext, cli, out
+from automation.interfaces.cli.root import AppContext, cli, escape, out
 
 if TYPE_CHECKING:
     from rich.table import Table

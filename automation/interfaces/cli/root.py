@@ -15,20 +15,46 @@ import sys
 from dataclasses import dataclass, field
 from gettext import gettext as _
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from automation.adapters import logsafe
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from automation.app.services import Services
     from automation.config import Config
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+
+class _LazyConsole:
+    """A rich ``Console`` built on first use. rich costs a fifth of start-up and the commands
+    scripts call most (``contacts --json``, ``--help``) print nothing through it."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:  # only names the instance itself lacks
+        if name.startswith("__") or "_options" not in self.__dict__:
+            raise AttributeError(name)  # copy/pickle probes, or a half-built instance
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+err_console = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True))
+out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
+
+
+def escape(text: str) -> str:
+    """rich's ``escape`` (``[`` in user text is not markup), imported on first use."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 @dataclass
