@@ -49,6 +49,15 @@ def _holiday_table(country: str, year: int) -> frozenset[date]:
         return frozenset()
 
 
+@cache
+def _week_days_ahead(days: tuple[int, ...], count: int, weekday: int) -> int:
+    """How many calendar days ``add_business_days`` steps from a ``weekday`` with no holiday
+    in the way: the working week alone fixes it, so it is counted once per weekday."""
+    start = datetime(2001, 1, 1 + weekday, tzinfo=ZoneInfo("UTC"))  # 2001-01-01 is a Monday
+    end = BusinessCalendar(ZoneInfo("UTC"), None, days).add_business_days(start, count)
+    return (end.date() - start.date()).days
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     """Working days in ``zone``: ``days`` (weekday numbers) minus ``country``'s holidays.
@@ -96,7 +105,10 @@ class BusinessCalendar:
         """The earliest ``add_business_days(start, count)`` can be, read from no holiday
         table: the working week alone (weekends skipped, holidays and ``extra_closed`` not).
         Closed days only ever push the end later, so this is never after the real end."""
-        return BusinessCalendar(self.zone, None, self.days).add_business_days(start, count)
+        local = start.astimezone(self.zone)
+        ahead = _week_days_ahead(self.days, count, local.weekday())
+        return datetime.combine(local.date() + timedelta(days=ahead), local.time(),
+                                tzinfo=self.zone)
 
     def within_business_days(self, start: datetime, count: int, moment: datetime) -> bool:
         """``moment <= add_business_days(start, count)``, without reading the holidays when
