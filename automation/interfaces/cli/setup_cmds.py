@@ -39,8 +39,8 @@ days = ["mon", "tue", "wed", "thu", "fri"]
 hours = ["09:00-12:00", "14:00-17:00"]
 slot_minutes = 10
 buffer_minutes = 10                    # kept clear around every busy event
-min_notice_hours = 24
-horizon_days = 14
+min_notice_hours = 24                  # counted from the next whole hour
+horizon_days = 14                      # calendar days from today
 offer_count = 3
 max_per_day = 2                        # interviews a day (booked + held)
 contact_hours = ["08:30-18:00"]        # offers also fit the contact's day, in THEIR zone
@@ -50,7 +50,7 @@ busy_ics = []                          # extra .ics files whose events count as 
 
 [cadence]
 daily_outreach_cap = 10                # new outreach drafts a day
-hold_days = 3                          # offered slots stay reserved this long
+hold_days = 3                          # offered slots stay reserved this long (to midnight)
 next_contact_after_business_days = 3    # 3B7: the next contact at an employer after 3 days
 follow_up_after_business_days = 7     # ... and one follow-up to the first at 7
 max_follow_ups = 1
