@@ -13,7 +13,7 @@ import base64
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -25,6 +25,7 @@ from automation.app.services import Services
 from automation.core.compose import fingerprint
 from automation.core.mime import header_value, message_bytes
 from automation.core.models import TERMINAL, Intent, MessageRow, Slot, Status
+from automation.core.offerwindow import hold_expiry
 from automation.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,8 @@ def _journal(svc: Services, request: DraftRequest, key: str, payload: dict[str, 
     store = svc.store
     intent = store.begin_intent(key, "draft", request.contact_id, payload, now)
     if request.holds:
-        expires = now + timedelta(days=svc.config.cadence.hold_days)
+        expires = hold_expiry(now, svc.config.cadence.hold_days,
+                              svc.config.availability.timezone)
         store.add_holds(request.contact_id, request.holds, expires, payload["message_id"])
     return intent
 
