@@ -198,9 +198,11 @@ class MessageStore(Protocol):
         Message-IDs of their messages and the ids of their drafts. Empty values are left out."""
 
     def message_facts(self, real_inbound: Sequence[str], *, statuses: Sequence[str] = (),
-                      contact_id: int | None = None) -> dict[int, MessageFacts]:
-        """``MessageFacts`` of the contact ``contact_id``, or of every contact in ``statuses``
-        (a contact with no message is absent); drafts oldest first."""
+                      contact_id: int | None = None,
+                      contact_ids: Sequence[int] | None = None) -> dict[int, MessageFacts]:
+        """``MessageFacts`` of the contact ``contact_id``, of those in ``contact_ids``, or of
+        every contact in ``statuses`` (a contact with no message is absent); drafts oldest
+        first."""
 
     def first_sent(self, kind: str, statuses: Sequence[str]) -> dict[int, datetime]:
         """Per contact in ``statuses``: when the first Sent copy of ``kind`` was sent."""
@@ -353,6 +355,20 @@ class PassStore(Protocol):
     def awaiting(self, statuses: Sequence[str], kind: str) -> list[Awaiting]:
         """Every contact in ``statuses``, in id order, with the ``sent_at`` of its first
         Sent copy of ``kind`` (None when none was sent)."""
+
+    def timed_candidates(self, real_inbound: Sequence[str], *, sent_before: datetime,
+                         exchanged_before: datetime, ended_before: datetime) -> list[int]:
+        """Ids, in order, of every contact time alone may act on (``core.timing.may_be_due``
+        with these ``DueBounds``, read from messages and interviews; ``real_inbound`` as in
+        ``message_facts``), and perhaps a few more: never fewer. A nurturing contact counts
+        only while an update exists that no check-in draft of theirs (withdrawn ones aside)
+        carried: a check-in is written with news or not at all (``exchanges.fresh_update``)."""
+
+    def contacts_with_ids(self, ids: Sequence[int]) -> list[Contact]:
+        """The contacts of ``ids`` that exist, in id order (without their aliases)."""
+
+    def latest_interviews_of(self, ids: Sequence[int]) -> dict[int, Interview]:
+        """``latest_interviews`` of the contacts of ``ids``."""
 
 
 class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, MethodStore,
