@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,14 +25,20 @@ from automation.core.employers import (
     outreach_order,
     waiting,
 )
-from automation.core.models import Contact, Status
+from automation.core.models import Contact, Status, zone_named
 from automation.errors import UserError
 
 
 def calendar_of(contact: Contact, user_zone: ZoneInfo) -> BusinessCalendar:
     """The contact's business days: their zone (else the user's) and their country's holidays
     (else the user's), as the follow-ups count them."""
-    zone = contact.zone or user_zone
+    return zone_calendar(contact.timezone, user_zone)
+
+
+@lru_cache(maxsize=1024)  # a handful of zones among thousands of contacts; never stale
+def zone_calendar(timezone: str | None, user_zone: ZoneInfo) -> BusinessCalendar:
+    """``calendar_of`` a contact whose ``timezone`` is this (an IANA name, empty, or invalid)."""
+    zone = zone_named(timezone) or user_zone
     country = country_for_zone(zone.key) or country_for_zone(user_zone.key)
     return BusinessCalendar(zone=zone, country=country)
 

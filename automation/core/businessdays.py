@@ -11,7 +11,7 @@ next contact at an employer is due, so "3 business days" means 3 of *their* work
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 WEEKDAYS = (0, 1, 2, 3, 4)
 
-__all__ = ["BusinessCalendar", "WEEKDAYS", "country_for_zone"]
+__all__ = ["BusinessCalendar", "WEEKDAYS", "country_for_zone", "fresh_holidays", "seed_holidays"]
 
 
 # ``pytz`` and ``holidays`` are imported on first use: together they cost a command's whole
@@ -39,14 +39,52 @@ def country_for_zone(zone: str | None) -> str | None:
     return _zone_countries().get(zone)
 
 
-@cache
+# Holiday tables by (country, year). The first table costs the holidays package's import,
+# which loads every country's rules (a quarter of a second, each process): a caller that kept
+# the tables an earlier process computed gives them back with ``seed_holidays``, and a pass
+# that counts business days in known countries and years never imports the package.
+_tables: dict[tuple[str, int], frozenset[date]] = {}
+_fresh: dict[tuple[str, int], frozenset[date]] = {}
+
+
 def _holiday_table(country: str, year: int) -> frozenset[date]:
+    table = _tables.get((country, year))
+    if table is None:
+        table = _tables[country, year] = _fresh[country, year] = _computed(country, year)
+    return table
+
+
+def _computed(country: str, year: int) -> frozenset[date]:
     import holidays
 
     try:
         return frozenset(holidays.country_holidays(country, years=year))
     except NotImplementedError:  # a country the package has no rules for
         return frozenset()
+
+
+def seed_holidays(tables: Mapping[tuple[str, int], frozenset[date]]) -> None:
+    """Use ``tables`` ((country, year) → its public holidays, as ``fresh_holidays`` gave them
+    in an earlier process with the same holidays package) instead of computing them."""
+    for key, table in tables.items():
+        _tables.setdefault(key, table)
+
+
+def fresh_holidays() -> dict[tuple[str, int], frozenset[date]]:
+    """The tables computed in this process since the last call, for the caller to keep."""
+    fresh = dict(_fresh)
+    for key in fresh:
+        _fresh.pop(key, None)
+    return fresh
+
+
+@cache
+def _week_days_ahead(days: tuple[int, ...], count: int, weekday: int) -> int:
+    """How many calendar days ``add_business_days`` steps from a ``weekday`` with no holiday
+    in the way: the working week alone fixes it, so it is counted once per weekday."""
+    start = datetime(2001, 1, 1 + weekday, tzinfo=ZoneInfo("UTC"))  # 2001-01-01 is a Monday
+    end = BusinessCalendar(ZoneInfo("UTC"), None, days).add_business_days(start, count)
+    return (end.date() - start.date()).days
 
 
 @dataclass(frozen=True)
@@ -96,7 +134,10 @@ class BusinessCalendar:
         """The earliest ``add_business_days(start, count)`` can be, read from no holiday
         table: the working week alone (weekends skipped, holidays and ``extra_closed`` not).
         Closed days only ever push the end later, so this is never after the real end."""
-        return BusinessCalendar(self.zone, None, self.days).add_business_days(start, count)
+        local = start.astimezone(self.zone)
+        ahead = _week_days_ahead(self.days, count, local.weekday())
+        return datetime.combine(local.date() + timedelta(days=ahead), local.time(),
+                                tzinfo=self.zone)
 
     def within_business_days(self, start: datetime, count: int, moment: datetime) -> bool:
         """``moment <= add_business_days(start, count)``, without reading the holidays when

@@ -17,6 +17,7 @@ from automation.app.ports.mail import DraftRef, Mailbox, MailItem, SyncResult, W
 from automation.app.ports.store import (
     Awaiting,
     CalendarStore,
+    ContactListing,
     ContactStore,
     FileCacheStore,
     JournalStore,
@@ -29,7 +30,8 @@ from automation.app.ports.store import (
 )
 from automation.core.models import EventSpec
 
-__all__ = ["Awaiting", "Calendar", "CalendarStore", "ContactStore", "DraftRef", "EventSpec", "FileCacheStore",
+__all__ = ["Awaiting", "Calendar", "CalendarStore", "ContactListing", "ContactStore", "DraftRef",
+           "EventSpec", "FileCacheStore",
            "JournalStore", "MessageFacts",
            "Locks", "MailItem", "Mailbox", "MessageStore", "MethodStore", "PassStore", "ReportStore", "Store",
            "SyncResult", "Watch"]
