@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from automation.adapters.store.db import Database, dt, ts
-from automation.app.ports.store import Awaiting
+from automation.app.ports.passes import Awaiting
 from automation.core.models import Contact, Interview
 
 
