@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
+from automation.core.businessdays import holiday_table
 from automation.core.lazyre import lazy_compile
 
-# dateparser and holidays are imported on first use (a notice's free-text date; a return day
-# on a weekend or holiday): each costs tens of milliseconds, and most passes read no notice.
+# dateparser is imported on first use (a notice's free-text date): it costs tens of
+# milliseconds, and most passes read no notice.
 LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "nl", "pl", "sv")
 TEXT_LIMIT = 4_000  # an out-of-office notice is short; a long text is a person writing
 TRIES = 6  # dates tried per kind of cue: bounds the (slow) date parsing of one notice
@@ -224,11 +224,10 @@ _COUNTRY = {
 }
 
 
-@lru_cache(maxsize=64)
 def _holidays(country: str, year: int) -> frozenset[date]:
-    import holidays
-
-    return frozenset(holidays.country_holidays(country, years=year))
+    # The business calendar's tables: computed once, and kept between processes by the caller
+    # (adapters/holidaycache.py), so reading a notice rarely imports the holidays package.
+    return holiday_table(country, year)
 
 
 def next_business_day(day: date, zone: ZoneInfo) -> date:

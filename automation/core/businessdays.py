@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 WEEKDAYS = (0, 1, 2, 3, 4)
 
-__all__ = ["BusinessCalendar", "WEEKDAYS", "country_for_zone", "fresh_holidays", "seed_holidays"]
+__all__ = ["BusinessCalendar", "WEEKDAYS", "country_for_zone", "fresh_holidays", "holiday_table",
+           "seed_holidays"]
 
 
 # ``pytz`` and ``holidays`` are imported on first use: together they cost a command's whole
@@ -47,7 +48,8 @@ _tables: dict[tuple[str, int], frozenset[date]] = {}
 _fresh: dict[tuple[str, int], frozenset[date]] = {}
 
 
-def _holiday_table(country: str, year: int) -> frozenset[date]:
+def holiday_table(country: str, year: int) -> frozenset[date]:
+    """``country``'s public holidays in ``year`` (none for a country the package lacks)."""
     table = _tables.get((country, year))
     if table is None:
         table = _tables[country, year] = _fresh[country, year] = _computed(country, year)
@@ -109,7 +111,7 @@ class BusinessCalendar:
         """Whether ``day`` is a public holiday (or an extra closed date) here."""
         if day in self.extra_closed:
             return True
-        return self.country is not None and day in _holiday_table(self.country, day.year)
+        return self.country is not None and day in holiday_table(self.country, day.year)
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() in self.days and not self.holiday(day)

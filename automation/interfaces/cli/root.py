@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import re
 import sys
 from dataclasses import dataclass, field
 from gettext import gettext as _
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 import click
 
 from automation.adapters import logsafe
+from automation.core.lazyre import lazy_compile
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 #: Text rich prints exactly as written: printable ASCII with no markup (``[``) and nothing
 #: rich could take for an emoji code (``:name:``); tabs, wide or control characters go to rich.
-_PLAIN = re.compile(r"[ -~]*")
-_EMOJI_LIKE = re.compile(r":\S*?:")
+_PLAIN = lazy_compile(r"[ -~]*")
+_EMOJI_LIKE = lazy_compile(r":\S*?:")
 
 
 class _LazyConsole:
