@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -29,6 +28,8 @@ def _database(exc: BaseException) -> str:
 
 
 def _disk_full(where: str) -> bool:
+    import shutil  # only when a write failed: shutil (bz2, lzma) costs every command's start-up
+
     folder = Path(where).parent if where != "the database" else Path.cwd()
     try:
         return shutil.disk_usage(folder).free < 1024 * 1024

@@ -13,7 +13,7 @@ import base64
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -22,7 +22,9 @@ from typing import Any
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
 from automation.core.compose import fingerprint
+from automation.core.mime import header_value, message_bytes
 from automation.core.models import TERMINAL, Intent, MessageRow, Slot, Status
+from automation.core.offerwindow import hold_expiry
 from automation.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -74,11 +76,13 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
     msg = request.message
     payload: dict[str, Any] = {
         "kind": request.kind,
-        "raw": base64.b64encode(msg.as_bytes(policy=policy.SMTP)).decode(),
-        "message_id": str(msg["Message-ID"]),
+        # message_bytes and header_value read a message written once without serialising or
+        # parsing it again (core/mime.py).
+        "raw": base64.b64encode(message_bytes(msg, "\r\n")).decode(),
+        "message_id": header_value(msg, "Message-ID"),
         "thread_id": request.thread_id,
-        "subject": str(msg["Subject"]),
-        "in_reply_to": str(msg["In-Reply-To"]) if msg["In-Reply-To"] else None,
+        "subject": header_value(msg, "Subject"),
+        "in_reply_to": header_value(msg, "In-Reply-To") or None,
         "new_status": str(request.new_status) if request.new_status else None,
         # What the status change is decided on: re-checked when the draft is recorded, so a
         # user's `automation mark` during the pass is never overwritten.
@@ -91,7 +95,8 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
     with store.transaction():
         intent = store.begin_intent(key, "draft", request.contact_id, payload, now)
         if request.holds:
-            expires = now + timedelta(days=svc.config.cadence.hold_days)
+            expires = hold_expiry(now, svc.config.cadence.hold_days,
+                                  svc.config.availability.timezone)
             store.add_holds(request.contact_id, request.holds, expires, payload["message_id"])
     # The message in hand is the one journaled: no need to parse the journal's copy back.
     return _perform(svc, intent, recovering=False, message=msg)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,14 +25,20 @@ from automation.core.employers import (
     outreach_order,
     waiting,
 )
-from automation.core.models import Contact, Status
+from automation.core.models import Contact, Status, zone_named
 from automation.errors import UserError
 
 
 def calendar_of(contact: Contact, user_zone: ZoneInfo) -> BusinessCalendar:
     """The contact's business days: their zone (else the user's) and their country's holidays
     (else the user's), as the follow-ups count them."""
-    zone = contact.zone or user_zone
+    return zone_calendar(contact.timezone, user_zone)
+
+
+@lru_cache(maxsize=1024)  # a handful of zones among thousands of contacts; never stale
+def zone_calendar(timezone: str | None, user_zone: ZoneInfo) -> BusinessCalendar:
+    """``calendar_of`` a contact whose ``timezone`` is this (an IANA name, empty, or invalid)."""
+    zone = zone_named(timezone) or user_zone
     country = country_for_zone(zone.key) or country_for_zone(user_zone.key)
     return BusinessCalendar(zone=zone, country=country)
 
@@ -43,12 +50,24 @@ def outreach_sent_at(store: Store, contact: Contact) -> datetime | None:
     return min(sent, default=None)
 
 
-def _candidates(svc: Services, contacts: list[Contact]) -> list[Candidate]:
-    # One query for every sent contact's first outreach (``outreach_sent_at`` of each).
-    sent = svc.store.first_sent("outreach", [str(Status.SENT)])
-    return [Candidate(c.email, employer_key(c.company), c.status,
-                      sent.get(c.id or 0) if c.status == Status.SENT else None,
-                      calendar_of(c, svc.config.me.timezone)) for c in contacts]
+def _candidates(svc: Services, keys: set[str]) -> list[Candidate]:
+    """The contacts awaiting a first reply at the employers in ``keys``, in id order: only
+    those can hold a turn a new contact waits for (read without decoding each ``Contact``)."""
+    user_zone = svc.config.me.timezone
+    key_of: dict[str, str] = {}  # many colleagues share a company name: normalised once
+    found = []
+    for row in svc.store.awaiting([str(s) for s in AWAITING], "outreach"):
+        key = key_of.get(row.company)
+        if key is None:
+            key = key_of[row.company] = employer_key(row.company)
+        if key not in keys:
+            continue
+        person = Contact(email=row.email, timezone=row.timezone)  # for its zone and calendar
+        status = Status(row.status)
+        found.append(Candidate(row.email, key, status,
+                               row.sent_at if status == Status.SENT else None,
+                               calendar_of(person, user_zone)))
+    return found
 
 
 @dataclass(frozen=True)
@@ -64,16 +83,16 @@ def outreach_gate(svc: Services, now: datetime) -> Gate:
     free turn (``max_awaiting_per_employer`` colleagues awaiting a first reply within their
     ``next_contact_after_business_days``) wait -- the 3B rule of ``core.employers``.
 
-    Only the new contacts and those awaiting a first reply (drafted, sent) take part
-    (``employers.holding`` looks at no other), so the pass reads those, in id order."""
-    contacts = sorted((c for status in (Status.NEW, *AWAITING)
-                       for c in svc.store.list_contacts(status)), key=lambda c: c.id or 0)
-    by_id = {c.id or 0: c for c in contacts}
+    Only the colleagues of new contacts awaiting a first reply (drafted, sent) take part
+    (``employers.holding`` looks at no other status, and ``waiting`` at no other employer)."""
+    new = svc.store.list_contacts(Status.NEW)
+    keyed = [(c, employer_key(c.company)) for c in new]
     cadence = svc.config.cadence
-    turns = holding(_candidates(svc, contacts), now,
+    turns = holding(_candidates(svc, {key for _, key in keyed if key}), now,
                     next_after_business_days=cadence.next_contact_after_business_days)
-    fresh = [(c.id or 0, employer_key(c.company)) for c in contacts if c.status == Status.NEW]
-    order = [by_id[cid] for cid, _ in outreach_order(fresh, svc.store.employer_ranks())]
+    by_id = {c.id or 0: c for c in new}
+    order = [by_id[cid] for cid, _ in outreach_order([(c.id or 0, key) for c, key in keyed],
+                                                     svc.store.employer_ranks())]
     held = waiting([(c.email, employer_key(c.company)) for c in order], turns,
                    cadence.max_awaiting_per_employer)
     return Gate(order=order, waiting=held)

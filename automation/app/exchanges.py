@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from automation.app.employers import calendar_of, outreach_sent_at
 from automation.app.ports import Store
 from automation.app.services import Services
-from automation.core.models import Contact, Status, UserUpdate
+from automation.core.models import Contact, UserUpdate
 from automation.core.responsiveness import Answer, label
 from automation.errors import UserError
 
@@ -88,18 +88,3 @@ def responsiveness(store: Store, contact: Contact, user_zone: ZoneInfo) -> str |
                  calendar_of(contact, user_zone))
 
 
-def responsiveness_of(store: Store, contacts: list[Contact],
-                      user_zone: ZoneInfo) -> dict[int, str | None]:
-    """``responsiveness`` of each of ``contacts`` by id, from two queries for all of them
-    (the contact table at 10,000 contacts made 20,000 otherwise)."""
-    answers = store.answers_by_contact()
-    sent = store.outreach_sent_by_contact()
-    labels: dict[int, str | None] = {}
-    for contact in contacts:
-        cid = contact.id or 0
-        theirs = [Answer(at, kind) for at, kind in answers.get(cid, ())]
-        if not theirs and contact.status != Status.NO_RESPONSE:
-            labels[cid] = None  # no answer yet: nothing to count, no calendar to build
-            continue
-        labels[cid] = label(contact.status, sent.get(cid), theirs, calendar_of(contact, user_zone))
-    return labels

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -25,6 +25,7 @@ from automation.app.threads import reply_context
 from automation.core import pipeline as core
 from automation.core.compose import build_message, new_message_id, render, slot_label
 from automation.core.models import Contact, Slot, Status, UserUpdate
+from automation.core.offerwindow import notice_cutoff
 from automation.errors import BackendError, TemplateError
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
         # and so are holds that outlived their slots (hold_days longer than the wait): a
         # follow-up never offers a time that has passed or is too close to prepare for.
         slots = svc.store.holds_for(cid, now)
-        earliest = now + timedelta(hours=svc.config.availability.min_notice_hours)
+        availability = svc.config.availability
+        earliest = notice_cutoff(now, availability.min_notice_hours, availability.timezone)
         if any(s.start < earliest for s in slots):
             slots = []
         if not slots:

@@ -17,6 +17,7 @@ from automation.app.services import Services
 from automation.config import Me
 from automation.core.compose import build_message, new_message_id, render, slot_views
 from automation.core.contacthours import ContactHours
+from automation.core.mime import header_value
 from automation.core.models import Availability, Contact, Interval, Slot, Status
 from automation.core.slotsearch import SlotSearch
 from automation.errors import TemplateError
@@ -207,7 +208,7 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *, dry_run: bool
             remaining -= 1
             continue
         avail.hold(contact.id or 0, slots)
-        result.drafted.append((contact.email, str(message["Subject"]), slots))
+        result.drafted.append((contact.email, header_value(message, "Subject"), slots))
         remaining -= 1
         if dry_run:
             continue

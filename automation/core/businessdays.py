@@ -11,7 +11,7 @@ next contact at an employer is due, so "3 business days" means 3 of *their* work
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 WEEKDAYS = (0, 1, 2, 3, 4)
 
-__all__ = ["BusinessCalendar", "WEEKDAYS", "country_for_zone"]
+__all__ = ["BusinessCalendar", "WEEKDAYS", "country_for_zone", "fresh_holidays", "holiday_table",
+           "seed_holidays"]
 
 
 # ``pytz`` and ``holidays`` are imported on first use: together they cost a command's whole
@@ -39,14 +40,53 @@ def country_for_zone(zone: str | None) -> str | None:
     return _zone_countries().get(zone)
 
 
-@cache
-def _holiday_table(country: str, year: int) -> frozenset[date]:
+# Holiday tables by (country, year). The first table costs the holidays package's import,
+# which loads every country's rules (a quarter of a second, each process): a caller that kept
+# the tables an earlier process computed gives them back with ``seed_holidays``, and a pass
+# that counts business days in known countries and years never imports the package.
+_tables: dict[tuple[str, int], frozenset[date]] = {}
+_fresh: dict[tuple[str, int], frozenset[date]] = {}
+
+
+def holiday_table(country: str, year: int) -> frozenset[date]:
+    """``country``'s public holidays in ``year`` (none for a country the package lacks)."""
+    table = _tables.get((country, year))
+    if table is None:
+        table = _tables[country, year] = _fresh[country, year] = _computed(country, year)
+    return table
+
+
+def _computed(country: str, year: int) -> frozenset[date]:
     import holidays
 
     try:
         return frozenset(holidays.country_holidays(country, years=year))
     except NotImplementedError:  # a country the package has no rules for
         return frozenset()
+
+
+def seed_holidays(tables: Mapping[tuple[str, int], frozenset[date]]) -> None:
+    """Use ``tables`` ((country, year) → its public holidays, as ``fresh_holidays`` gave them
+    in an earlier process with the same holidays package) instead of computing them."""
+    for key, table in tables.items():
+        _tables.setdefault(key, table)
+
+
+def fresh_holidays() -> dict[tuple[str, int], frozenset[date]]:
+    """The tables computed in this process since the last call, for the caller to keep."""
+    fresh = dict(_fresh)
+    for key in fresh:
+        _fresh.pop(key, None)
+    return fresh
+
+
+@cache
+def _week_days_ahead(days: tuple[int, ...], count: int, weekday: int) -> int:
+    """How many calendar days ``add_business_days`` steps from a ``weekday`` with no holiday
+    in the way: the working week alone fixes it, so it is counted once per weekday."""
+    start = datetime(2001, 1, 1 + weekday, tzinfo=ZoneInfo("UTC"))  # 2001-01-01 is a Monday
+    end = BusinessCalendar(ZoneInfo("UTC"), None, days).add_business_days(start, count)
+    return (end.date() - start.date()).days
 
 
 @dataclass(frozen=True)
@@ -71,7 +111,7 @@ class BusinessCalendar:
         """Whether ``day`` is a public holiday (or an extra closed date) here."""
         if day in self.extra_closed:
             return True
-        return self.country is not None and day in _holiday_table(self.country, day.year)
+        return self.country is not None and day in holiday_table(self.country, day.year)
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() in self.days and not self.holiday(day)
@@ -92,14 +132,21 @@ class BusinessCalendar:
                 left -= 1
         return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=self.zone)
 
+    def earliest_end(self, start: datetime, count: int) -> datetime:
+        """The earliest ``add_business_days(start, count)`` can be, read from no holiday
+        table: the working week alone (weekends skipped, holidays and ``extra_closed`` not).
+        Closed days only ever push the end later, so this is never after the real end."""
+        local = start.astimezone(self.zone)
+        ahead = _week_days_ahead(self.days, count, local.weekday())
+        return datetime.combine(local.date() + timedelta(days=ahead), local.time(),
+                                tzinfo=self.zone)
+
     def within_business_days(self, start: datetime, count: int, moment: datetime) -> bool:
         """``moment <= add_business_days(start, count)``, without reading the holidays when
-        the working week alone decides: holidays only ever push the end later, so a moment
-        within ``count`` working days (weekends skipped, holidays not) is within. The contact
-        table asks this of every answered contact, and building the holiday tables of each
-        country and year cost it a quarter of a second."""
-        week = BusinessCalendar(self.zone, None, self.days)
-        return (moment <= week.add_business_days(start, count)
+        the working week alone decides (``earliest_end``). The contact table asks this of
+        every answered contact, and building the holiday tables of each country and year
+        cost it a quarter of a second."""
+        return (moment <= self.earliest_end(start, count)
                 or moment <= self.add_business_days(start, count))
 
     def business_days_between(self, start: datetime, end: datetime) -> int:

@@ -18,21 +18,27 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
-from email.headerregistry import Address, BaseHeader, HeaderRegistry
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import jinja2
-from jinja2.sandbox import SecurityError
-
+from automation.core.mime import (
+    MESSAGE_POLICY,
+    header_value,
+    plain_address,
+    plain_text,
+    simple_message,
+)
 from automation.core.models import Slot, require_aware
-from automation.core.sandbox import BoundedSandbox, budget
 from automation.errors import TemplateError
+
+# Jinja2 (and the sandbox built on it) is imported when a template is loaded or rendered: a
+# pass with nothing to draft, and every command that only shows a slot label, never needs it.
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATE_NAMES = ("outreach.txt.j2", "follow_up.txt.j2", "confirmation.txt.j2",
                   "cancellation.txt.j2", "thank_you.txt.j2", "check_in.txt.j2")
@@ -41,6 +47,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 
 def default_templates_dir() -> Path:
     """The templates shipped with the package (the top-level ``templates/`` folder)."""
+    from importlib import resources
+
     return Path(str(resources.files("automation.templates")))
 
 
@@ -51,6 +59,10 @@ def clean_header(value: str) -> str:
 
 def template_env(directory: Path) -> jinja2.Environment:
     """An environment reading ``directory`` first, then the shipped defaults."""
+    import jinja2
+
+    from automation.core.sandbox import BoundedSandbox
+
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader(str(directory)),
         jinja2.FileSystemLoader(str(default_templates_dir())),
@@ -71,6 +83,8 @@ class Rendered:
 
 def _error_line(exc: BaseException, name: str) -> int | None:
     """The template line a Jinja2 runtime error came from, read off the traceback."""
+    import jinja2
+
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return exc.lineno
     tb = exc.__traceback__
@@ -88,6 +102,8 @@ MAX_RENDERED_CHARS = 256 * 1024
 
 
 def _render_bounded(template: jinja2.Template, variables: dict[str, Any]) -> str:
+    from automation.core.sandbox import budget
+
     chunks: list[str] = []
     size = 0
     with budget():  # loop steps counted: a loop that prints nothing has no output to measure
@@ -106,6 +122,9 @@ def _collect(template: jinja2.Template, variables: dict[str, Any], chunks: list[
 
 def render(env: jinja2.Environment, name: str, variables: dict[str, Any]) -> Rendered:
     """Render template ``name``; raise TemplateError(name, detail, line) on any failure."""
+    import jinja2
+    from jinja2.sandbox import SecurityError
+
     try:
         text = _render_bounded(env.get_template(name), variables)
     except jinja2.TemplateNotFound as exc:
@@ -180,30 +199,6 @@ def new_message_id(sender: str) -> str:
     return f"<{uuid.uuid4()}@{domain}>"
 
 
-class _Headers(HeaderRegistry):
-    """The standard header classes, each made once.
-
-    CPython's ``HeaderRegistry.__getitem__`` builds a new class (``type(...)``) every time a
-    header is set or read; the class depends only on the header's name, so it is kept. With
-    a thousand drafts in a pass that was a third of the cost of building each message.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._made: dict[str, type[BaseHeader]] = {}
-
-    def __getitem__(self, name: str) -> type[BaseHeader]:
-        key = name.lower()
-        made = self._made.get(key)
-        if made is None:
-            made = self._made[key] = super().__getitem__(key)
-        return made
-
-
-#: ``email.policy.default`` with the header classes made once (see ``_Headers``).
-MESSAGE_POLICY = policy.default.clone(header_factory=_Headers())
-
-
 def address(name: str, email: str) -> Address:
     local, _, domain = email.partition("@")
     return Address(display_name=clean_header(name), username=local, domain=domain)
@@ -212,7 +207,34 @@ def address(name: str, email: str) -> Address:
 def build_message(*, sender_name: str, sender: str, to_name: str, to: str, subject: str,
                   body: str, now: datetime, message_id: str, in_reply_to: str | None = None,
                   references: tuple[str, ...] = ()) -> EmailMessage:
-    """An RFC 5322 text/plain UTF-8 message, ready to be stored as a draft."""
+    """An RFC 5322 text/plain UTF-8 message, ready to be stored as a draft.
+
+    Written directly when its headers are plain (``core/mime.py``), else by the email
+    package (``email_message``): the same message, byte for byte, either way.
+    """
+    require_aware(now, "message date")
+    refs = tuple(dict.fromkeys((*references, in_reply_to))) if in_reply_to else ()
+    sender_text = plain_address(clean_header(sender_name), sender)
+    to_text = plain_address(clean_header(to_name), to)
+    if sender_text is not None and to_text is not None:
+        headers = [("From", sender_text), ("To", to_text), ("Subject", clean_header(subject)),
+                   ("Date", format_datetime(now)), ("Message-ID", message_id)]
+        if in_reply_to:
+            headers += [("In-Reply-To", in_reply_to), ("References", " ".join(refs))]
+        simple = simple_message(headers, body)
+        if simple is not None:
+            return simple
+    return email_message(sender_name=sender_name, sender=sender, to_name=to_name, to=to,
+                         subject=subject, body=body, now=now, message_id=message_id,
+                         in_reply_to=in_reply_to, references=references)
+
+
+def email_message(*, sender_name: str, sender: str, to_name: str, to: str, subject: str,
+                  body: str, now: datetime, message_id: str, in_reply_to: str | None = None,
+                  references: tuple[str, ...] = ()) -> EmailMessage:
+    """``build_message`` through the email package alone (every header parsed as it is set):
+    the path for headers that need encoding, quoting or folding, and the fast path's
+    reference."""
     require_aware(now, "message date")
     msg = EmailMessage(policy=MESSAGE_POLICY)
     msg["From"] = address(sender_name, sender)
@@ -233,9 +255,11 @@ def fingerprint(message: EmailMessage) -> str:
     Whitespace is ignored (clients re-wrap and re-encode); a draft whose fingerprint differs
     from the one recorded when it was written has been edited by the user.
     """
-    body = message.get_body(preferencelist=("plain",))
-    text = body.get_content() if body is not None else ""
-    parts = [str(message.get("To", "")), str(message.get("Subject", "")), text]
+    text = plain_text(message)  # what get_content() gives, for a message written once
+    if text is None:
+        body = message.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+    parts = [header_value(message, "To"), header_value(message, "Subject"), text]
     normal = "\n".join(" ".join(p.split()) for p in parts)
     return hashlib.sha256(normal.encode()).hexdigest()[:32]
 

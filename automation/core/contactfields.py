@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from types import ModuleType
 from zoneinfo import ZoneInfo, available_timezones
-
-from email_validator import EmailNotValidError, validate_email
-from email_validator.syntax import validate_email_local_part
 
 __all__ = ["MAX_FIELD_CHARS", "bad_zone_reason", "clean", "normalise_email", "split_emails",
            "zone_name"]
@@ -71,21 +69,34 @@ def _valid_syntax(address: str) -> bool:
     local, _, domain = address.rpartition("@")
     if not _domain_ok(domain):
         return False
+    validator = _email_validator()
     try:  # the local part alone: the domain check (IDNA) is the costly half, cached above
-        validate_email_local_part(local, allow_smtputf8=False)
-    except EmailNotValidError:
+        validator.syntax.validate_email_local_part(local, allow_smtputf8=False)
+    except validator.EmailNotValidError:
         return False
     return True
 
 
 @lru_cache(maxsize=4096)
 def _domain_ok(domain: str) -> bool:
+    validator = _email_validator()
     try:
-        validate_email(f"postmaster@{domain}", check_deliverability=False,
-                       test_environment=True)
-    except EmailNotValidError:
+        validator.validate_email(f"postmaster@{domain}", check_deliverability=False,
+                                 test_environment=True)
+    except validator.EmailNotValidError:
         return False
     return True
+
+
+@cache
+def _email_validator() -> ModuleType:
+    """``email_validator``, imported when the first address is checked: compiling its RFC
+    tables costs every command's start-up otherwise (an import checks 100,000 addresses with
+    one import, a pass that reads no address none)."""
+    import email_validator
+    import email_validator.syntax
+
+    return email_validator
 
 
 def clean(value: str) -> str:

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from automation.core.businessdays import BusinessCalendar
 from automation.core.models import Status
@@ -62,12 +63,37 @@ class Candidate:
     calendar: BusinessCalendar  # their zone and public holidays
 
 
-@dataclass(frozen=True)
 class Blocker:
-    """A contact holding their employer's turn, and until when (None: until they send)."""
+    """A contact holding their employer's turn, and until when (None: until they send).
 
-    email: str
-    until: datetime | None
+    ``until`` may instead be given as ``end``, computed on first read: whether a sent
+    contact still holds is mostly known from the working week alone
+    (``BusinessCalendar.earliest_end``), and the exact end reads the holiday tables (a fifth
+    of a second to build), which only whoever shows the time needs."""
+
+    __slots__ = ("_end", "_until", "email")
+
+    def __init__(self, email: str, until: datetime | None = None, *,
+                 end: Callable[[], datetime] | None = None) -> None:
+        self.email = email
+        self._until = until
+        self._end = end
+
+    @property
+    def until(self) -> datetime | None:
+        if self._end is not None:
+            self._until, self._end = self._end(), None
+        return self._until
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Blocker) and (self.email, self.until) == \
+            (other.email, other.until)
+
+    def __hash__(self) -> int:
+        return hash(self.email)
+
+    def __repr__(self) -> str:
+        return f"Blocker({self.email!r}, {self.until!r})"
 
 
 def holding(contacts: Iterable[Candidate], now: datetime, *,
@@ -75,16 +101,21 @@ def holding(contacts: Iterable[Candidate], now: datetime, *,
     """Per employer, the contacts awaiting a first reply that still hold a turn at ``now``:
     a drafted outreach not yet sent, or one sent fewer than ``next_after_business_days``
     business days ago (in the contact's calendar) with no reply yet."""
+    days = next_after_business_days
     found: dict[str, list[Blocker]] = {}
     for c in contacts:
         if not c.employer or c.status not in _AWAITING:
             continue
-        until = None
-        if c.status == Status.SENT and c.outreach_sent_at is not None:
-            until = c.calendar.add_business_days(c.outreach_sent_at, next_after_business_days)
-            if now >= until:
-                continue
-        found.setdefault(c.employer, []).append(Blocker(c.email, until))
+        blocker = Blocker(c.email)
+        if c.status == Status.SENT and (sent := c.outreach_sent_at) is not None:
+            if now < c.calendar.earliest_end(sent, days):  # holds, whatever the holidays
+                blocker = Blocker(c.email, end=partial(c.calendar.add_business_days, sent, days))
+            else:
+                until = c.calendar.add_business_days(sent, days)
+                if now >= until:
+                    continue
+                blocker = Blocker(c.email, until)
+        found.setdefault(c.employer, []).append(blocker)
     return found
 
 

@@ -158,17 +158,27 @@ class Contact:
 
     @property
     def display_name(self) -> str:
-        return self.name or " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+        return display_name(self.name, self.first_name, self.last_name, self.email)
 
     @property
     def zone(self) -> ZoneInfo | None:
         """The contact's zone, or None when unknown or not a valid IANA name."""
-        if not self.timezone:
-            return None
-        try:
-            return ZoneInfo(self.timezone)
-        except (KeyError, ValueError):
-            return None
+        return zone_named(self.timezone)
+
+
+def display_name(name: str, first_name: str, last_name: str, email: str) -> str:
+    """How a contact is named: its name, else its first and last names, else its address."""
+    return name or " ".join(p for p in (first_name, last_name) if p) or email
+
+
+def zone_named(name: str | None) -> ZoneInfo | None:
+    """The IANA zone ``name``, or None when it is empty or not a valid IANA name."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return None
 
 
 #: The profile of a contact: what an import file provides (``ContactRecord``) and the store

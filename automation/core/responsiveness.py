@@ -13,6 +13,7 @@ reply after a silence is still an obligate, which is what the method means by th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +26,7 @@ LABELS = ("booster", "obligate", "curmudgeon")
 ANSWERS = frozenset({"human", "decline", "redirect", "opt_out"})
 POSITIVE = frozenset({"human"})
 
-__all__ = ["BOOSTER_BUSINESS_DAYS", "LABELS", "Answer", "label"]
+__all__ = ["ANSWERS", "BOOSTER_BUSINESS_DAYS", "LABELS", "Answer", "first_answer_label", "label"]
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,21 @@ def label(status: Status, outreach_sent_at: datetime | None, answers: list[Answe
           booster_days: int = BOOSTER_BUSINESS_DAYS) -> str | None:
     """The contact's label (see the module docstring), or None while it is not known."""
     replies = sorted((a for a in answers if a.kind in ANSWERS), key=lambda a: a.at)
-    if replies:
-        first = replies[0]
+    return first_answer_label(status, outreach_sent_at, replies[0] if replies else None,
+                              lambda: calendar, booster_days)
+
+
+def first_answer_label(status: Status, outreach_sent_at: datetime | None, first: Answer | None,
+                       calendar: Callable[[], BusinessCalendar],
+                       booster_days: int = BOOSTER_BUSINESS_DAYS) -> str | None:
+    """``label`` from the contact's first answer alone (the earliest of its answers whose kind
+    is in ``ANSWERS``, the earlier row first on a tie; None when there is none), which is all
+    that decides it. ``calendar`` is called only when the answer's timing decides: the contact
+    table labels 10,000 contacts and most need no business days."""
+    if first is not None:
         if first.kind in POSITIVE and (  # no Sent copy seen: they answered before we looked
                 outreach_sent_at is None
-                or calendar.within_business_days(outreach_sent_at, booster_days, first.at)):
+                or calendar().within_business_days(outreach_sent_at, booster_days, first.at)):
             return "booster"
         return "obligate"
     if status == Status.NO_RESPONSE:

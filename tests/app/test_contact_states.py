@@ -109,3 +109,58 @@ def test_the_set_queries_read_the_state_the_rows_give(tmp_path: Path) -> None:
         for c in contacts:
             expected = outreach_sent_at(store, c) if c.status == Status.SENT else None
             assert first.get(c.id or 0) == expected, c.email
+
+
+def test_the_employer_gate_reads_each_awaiting_contact_as_its_rows_give(tmp_path: Path) -> None:
+    """``awaiting``: every drafted and sent contact, in id order, with the company and zone
+    it is stored with and the first time its outreach went out (``outreach_sent_at``)."""
+    config = big_workspace(tmp_path / "ws", contacts=400)
+    with Store.open(config.parent / "automation.db") as store:
+        _rare_rows(store)
+        statuses = [str(Status.DRAFTED), str(Status.SENT)]
+        rows = store.awaiting(statuses, "outreach")
+        contacts = [c for c in store.list_contacts() if str(c.status) in statuses]
+        assert [r.id for r in rows] == [c.id for c in contacts]
+        assert any(r.sent_at for r in rows) and any(r.status == "drafted" for r in rows)
+        for row, c in zip(rows, contacts, strict=True):
+            assert (row.email, row.status, row.company, row.timezone, row.sent_at) == \
+                (c.email, str(c.status), c.company, c.timezone, outreach_sent_at(store, c))
+
+
+def test_the_employer_gate_waits_as_when_every_contact_was_read(tmp_path: Path) -> None:
+    """The gate reads only new contacts and their colleagues awaiting a reply; who waits,
+    behind whom and until when are those of reading every new, drafted and sent contact."""
+    from automation.app.employers import calendar_of, outreach_gate
+    from automation.bootstrap import open_services
+    from automation.config import load_config
+    from automation.core.employers import Candidate, employer_key, holding, waiting
+
+    config = big_workspace(tmp_path / "ws", contacts=400)
+    svc = open_services(load_config(config))
+    try:
+        store, cadence, zone = svc.store, svc.config.cadence, svc.config.me.timezone
+        with store.transaction():  # colleagues: 13 employers, spelled apart now and then
+            for c in store.list_contacts():
+                name = f"Company {(c.id or 0) % 13}"
+                store.update_contact(c.id or 0, NOW, company=name + (", Inc." if
+                                                                    (c.id or 0) % 3 else ""))
+        contacts = [c for c in store.list_contacts()
+                    if c.status in (Status.NEW, Status.DRAFTED, Status.SENT)]
+        for later in (0, 2, 5, 9):
+            now = NOW + timedelta(days=later)
+            turns = holding([Candidate(c.email, employer_key(c.company), c.status,
+                                       outreach_sent_at(store, c)
+                                       if c.status == Status.SENT else None,
+                                       calendar_of(c, zone)) for c in contacts], now,
+                            next_after_business_days=cadence.next_contact_after_business_days)
+            new = [c for c in contacts if c.status == Status.NEW]
+            expected = waiting([(c.email, employer_key(c.company)) for c in new], turns,
+                               cadence.max_awaiting_per_employer)
+            gate = outreach_gate(svc, now)
+            assert sorted(c.id or 0 for c in gate.order) == [c.id for c in new]
+            assert {k: b and (b.email, b.until) for k, b in gate.waiting.items()} == \
+                {k: b and (b.email, b.until) for k, b in expected.items()}
+            if later == 0:
+                assert gate.waiting  # the workspace has colleagues waiting
+    finally:
+        svc.store.close()

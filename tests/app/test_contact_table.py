@@ -17,6 +17,7 @@ import pytest
 from automation.adapters.clock import fixed_clock
 from automation.adapters.memory import MemoryCalendar, MemoryMailbox
 from automation.app import queries
+from automation.app.ports import Store
 from automation.app.services import Services
 from automation.bootstrap import open_services
 from automation.config import load_config
@@ -26,7 +27,7 @@ from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 7, 8, 30, tzinfo=NY)
-ZONES = (None, "Europe/Berlin", "Asia/Tokyo", "America/New_York", "UTC")
+ZONES = (None, "Europe/Berlin", "Asia/Tokyo", "America/New_York", "UTC", "Not/AZone", "")
 CLASSES = ("human", "decline", "redirect", "opt_out", "auto_reply", "", None)
 
 
@@ -48,6 +49,8 @@ def _varied(svc: Services, n: int = 120, seed: int = 7) -> None:
     statuses = list(Status)
     for i in range(n):
         record = ContactRecord(email=f"p{i}@example.com", name=f"P{i} Q" if i % 5 else "",
+                               first_name=f"F{i}" if i % 4 else "",
+                               last_name=f"L{i}" if i % 3 else "",
                                company=f"Co {i % 7}", role="r" if i % 2 else "",
                                timezone=ZONES[i % len(ZONES)], line=i + 2)
         created = NOW - timedelta(days=rng.randrange(5, 200))
@@ -77,11 +80,29 @@ def _varied(svc: Services, n: int = 120, seed: int = 7) -> None:
                 store.add_message(contact_id=cid, kind="outreach", direction="sent",
                                   state="sent", now=sent + timedelta(days=10),
                                   sent_at=sent + timedelta(days=10))
-        for _ in range(rng.randrange(0, 3)):
-            at = sent + timedelta(days=rng.randrange(0, 12), hours=rng.randrange(0, 24))
+        _answers(store, rng, cid, sent, i)
+
+
+def _answers(store: Store, rng: random.Random, cid: int, sent: datetime, i: int) -> None:
+    """Answers in any order of rows, some at the same second as another (the earlier row is
+    the first answer), some timed by when they were recorded (no ``sent_at``)."""
+    times = []
+    for _ in range(rng.randrange(0, 4)):
+        at = sent + timedelta(days=rng.randrange(0, 12), hours=rng.randrange(0, 24))
+        if times and rng.random() < 0.3:
+            at = rng.choice(times)
+        times.append(at)
+        store.add_message(contact_id=cid, kind="reply", direction="inbound",
+                          state="received", now=at, sent_at=at if rng.random() < 0.7 else None,
+                          classification=rng.choice(CLASSES))
+    if i % 11 == 5:  # two answers at one second: a warm one, then a decline
+        at = sent + timedelta(hours=30)
+        for kind in ("human", "decline") if i % 2 else ("decline", "human"):
             store.add_message(contact_id=cid, kind="reply", direction="inbound",
-                              state="received", now=at, sent_at=at if rng.random() < 0.7 else None,
-                              classification=rng.choice(CLASSES))
+                              state="received", now=at, sent_at=at, classification=kind)
+    if i % 13 == 7:  # an answer that was not matched to the contact counts for no one
+        store.add_message(contact_id=None, kind="reply", direction="inbound",
+                          state="received", now=sent, sent_at=sent, classification="human")
 
 
 @pytest.mark.parametrize("status", [None, "new", "sent", "no_response", "replied"])
@@ -105,7 +126,10 @@ def test_contacts_json_writes_what_json_dumps_would(svc: Services) -> None:
     rows = queries.contact_table(svc.store, NOW, None, NY)
     odd = [{}, {"name": "Zoë \"Z\" \n\u2028 <b>", "n": 3, "ok": True, "x": 1.5, "nested":
                 {"a": [1, {"b": None}], "c": {}}, "mixed": [1, "a"], "deep": [[]]}]
-    for value in (rows, odd, []):
+    # Rows whose keys change between rows, keys holding "%", and str subclasses as values.
+    shapes = [{"a": "1", "b%s": None}, {"a": "2", "b%s": None}, {"%d": Status.NEW, "a": ["x"]},
+              {"a": "3", "b%s": "%s"}, {}, {"a": None}]
+    for value in (rows, odd, [], shapes):
         assert json_rows(value) == json.dumps(value, indent=2, ensure_ascii=False)
 
 

@@ -138,3 +138,66 @@ def test_business_days_are_counted_on_the_contacts_working_dates(
     wall = datetime.combine(result.date(), start.time())
     if wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
         assert result.time() == start.time()  # the wall time exists that day: it is kept
+
+
+def _exact_holding(contacts: list[Candidate], now: datetime,
+                   days: int) -> dict[str, list[tuple[str, datetime | None]]]:
+    """The 3B rule counted the long way: every sent contact's end read from its holidays."""
+    found: dict[str, list[tuple[str, datetime | None]]] = {}
+    for c in contacts:
+        if not c.employer or c.status not in (Status.DRAFTED, Status.SENT):
+            continue
+        until = None
+        if c.status == Status.SENT and c.outreach_sent_at is not None:
+            until = c.calendar.add_business_days(c.outreach_sent_at, days)
+            if now >= until:
+                continue
+        found.setdefault(c.employer, []).append((c.email, until))
+    return found
+
+
+CLOSED = frozenset({date(2026, 12, 9), date(2026, 12, 24), date(2027, 1, 4)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(people=st.lists(st.tuples(
+           st.sampled_from(["acme", "beta", ""]),
+           st.sampled_from([Status.SENT, Status.DRAFTED, Status.REPLIED]),
+           st.none() | st.integers(0, 40 * 1440),
+           st.sampled_from(ZONES), st.sampled_from([None, "ES", "US", "DE"]),
+           st.sampled_from([(0, 1, 2, 3, 4), (0, 2, 4), (5, 6)]),
+           st.booleans()), max_size=6),
+       days=st.integers(0, 8), after=st.integers(0, 50 * 1440))
+def test_holding_by_the_working_week_agrees_with_counting_holidays(
+        people: list[tuple[str, Status, int | None, ZoneInfo, str | None, tuple[int, ...], bool]],
+        days: int, after: int) -> None:
+    """A sent contact who surely still holds (``earliest_end``, no holiday read) gets its
+    exact end only when asked: who holds, and until when, are those of counting every
+    holiday (Madrid's 8 December, closed days on both sides of the year's end)."""
+    base = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    contacts = [Candidate(f"p{i}@{employer or 'none'}.test", employer, status,
+                          None if at is None else base + timedelta(minutes=at),
+                          BusinessCalendar(zone, country, week, CLOSED if closed else frozenset()))
+                for i, (employer, status, at, zone, country, week, closed) in enumerate(people)]
+    now = base + timedelta(minutes=after)
+    got = holding(contacts, now, next_after_business_days=days)
+    assert {k: [(b.email, b.until) for b in v] for k, v in got.items()} == \
+        _exact_holding(contacts, now, days)
+
+
+def test_the_exact_end_is_counted_only_when_read() -> None:
+    """The pass asks only who holds a turn: a contact sent this morning surely holds it, and
+    the holiday tables stay unread until someone reads ``until`` (the employers table)."""
+    class Counting(BusinessCalendar):
+        reads = 0
+
+        def holiday(self, day: date) -> bool:
+            type(self).reads += 1
+            return super().holiday(day)
+
+    calendar = Counting(MADRID, "ES")
+    first = [Candidate("a@acme.es", "acme", Status.SENT, FRIDAY, calendar)]
+    [blocker] = holding(first, FRIDAY + timedelta(hours=1), next_after_business_days=3)["acme"]
+    assert Counting.reads == 0
+    assert blocker.until == datetime(2026, 12, 10, 10, 0, tzinfo=MADRID)  # Tue 8 is a holiday
+    assert Counting.reads > 0

@@ -1,6 +1,6 @@
 """Start-up stays cheap: ``automation --help`` and ``contacts --json`` on an empty workspace
 import none of the heavy libraries (dateparser, the Google client stack, icalendar, Jinja2,
-Flask, the tick...). Each used to be imported by command registration, costing most of a
+Flask, the tick, rich: neither prints a table...). Each used to be imported by command registration, costing most of a
 second per command; ``make bench`` times it, this test keeps the cause from coming back."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import pytest
 HEAVY = (
     "dateparser", "googleapiclient", "google.auth", "google_auth_oauthlib", "httplib2",
     "icalendar", "recurring_ical_events", "jinja2", "flask", "waitress", "holidays", "pytz",
-    "mailparser_reply", "flufl", "email_validator", "schedule", "rich.table", "rich.progress",
+    "mailparser_reply", "flufl", "email_validator", "schedule", "rich", "email.message",
+    "mailbox",
     "automation.app.tick", "automation.adapters.google", "automation.adapters.local",
     "automation.interfaces.daemon", "automation.interfaces.web", "automation.core.compose",
 )
@@ -65,6 +66,26 @@ def test_contacts_json_on_an_empty_workspace_imports_no_heavy_library(
     modules = loaded(tmp_path, "--config", str(empty_workspace), "contacts", "--json")
     assert "automation.interfaces.cli.contacts_cmds" in modules  # the probe ran the command
     assert heavy_in(modules) == []
+
+
+#: What an idle pass (nothing new in the mailbox, the calendar files unchanged) needs none of:
+#: each is imported by the step that uses it (reading a reply's date, rendering a draft,
+#: parsing a changed .ics file, validating an imported address, printing a table).
+IDLE_HEAVY = (
+    "dateparser", "googleapiclient", "google.auth", "google_auth_oauthlib", "httplib2",
+    "icalendar", "recurring_ical_events", "jinja2", "flask", "waitress", "holidays",
+    "mailparser_reply", "flufl", "email_validator", "schedule", "rich", "html.parser",
+    "automation.adapters.google", "automation.interfaces.daemon", "automation.interfaces.web",
+)
+
+
+def test_an_idle_pass_on_an_empty_workspace_imports_no_heavy_library(
+        tmp_path: Path, empty_workspace: Path) -> None:
+    args = ("--config", str(empty_workspace), "run", "--once")
+    first = loaded(tmp_path, *args)  # the first pass creates the database and the Maildir
+    modules = loaded(tmp_path, *args)
+    assert "automation.app.tick" in first and "automation.app.tick" in modules  # it ran
+    assert [m for m in modules if any(m == h or m.startswith(h + ".") for h in IDLE_HEAVY)] == []
 
 
 def test_a_command_still_gets_what_it_needs(tmp_path: Path, empty_workspace: Path) -> None:

@@ -12,6 +12,7 @@ from email.parser import HeaderParser
 
 from automation.app.ports import Watch
 from automation.core.mailsafe import header_addresses, header_text, message_ids, parse_message
+from automation.core.mime import message_bytes
 
 #: Larger messages are read headers-only, as on the local backend.
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -22,7 +23,8 @@ _BOUNCE_SUBJECT = re.compile(r"(?i)undeliver|delivery status notification|delive
 
 
 def encode_raw(message: EmailMessage) -> str:
-    return base64.urlsafe_b64encode(message.as_bytes(policy=policy.SMTP)).decode("ascii")
+    # policy.SMTP's bytes, kept if the message was written once (core/mime.py)
+    return base64.urlsafe_b64encode(message_bytes(message, "\r\n")).decode("ascii")
 
 
 def decode_raw(raw: str) -> bytes:

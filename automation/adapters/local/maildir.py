@@ -22,6 +22,7 @@ from typing import Any
 
 from automation.app.ports import DraftRef, MailItem, SyncResult, Watch
 from automation.core.mailsafe import header_addresses, parse_message
+from automation.core.mime import header_value, message_bytes
 from automation.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class _Folder(mailbox.Maildir):
 def draft_bytes(message: EmailMessage) -> bytes:
     """A draft as its Maildir file holds it: RFC 5322 with LF line ends, as mail clients and
     mbsync write them."""
-    return message.as_bytes(policy=policy.default)
+    return message_bytes(message)  # policy.default's bytes, kept if it was written once
 
 
 def ensure_maildir(root: Path) -> None:
@@ -99,7 +100,8 @@ class MaildirMailbox:
             key = self.drafts.add(msg)
         except OSError as exc:
             raise BackendError(f"cannot write a draft into {self.root / 'Drafts'}: {exc}") from exc
-        return DraftRef(draft_id=key, message_id=str(message["Message-ID"]), thread_id=thread_id)
+        return DraftRef(draft_id=key, message_id=header_value(message, "Message-ID"),
+                        thread_id=thread_id)
 
     def _headers(self, box: mailbox.Maildir) -> Iterator[tuple[str, EmailMessage]]:
         """Each message's headers. A mail client changing flags renames the file

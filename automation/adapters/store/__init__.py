@@ -14,11 +14,12 @@ from automation.adapters.store.journal import JournalTables
 from automation.adapters.store.messages import MessageTables
 from automation.adapters.store.method import MethodTables
 from automation.adapters.store.migrations import MIGRATIONS
+from automation.adapters.store.passreads import PassTables
 from automation.adapters.store.reports import ReportTables
 
 __all__ = ["MIGRATIONS", "Database", "Store", "dt", "ts"]
 
 
 class Store(ImportTables, CalendarTables, MessageTables, JournalTables, ReportTables,
-            MethodTables, FileCacheTables):
+            MethodTables, FileCacheTables, PassTables):
     """The database: every table group over one connection."""

@@ -168,17 +168,6 @@ class ContactTables(Database):
                                 "created_at) VALUES (?,?,?)", (referrer_id, referred_id, ts(now)))
         return cur.rowcount > 0
 
-    def emails_by_id(self, contact_ids: Sequence[int]) -> dict[int, str]:
-        wanted = sorted(set(contact_ids))
-        found: dict[int, str] = {}
-        for i in range(0, len(wanted), 500):  # under SQLite's limit on bound parameters
-            chunk = wanted[i:i + 500]
-            rows = self.conn.execute(
-                f"SELECT id, email FROM contacts WHERE id IN ({', '.join('?' * len(chunk))})",
-                chunk)
-            found.update((r[0], r[1]) for r in rows)
-        return found
-
     def referrals_by(self, referrer_id: int) -> list[int]:
         rows = self.conn.execute("SELECT referred_id FROM referrals WHERE referrer_id = ? "
                                  "ORDER BY id", (referrer_id,))

@@ -53,23 +53,6 @@ class MessageTables(Database):
                                  (contact_id,))
         return [self._message(r) for r in rows]
 
-    def answers_by_contact(self) -> dict[int, list[tuple[datetime, str]]]:
-        rows = self.conn.execute(
-            "SELECT contact_id, COALESCE(sent_at, created_at), classification FROM messages "
-            "WHERE direction = 'inbound' AND classification IS NOT NULL AND classification != ''"
-            " AND contact_id IS NOT NULL ORDER BY id")
-        answers: dict[int, list[tuple[datetime, str]]] = {}
-        for r in rows:
-            answers.setdefault(r[0], []).append((dt(r[1]), r[2]))  # type: ignore[arg-type]
-        return answers
-
-    def outreach_sent_by_contact(self) -> dict[int, datetime]:
-        rows = self.conn.execute(
-            "SELECT contact_id, min(sent_at) FROM messages WHERE direction = 'sent' AND "
-            "kind = 'outreach' AND sent_at IS NOT NULL AND contact_id IS NOT NULL "
-            "GROUP BY contact_id")
-        return {r[0]: dt(r[1]) for r in rows}  # type: ignore[misc]
-
     def message_by_id(self, message_id: str) -> MessageRow | None:
         row = self.conn.execute("SELECT * FROM messages WHERE message_id = ? ORDER BY id LIMIT 1",
                                 (message_id,)).fetchone()

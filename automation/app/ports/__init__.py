@@ -15,19 +15,23 @@ from automation.app.ports.calendar import Calendar
 from automation.app.ports.locks import Locks
 from automation.app.ports.mail import DraftRef, Mailbox, MailItem, SyncResult, Watch
 from automation.app.ports.store import (
+    Awaiting,
     CalendarStore,
+    ContactListing,
     ContactStore,
     FileCacheStore,
     JournalStore,
     MessageFacts,
     MessageStore,
     MethodStore,
+    PassStore,
     ReportStore,
     Store,
 )
 from automation.core.models import EventSpec
 
-__all__ = ["Calendar", "CalendarStore", "ContactStore", "DraftRef", "EventSpec", "FileCacheStore",
+__all__ = ["Awaiting", "Calendar", "CalendarStore", "ContactListing", "ContactStore", "DraftRef",
+           "EventSpec", "FileCacheStore",
            "JournalStore", "MessageFacts",
-           "Locks", "MailItem", "Mailbox", "MessageStore", "MethodStore", "ReportStore", "Store",
+           "Locks", "MailItem", "Mailbox", "MessageStore", "MethodStore", "PassStore", "ReportStore", "Store",
            "SyncResult", "Watch"]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from automation.app.ports.mail import Watch
 from automation.core.models import (
@@ -41,6 +41,31 @@ class MessageFacts:
     thank_you_drafted: bool = False
     pending: tuple[tuple[str, str], ...] = ()  # (kind, Message-ID) of drafts still drafted
     discarded: tuple[tuple[str, datetime], ...] = ()  # (kind, when) of drafts the user deleted
+
+
+class ContactListing(NamedTuple):
+    """One contact as the contact table reads it (``ReportStore.contact_listing``): its
+    columns, its referrer's address, and the two facts its responsiveness label rests on."""
+
+    id: int
+    email: str
+    name: str
+    first_name: str
+    last_name: str
+    company: str
+    role: str
+    status: str
+    needs_attention: str | None
+    timezone: str | None
+    snoozed_until: datetime | None
+    referrer_email: str | None  # None when there is no referrer (or it no longer exists)
+    tags: tuple[str, ...]
+    #: The earliest ``sent_at`` of a Sent copy of its outreach, or None.
+    outreach_sent_at: datetime | None
+    #: Its first inbound message of the asked kinds (``sent_at`` else ``created_at``, the
+    #: lower row id first on a tie) and that message's classification; both None without one.
+    answer_at: datetime | None
+    answer_kind: str | None
 
 
 class ContactStore(Protocol):
@@ -107,9 +132,6 @@ class ContactStore(Protocol):
     def add_referrals(self, referrer_id: int, referred_ids: Sequence[int],
                       now: datetime) -> None:
         """``add_referral`` of each of ``referred_ids`` (the referrer itself is skipped)."""
-
-    def emails_by_id(self, contact_ids: Sequence[int]) -> dict[int, str]:
-        """The address of each of ``contact_ids`` that exists."""
 
     def referrals_by(self, referrer_id: int) -> list[int]:
         """The contacts ``referrer_id`` introduced, in order."""
@@ -178,13 +200,6 @@ class MessageStore(Protocol):
 
     def messages_for(self, contact_id: int) -> list[MessageRow]:
         """The contact's messages, oldest first."""
-
-    def answers_by_contact(self) -> dict[int, list[tuple[datetime, str]]]:
-        """Every contact's classified inbound messages as (sent_at or created_at,
-        classification), oldest row first: what ``responsiveness`` reads, in one query."""
-
-    def outreach_sent_by_contact(self) -> dict[int, datetime]:
-        """When each contact's outreach was first seen sent (the earliest Sent copy)."""
 
     def message_by_id(self, message_id: str) -> MessageRow | None:
         """The first message row with this Message-ID, or None."""
@@ -305,6 +320,11 @@ class ReportStore(Protocol):
     def referral_pairs(self) -> list[tuple[str, str, str, str]]:
         """``(referrer email, referrer name, referred email, referred name)``, in order."""
 
+    def contact_listing(self, status: Status | str | None,
+                        answer_kinds: Sequence[str]) -> list[ContactListing]:
+        """Every contact (or those in ``status``) in id order, as ``ContactListing``, in one
+        query; ``answer_kinds`` are the classifications that count as an answer."""
+
 
 class MethodStore(Protocol):
     """Employer ranks and the user's updates (the 2-Hour Job Search method)."""
@@ -335,8 +355,28 @@ class FileCacheStore(Protocol):
         in one transaction."""
 
 
+@dataclass(frozen=True)
+class Awaiting:
+    """A contact awaiting a first reply, as the employer gate reads it (no full ``Contact``)."""
+
+    id: int
+    email: str
+    status: str
+    company: str
+    timezone: str  # as stored ("" unknown; not checked: ``zone_of`` does that)
+    sent_at: datetime | None  # when the first Sent copy of the outreach was sent
+
+
+class PassStore(Protocol):
+    """Set-based reads of the pass: only what a rule can act on, not every contact decoded."""
+
+    def awaiting(self, statuses: Sequence[str], kind: str) -> list[Awaiting]:
+        """Every contact in ``statuses``, in id order, with the ``sent_at`` of its first
+        Sent copy of ``kind`` (None when none was sent)."""
+
+
 class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, MethodStore,
-            FileCacheStore, Protocol):
+            FileCacheStore, PassStore, Protocol):
     """The database a use case works with (``adapters/store`` is the SQLite one)."""
 
     def transaction(self) -> AbstractContextManager[Any]:

@@ -11,13 +11,19 @@ import sys
 import traceback
 
 import click
-from rich.markup import escape
 
 from automation.errors import BackendError, Error, UserError
 
 # The command modules are imported on first use (root.COMMANDS), not here: start-up stays
-# cheap for ``--help`` and the read commands.
-from automation.interfaces.cli.root import AppContext, cli, configure_logging, err_console, out
+# cheap for ``--help`` and the read commands. rich too (root.escape, root's consoles).
+from automation.interfaces.cli.root import (
+    AppContext,
+    cli,
+    configure_logging,
+    err_console,
+    escape,
+    out,
+)
 
 __all__ = ["AppContext", "cli", "configure_logging", "err_console", "main", "out"]
 

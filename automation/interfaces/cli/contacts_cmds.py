@@ -10,11 +10,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.markup import escape
 
 from automation.app import queries
 from automation.core.models import Status
-from automation.interfaces.cli.root import AppContext, cli, out
+from automation.interfaces.cli.root import AppContext, cli, escape, out
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -43,14 +42,24 @@ _string = json.encoder.encode_basestring  # json's own (C) string encoder, ensur
 
 def json_rows(rows: list[dict[str, Any]]) -> str:
     """``json.dumps(rows, indent=2, ensure_ascii=False)``, byte for byte, for a list of flat
-    rows. json's indenting encoder is pure Python and was a third of ``contacts --json`` at
-    10,000 contacts; strings, None and lists of strings are written here with json's own
-    string encoder, anything else by json.dumps (re-indented to its depth)."""
+    rows with string keys. json's indenting encoder is pure Python and was a third of
+    ``contacts --json`` at 10,000 contacts; here each row fills one template made for its
+    keys, strings and None written with json's own (C) string encoder, lists of strings
+    indented here, anything else by json.dumps (re-indented to its depth)."""
     if not rows:
         return "[]"
-    return "[\n" + ",\n".join(
-        "  {\n" + ",\n".join(f"    {_string(str(k))}: {_json_value(v)}" for k, v in row.items())
-        + "\n  }" if row else "  {}" for row in rows) + "\n]"
+    out, keys, template = [], None, ""
+    for row in rows:
+        if not row:
+            out.append("  {}")
+            continue
+        if keys != (names := tuple(row)):  # the rows of one table share their keys
+            keys, template = names, "  {\n" + ",\n".join(
+                "    " + _string(str(k)).replace("%", "%%") + ": %s" for k in names) + "\n  }"
+        out.append(template % tuple([_string(v) if type(v) is str else  # noqa: E721
+                                     "null" if v is None else _json_value(v)
+                                     for v in row.values()]))
+    return "[\n" + ",\n".join(out) + "\n]"
 
 
 def _json_value(value: Any) -> str:

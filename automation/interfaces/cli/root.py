@@ -15,20 +15,88 @@ import sys
 from dataclasses import dataclass, field
 from gettext import gettext as _
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from automation.adapters import logsafe
+from automation.core.lazyre import lazy_compile
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from automation.app.services import Services
     from automation.config import Config
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+
+#: Text rich prints exactly as written: printable ASCII with no markup (``[``) and nothing
+#: rich could take for an emoji code (``:name:``); tabs, wide or control characters go to rich.
+_PLAIN = lazy_compile(r"[ -~]*")
+_EMOJI_LIKE = lazy_compile(r":\S*?:")
+
+
+class _LazyConsole:
+    """A rich ``Console`` built on first use. rich costs a fifth of start-up and the commands
+    scripts call most (``contacts --json``, ``--help``, an idle ``run --once``) print nothing
+    through it that it would change: a plain line is written as rich would write it (the text
+    and a newline, flushed), without importing rich, until anything else needs the console.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        if (self._console is None and len(objects) == 1 and isinstance(objects[0], str)
+                and set(options) <= {"markup", "highlight"} and not options.get("highlight")
+                and _plain(objects[0], markup=options.get("markup") is not False)):
+            stream = sys.stderr if self._options.get("stderr") else sys.stdout
+            if stream is not None:
+                stream.write(objects[0] + "\n")
+                stream.flush()
+            return
+        self.real().print(*objects, **options)
+
+    def real(self) -> Console:
+        """The rich Console itself (built now if it was not yet)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:  # only names the instance itself lacks
+        if name.startswith("__") or "_options" not in self.__dict__:
+            raise AttributeError(name)  # copy/pickle probes, or a half-built instance
+        return getattr(self.real(), name)
+
+    def __enter__(self) -> Console:  # ``with console:`` (rich's buffer) looks these up on the type
+        return self.real().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.real().__exit__(*exc)
+
+
+def rich_console(console: Console) -> Console:
+    """The rich Console behind ``out`` or ``err_console``, for rich's own widgets (a progress
+    bar drives it directly)."""
+    return console.real() if isinstance(console, _LazyConsole) else console
+
+
+def _plain(text: str, *, markup: bool) -> bool:
+    return (_PLAIN.fullmatch(text) is not None and not (markup and "[" in text)
+            and _EMOJI_LIKE.search(text) is None)
+
+
+err_console = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True))
+out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
+
+
+def escape(text: str) -> str:
+    """rich's ``escape`` (``[`` in user text is not markup), imported on first use."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 @dataclass
