@@ -130,7 +130,7 @@ def _payload(store: Store, request: DraftRequest) -> dict[str, Any]:
         "new_status": str(request.new_status) if request.new_status else None,
         # What the status change is decided on: re-checked when the draft is recorded, so a
         # user's `automation mark` during the pass is never overwritten.
-        "from_status": str(store.get_contact(request.contact_id).status)
+        "from_status": str(store.status_of(request.contact_id))
         if request.new_status else None,
         "cause": request.cause,
         # Recorded so that a later pass can tell whether the user has edited the draft.
