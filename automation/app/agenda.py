@@ -20,6 +20,7 @@ from automation.config import Config
 from automation.core import pipeline as core
 from automation.core.compose import slot_label
 from automation.core.models import TERMINAL, Contact, Slot, Status
+from automation.core.offerwindow import notice_lapses_at
 
 #: The board's main columns, in pipeline order; the side exits are shown collapsed.
 MAIN_COLUMNS = (Status.NEW, Status.DRAFTED, Status.SENT, Status.REPLIED, Status.SCHEDULED,
@@ -101,7 +102,8 @@ def _drafts(config: Config, store: Store, now: datetime, zone: ZoneInfo
     for row in rows[:TODAY_LIMIT]:
         contact = store.get_contact(row.contact_id or 0)
         holds = store.holds_for(contact.id or 0, now)
-        lapse = holds[0].start - timedelta(hours=config.availability.min_notice_hours) \
+        lapse = notice_lapses_at(holds[0].start, config.availability.min_notice_hours,
+                                 config.availability.timezone) \
             if holds and row.kind in ("outreach", "follow_up") else None
         items.append({"email": contact.email, "name": contact.display_name, "kind": row.kind,
                       "subject": row.subject, "created_at": _iso(row.created_at),

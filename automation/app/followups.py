@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
 from automation.app.drafting import DraftRequest, draft_once, intent_key
-from automation.app.effects import Changes, contact_states, describe, record_actions
+from automation.app.effects import Changes, describe, record_actions, timed_states
 from automation.app.exchanges import fresh_update, responsiveness
 from automation.app.invitation import interview_location, interview_view
 from automation.app.outreach import FreeBusy, offer, template_variables
@@ -25,6 +25,7 @@ from automation.app.threads import reply_context
 from automation.core import pipeline as core
 from automation.core.compose import build_message, new_message_id, render, slot_label
 from automation.core.models import Contact, Slot, Status, UserUpdate
+from automation.core.offerwindow import notice_cutoff
 from automation.errors import BackendError, TemplateError
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> 
     """Decide and act for every contact whose status time can move (see ``pipeline.due``)."""
     policy = svc.config.cadence
     store = svc.store
-    for contact, state in contact_states(store, TIMED, svc.config.me.timezone):
+    states = timed_states(store, TIMED, svc.config.me.timezone, core.due_bounds(now, policy))
+    for contact, state in states:
         decision = _without_stale_check_in(store, contact, core.due(state, now, policy))
         if not decision.actions:
             continue
@@ -90,7 +92,8 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
         # and so are holds that outlived their slots (hold_days longer than the wait): a
         # follow-up never offers a time that has passed or is too close to prepare for.
         slots = svc.store.holds_for(cid, now)
-        earliest = now + timedelta(hours=svc.config.availability.min_notice_hours)
+        availability = svc.config.availability
+        earliest = notice_cutoff(now, availability.min_notice_hours, availability.timezone)
         if any(s.start < earliest for s in slots):
             slots = []
         if not slots:

@@ -36,6 +36,7 @@ from automation.core import pipeline as core
 from automation.core.compose import fingerprint, slot_label
 from automation.core.mailsafe import message_ids
 from automation.core.models import Contact, Intent, MessageRow, Slot, Status
+from automation.core.offerwindow import hold_expiry, notice_cutoff
 from automation.errors import BackendError, TemplateError
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ def lapsed(svc: Services, row: MessageRow, now: datetime) -> list[Slot]:
     Empty: the offer still stands. With ``hold_days = 0`` nothing is ever held, so a lapsed
     hold alone is no reason (else every pass would refresh the draft again)."""
     cid = row.contact_id or 0
-    notice = now + timedelta(hours=svc.config.availability.min_notice_hours)
+    availability = svc.config.availability
+    notice = notice_cutoff(now, availability.min_notice_hours, availability.timezone)
     store = svc.store
     taken = [i for holder, i in store.active_holds(now) if holder != cid]
     taken += [i.interval for i in store.interviews("confirmed") if i.contact_id != cid]
@@ -202,7 +204,7 @@ def _journal(svc: Services, row: MessageRow, message: EmailMessage, slots: list[
                "slots": [s.start.isoformat() for s in slots], "number": number,
                "fingerprint": fingerprint(message), "draft_id": row.draft_id,
                "thread_id": row.thread_id}
-    expires = now + timedelta(days=svc.config.cadence.hold_days)
+    expires = hold_expiry(now, svc.config.cadence.hold_days, svc.config.availability.timezone)
     with store.transaction():
         intent = store.begin_intent(f"refresh:{row.message_id}:{number}", "refresh",
                                     row.contact_id, payload, now)

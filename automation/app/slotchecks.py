@@ -17,6 +17,7 @@ from automation.app.invitation import interview_uid
 from automation.app.services import Services
 from automation.core.compose import slot_label
 from automation.core.models import Contact, Interval, Slot, require_aware
+from automation.core.offerwindow import hold_expiry
 from automation.core.slots import find_slots, is_free
 from automation.errors import SlotTakenError, UserError
 
@@ -106,7 +107,7 @@ def make_offers(svc: Services, contact: Contact, now: datetime) -> list[Slot]:
     slots = find_slots(svc.config.availability, now, busy, held, booked,
                        exclude_holder=contact.id, seed=contact.email)
     if slots:
-        expires = now + timedelta(days=svc.config.cadence.hold_days)
+        expires = hold_expiry(now, svc.config.cadence.hold_days, svc.config.availability.timezone)
         current = svc.store.interview_for(contact.id or 0)
         tag = f"reschedule:{current.uid if current else interview_uid(contact)}:" \
               f"{int(now.timestamp())}"

@@ -1,9 +1,10 @@
 """The slot grid: the candidate starts of each local date, with instants as integers.
 
-Pure. Every instant here is an integer count of microseconds since the epoch, because Python
-compares and subtracts two datetimes that share a tzinfo by wall-clock time, ignoring ``fold``
--- wrong by an hour across a DST change. The terms (*window*, *candidate*) are those of
-``core.slots``.
+Pure. Every instant here is an integer count of microseconds since the epoch
+(``core.instants``), because Python compares and subtracts two datetimes that share a tzinfo
+by wall-clock time, ignoring ``fold`` -- wrong by an hour across a DST change. The terms
+(*window*, *candidate*) are those of ``core.slots``; the window's edges are those of
+``core.offerwindow`` (on clock boundaries, so passes minutes apart see the same candidates).
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 
+from automation.core.instants import exists, from_us, local_instant, to_us
 from automation.core.models import Availability, require_aware
+from automation.core.offerwindow import horizon_end, notice_cutoff
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NAIVE_EPOCH = _EPOCH.replace(tzinfo=None)
+_NAIVE_EPOCH = datetime(1970, 1, 1, tzinfo=UTC).replace(tzinfo=None)
 _MICROSECOND = timedelta(microseconds=1)
 MINUTE_US = 60_000_000
-_HOUR_US = 60 * MINUTE_US
-_DAY_US = 24 * _HOUR_US
 
 #: One candidate: its start in microseconds and as an aware datetime in the user's zone.
 Candidate = tuple[int, datetime]
@@ -51,15 +51,15 @@ class SlotGrid:
     def build(cls, avail: Availability, now: datetime) -> SlotGrid:
         """Raises ValueError if ``now`` is naive or ``avail`` unusable (slot length not
         positive, negative buffer)."""
-        now_us = to_us(require_aware(now, "now"))
+        require_aware(now, "now")
         if avail.slot_minutes <= 0:
             raise ValueError(f"slot_minutes must be positive, got {avail.slot_minutes}")
         if avail.buffer_minutes < 0:
             raise ValueError(f"buffer_minutes must not be negative, got {avail.buffer_minutes}")
         return cls(
             avail=avail,
-            earliest_us=now_us + avail.min_notice_hours * _HOUR_US,
-            horizon_us=now_us + avail.horizon_days * _DAY_US,
+            earliest_us=to_us(notice_cutoff(now, avail.min_notice_hours, avail.timezone)),
+            horizon_us=to_us(horizon_end(now, avail.horizon_days, avail.timezone)),
             length_us=avail.slot_minutes * MINUTE_US,
             buffer_us=avail.buffer_minutes * MINUTE_US,
         )
@@ -106,7 +106,7 @@ class SlotGrid:
         # Existing fold=0 readings grow with wall time, so starts (and ends) only grow: the
         # first slot to overrun the window or the horizon ends the walk.
         while wall < end_wall:
-            if offset_us is not None or _exists(wall, tz):
+            if offset_us is not None or exists(wall, tz):
                 start = wall.replace(tzinfo=tz)
                 start_us = to_us(start) if offset_us is None else _naive_us(wall) - offset_us
                 if start_us + self.length_us > window_end_us or start_us >= self.horizon_us:
@@ -118,39 +118,6 @@ class SlotGrid:
     def padded(self, start_us: int) -> tuple[int, int]:
         """The time a slot starting at ``start_us`` needs clear: itself plus the buffers."""
         return start_us - self.buffer_us, start_us + self.length_us + self.buffer_us
-
-
-def local_instant(day: date, clock: time, tz: tzinfo) -> datetime:
-    """Return the first instant at which the clock in ``tz`` shows ``clock`` on ``day``, in ``tz``.
-
-    A repeated time (fall back) gives its earlier reading (``fold=0``); a skipped time (spring
-    forward) gives the moment the clock jumps over it, e.g. 02:30 on a night the clock goes from
-    02:00 to 03:00 gives 03:00.
-    """
-    wall = datetime.combine(day, clock.replace(tzinfo=None))
-    if _exists(wall, tz):
-        return wall.replace(tzinfo=tz, fold=0)
-    # Inside a gap, fold=1 applies the offset from after the jump and fold=0 the one from
-    # before, so the jump lies between the two readings. Bisect for it: the clock shows less
-    # than `wall` before the jump and more after it. Gaps are rare, so 32 steps cost nothing.
-    low = to_us(wall.replace(tzinfo=tz, fold=1))
-    high = to_us(wall.replace(tzinfo=tz, fold=0))
-    while low < high:
-        middle = (low + high) // 2
-        if from_us(middle, tz).replace(tzinfo=None) >= wall:
-            high = middle
-        else:
-            low = middle + 1
-    return from_us(low, tz)
-
-
-def to_us(value: datetime) -> int:
-    """Microseconds since the epoch; exact, and honours ``fold`` (unlike same-zone arithmetic)."""
-    return (value - _EPOCH) // _MICROSECOND
-
-
-def from_us(us: int, tz: tzinfo) -> datetime:
-    return (_EPOCH + timedelta(microseconds=us)).astimezone(tz)
 
 
 def _naive_us(wall: datetime) -> int:
@@ -171,9 +138,3 @@ def _steady_offset_us(first: datetime, last: datetime, tz: tzinfo) -> int | None
         return None
     offset = offsets.pop()
     return None if offset is None else offset // _MICROSECOND
-
-
-def _exists(wall: datetime, tz: tzinfo) -> bool:
-    """Whether naive ``wall`` is shown by the clock in ``tz`` (it is not in a spring-forward gap)."""
-    shown = wall.replace(tzinfo=tz, fold=0).astimezone(UTC).astimezone(tz)
-    return shown.replace(tzinfo=None) == wall

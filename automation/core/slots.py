@@ -12,8 +12,11 @@ Terms used in the docstrings below:
   (spring forward). Windows with ``end <= start`` are empty.
 - *candidate*: a start at local wall time ``window start + k * slot_minutes`` that exists on the
   clock (skipped times are dropped, repeated times take ``fold=0``), whose ``slot_minutes`` of
-  real time end no later than the window end, with ``now + min_notice_hours <= start <
-  now + horizon_days`` (both measured in real time, not wall-clock time).
+  real time end no later than the window end, with ``cutoff <= start < horizon`` where
+  ``cutoff = notice_cutoff(now, min_notice_hours, zone)`` (``now + min_notice_hours`` of real
+  time, rounded up to the next whole hour of the user's clock) and ``horizon =
+  horizon_end(now, horizon_days, zone)`` (``now + horizon_days`` rounded down to the start of
+  a local date): see ``core.offerwindow``. So passes minutes apart offer the same slots.
 - *blocking*: every busy interval, every booked interval, and every held interval whose holder is
   not ``exclude_holder``. A candidate is *free* when ``[start - buffer, end + buffer)`` overlaps
   none of them.

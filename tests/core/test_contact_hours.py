@@ -18,6 +18,7 @@ from automation.core.businessdays import BusinessCalendar, country_for_zone
 from automation.core.contacthours import ContactHours
 from automation.core.models import Availability, Interval
 from automation.core.slots import find_slots, is_free
+from tests.support.windowref import reference_cutoff, reference_horizon_end
 
 NY = ZoneInfo("America/New_York")
 LA = ZoneInfo("America/Los_Angeles")
@@ -61,8 +62,8 @@ def oracle_candidates(avail: Availability, now: datetime) -> list[datetime]:
     """The user's aligned starts in every window of every allowed day, notice and horizon
     applied, in UTC (no contact, no busy time)."""
     tz, length = avail.timezone, timedelta(minutes=avail.slot_minutes)
-    earliest = utc(now) + timedelta(hours=avail.min_notice_hours)
-    latest = utc(now) + timedelta(days=avail.horizon_days)
+    earliest = reference_cutoff(now, avail.min_notice_hours, tz)
+    latest = reference_horizon_end(now, avail.horizon_days, tz)
     found = set()
     day = earliest.astimezone(tz).date() - timedelta(days=1)
     while day <= latest.astimezone(tz).date() + timedelta(days=1):

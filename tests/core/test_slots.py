@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from automation.core.models import Availability, Interval, Slot
 from automation.core.slots import candidate_starts, find_slots, is_free, local_instant
+from tests.support.windowref import reference_cutoff, reference_horizon_end
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -97,8 +98,8 @@ def clock_shows(instant: datetime, tz: ZoneInfo) -> bool:
 def oracle_candidates(avail: Availability, now: datetime) -> list[datetime]:
     """Every aligned start in every window of every day, filtered by notice and horizon (UTC)."""
     tz = avail.timezone
-    earliest = utc(now) + timedelta(hours=avail.min_notice_hours)
-    latest = utc(now) + timedelta(days=avail.horizon_days)
+    earliest = reference_cutoff(now, avail.min_notice_hours, tz)
+    latest = reference_horizon_end(now, avail.horizon_days, tz)
     length = timedelta(minutes=avail.slot_minutes)
     found = set()
     day = earliest.astimezone(tz).date() - timedelta(days=1)
@@ -513,6 +514,8 @@ def every_start(sc: Scenario) -> list[datetime]:
 @PROPERTY
 @given(scenarios())
 def test_slots_respect_minimum_notice(sc: Scenario) -> None:
+    """The notice cutoff is rounded up to a whole hour, never down: no offer, and no
+    candidate, starts inside the notice period."""
     earliest = utc(sc.now) + timedelta(hours=sc.avail.min_notice_hours)
     assert all(utc(start) >= earliest for start in every_start(sc))
 
@@ -520,8 +523,12 @@ def test_slots_respect_minimum_notice(sc: Scenario) -> None:
 @PROPERTY
 @given(scenarios())
 def test_slots_start_inside_the_horizon(sc: Scenario) -> None:
-    latest = utc(sc.now) + timedelta(days=sc.avail.horizon_days)
-    assert all(utc(start) < latest for start in every_start(sc))
+    """On the ``horizon_days`` local dates from today (calendar days: a 25-hour day of a
+    clock change is one of them)."""
+    tz = sc.avail.timezone
+    today = sc.now.astimezone(tz).date()
+    last = today + timedelta(days=sc.avail.horizon_days - 1)
+    assert all(today <= start.astimezone(tz).date() <= last for start in every_start(sc))
 
 
 @PROPERTY
