@@ -19,6 +19,12 @@ __all__ = ["MAX_FIELD_CHARS", "bad_zone_reason", "clean", "normalise_email", "sp
 _LOCAL_CHARS = r'[^@\s\x00-\x1f\x7f<>()\[\],;:\\"]+'
 # Domain labels are word characters or hyphens (IDN letters included); the last one has 2+.
 _EMAIL_RE = re.compile(_LOCAL_CHARS + r"@(?:[\w-]+\.)+[\w-]{2,}")
+# What email-validator accepts before the @ without SMTPUTF8: RFC 5322's dot-atom of ASCII
+# atext. An address that matches this and _EMAIL_RE's domain needs no other check than the
+# domain's (cached); anything else takes the full path (tests/core/test_email_precheck.py
+# proves both agree).
+_ATEXT = r"a-z0-9!#$%&'*+/=?^_`{|}~-"
+_FAST_EMAIL_RE = re.compile(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*@((?:[\w-]+\.)+[\w-]{{2,}})")
 _ANGLE_RE = re.compile(r"<([^<>]*)>")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 #: The csv module's own default limit: a longer field is a stray quote, not a contact's data.
@@ -36,6 +42,8 @@ def normalise_email(raw: str) -> str | None:
     # Not email.utils.parseaddr: it turns "<mailto:a@b.org>" into "mailto" and silently
     # repairs some broken input, where we want to reject it and say so.
     s = _visible(raw).strip()
+    if m := _FAST_EMAIL_RE.fullmatch(lower := s.lower()):  # the common case: a bare address
+        return lower if _domain_ok(m.group(1)) else None
     if "<" in s and (m := _ANGLE_RE.search(s)):
         s = m.group(1).strip()
     if s[:7].lower() == "mailto:":

@@ -243,6 +243,9 @@ class JournalStore(Protocol):
     def get_intent(self, key: str) -> Intent | None:
         """The intent ``key``, or None."""
 
+    def intent_state(self, key: str) -> str | None:
+        """The state of intent ``key`` ("pending", "done", ...), or None (without its payload)."""
+
     def finish_intent(self, key: str, now: datetime, result: dict[str, Any] | None = None,
                       state: str = "done") -> None:
         """Mark the intent done (or another final ``state``) with its result."""
