@@ -30,7 +30,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from stat import S_ISREG
 
 from automation.app.ports import FileCacheStore
 
@@ -56,6 +58,31 @@ class DraftIds:
         self.entries: dict[str, tuple[Stamp, str]] | None = None  # loaded on first use
         self.dirty: set[str] = set()
         self.gone: set[str] = set()
+
+    def message_ids(self, keys: list[str], stat_of: Callable[[str], os.stat_result],
+                    read: Callable[[list[str]], Iterable[tuple[str, str, os.stat_result]]]
+                    ) -> dict[str, str]:
+        """The Message-ID of each of ``keys`` (the folder's files, in listing order) whose
+        file could be read: kept ones whose ``stat_of(key)`` is unchanged, the others from
+        ``read(keys)`` (key, Message-ID, stat). Forgets the keys not given; saves."""
+        known, unread = {}, []
+        for key in keys:
+            try:
+                info: os.stat_result | None = stat_of(key)
+            except (OSError, KeyError):
+                info = None  # moved meanwhile: ``read`` looks it up again
+            found = None if info is None or not S_ISREG(info.st_mode) else \
+                self.get(key, stamp(info))
+            if found is None:
+                unread.append(key)
+            else:
+                known[key] = found
+        for key, message_id, info in read(unread):
+            known[key] = message_id
+            self.put(key, stamp(info), message_id)
+        self.keep_only(set(keys))
+        self.flush()
+        return {key: known[key] for key in keys if key in known}
 
     def get(self, key: str, seen: Stamp) -> str | None:
         """The Message-ID kept for ``key`` if the file is still the one it was read from."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
-from automation.adapters.local.draftcache import DraftIds, stamp
+from automation.adapters.local.draftcache import DraftIds
 from automation.app.ports import DraftRef, FileCacheStore, MailItem, SyncResult, Watch
 from automation.core.mailsafe import header_addresses, parse_message
 from automation.core.mime import header_value, message_bytes
@@ -202,25 +202,12 @@ class MaildirMailbox:
     def _draft_message_ids(self) -> dict[str, str]:
         """The Message-ID of every file in Drafts by key, in listing order; a file is parsed
         only when ``draftcache`` does not know it (a new key, or the file changed)."""
-        known, unread = {}, []
-        keys = list(self.drafts.iterkeys())
-        for key in keys:
-            try:
-                info = os.stat(_file_of(self.drafts, key))
-            except (OSError, KeyError):
-                info = None  # moved meanwhile: read (and looked up again) below
-            found = None if info is None or not S_ISREG(info.st_mode) else \
-                self.draft_ids.get(key, stamp(info))
-            if found is None:
-                unread.append(key)
-            else:
-                known[key] = found
-        for key, headers, info in self._read_headers(self.drafts, unread):
-            known[key] = str(headers.get("Message-ID", "")).strip()
-            self.draft_ids.put(key, stamp(info), known[key])
-        self.draft_ids.keep_only(set(keys))
-        self.draft_ids.flush()
-        return {key: known[key] for key in keys if key in known}
+        def read(keys: list[str]) -> Iterator[tuple[str, str, os.stat_result]]:
+            for key, headers, info in self._read_headers(self.drafts, keys):
+                yield key, str(headers.get("Message-ID", "")).strip(), info
+
+        return self.draft_ids.message_ids(list(self.drafts.iterkeys()),
+                                          lambda key: os.stat(_file_of(self.drafts, key)), read)
 
     def find_draft(self, message_id: str) -> DraftRef | None:
         return self.find_drafts([message_id]).get(message_id)
