@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from automation.adapters import holidaycache
 from automation.adapters.clock import Clock, system_clock
 from automation.adapters.lock import FileLocks
 from automation.adapters.store import Store
@@ -69,10 +70,13 @@ class _LazyTemplates:
 
 def compose_services(config: Config, store: Store, mailbox: Mailbox, calendar: Calendar,
                      clock: Clock) -> Services:
-    """Wire opened parts into the Services a use case receives (locks beside the database)."""
+    """Wire opened parts into the Services a use case receives (locks beside the database;
+    the holiday tables of earlier processes from the store, and the new ones kept at close)."""
+    holidaycache.load(store, str(config.database))
     return Services(config=config, store=store, mailbox=mailbox, calendar=calendar,
                     clock=clock, templates=_LazyTemplates(config.templates_dir),  # type: ignore[arg-type]
-                    locks=FileLocks(config.database))
+                    locks=FileLocks(config.database),
+                    on_close=[lambda: holidaycache.save(store)])
 
 
 def open_services(config: Config, clock: Clock = system_clock, *,

@@ -57,15 +57,34 @@ def contact_state(store: Store, contact: Contact, default_zone: ZoneInfo) -> cor
     return _state(contact, facts, store.interview_for(cid), default_zone)
 
 
-def contact_states(store: Store, statuses: Sequence[Status], default_zone: ZoneInfo
-                   ) -> list[tuple[Contact, core.ContactState]]:
-    """``contact_state`` of every contact in ``statuses`` (id order, without aliases), read
-    in three queries however many there are."""
+def contact_states(store: Store, statuses: Sequence[Status], default_zone: ZoneInfo, *,
+                   ids: Sequence[int] | None = None) -> list[tuple[Contact, core.ContactState]]:
+    """``contact_state`` of every contact in ``statuses``, or of those of ``ids`` (id order,
+    without aliases), read in three queries however many there are."""
     names = [str(s) for s in statuses]
-    facts = store.message_facts(_REAL, statuses=names)
-    interviews = store.latest_interviews(names)
+    if ids is None:
+        facts = store.message_facts(_REAL, statuses=names)
+        interviews = store.latest_interviews(names)
+        contacts = store.contacts_in(names)
+    else:
+        facts = store.message_facts(_REAL, contact_ids=ids)
+        interviews = store.latest_interviews_of(ids)
+        contacts = store.contacts_with_ids(ids)
     return [(c, _state(c, facts.get(c.id or 0, MessageFacts()), interviews.get(c.id or 0),
-                       default_zone)) for c in store.contacts_in(names)]
+                       default_zone)) for c in contacts]
+
+
+def timed_states(store: Store, statuses: Sequence[Status], default_zone: ZoneInfo,
+                 bounds: core.DueBounds) -> list[tuple[Contact, core.ContactState]]:
+    """``contact_states`` of the contacts in ``statuses`` time alone may act on under
+    ``bounds`` (``core.may_be_due``): the store picks them in one query, so an idle pass
+    decodes only those, not the thousands waiting for a reply or a check-in."""
+    ids = store.timed_candidates(_REAL, sent_before=bounds.sent_before,
+                                 exchanged_before=bounds.exchanged_before,
+                                 ended_before=bounds.ended_before)
+    wanted = set(statuses)
+    return [(c, state) for c, state in contact_states(store, statuses, default_zone, ids=ids)
+            if c.status in wanted]
 
 
 _REAL = sorted(REAL_INBOUND)

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from automation.app.drafting import DraftRequest, draft_once, intent_key
-from automation.app.effects import Changes, contact_states, describe, record_actions
+from automation.app.effects import Changes, describe, record_actions, timed_states
 from automation.app.exchanges import fresh_update, responsiveness
 from automation.app.invitation import interview_location, interview_view
 from automation.app.outreach import FreeBusy, offer, template_variables
@@ -40,7 +40,8 @@ def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> 
     """Decide and act for every contact whose status time can move (see ``pipeline.due``)."""
     policy = svc.config.cadence
     store = svc.store
-    for contact, state in contact_states(store, TIMED, svc.config.me.timezone):
+    states = timed_states(store, TIMED, svc.config.me.timezone, core.due_bounds(now, policy))
+    for contact, state in states:
         decision = _without_stale_check_in(store, contact, core.due(state, now, policy))
         if not decision.actions:
             continue

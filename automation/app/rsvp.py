@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from icalendar import Calendar
-
 from automation.app.effects import Changes
 from automation.app.services import Services
 from automation.core.compose import slot_label
@@ -130,6 +128,8 @@ def imip_answer(message: EmailMessage) -> MailAnswer | None:
         if str(part.get_param("method", "")).upper() not in ("REPLY", ""):
             continue
         payload = part.get_payload(decode=True)
+        from icalendar import Calendar  # here: only a mailed calendar answer is parsed
+
         try:
             calendar = Calendar.from_ical(payload if isinstance(payload, bytes) else b"")
         except ValueError:

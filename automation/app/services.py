@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -51,6 +51,13 @@ class Services:
     clock: Clock
     templates: jinja2.Environment
     locks: Locks = field(default_factory=InProcessLocks)
+    #: Run by ``close`` while the store is still open (bootstrap keeps caches there).
+    on_close: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
-        self.store.close()
+        try:
+            for hook in self.on_close:
+                hook()
+        finally:
+            self.on_close.clear()
+            self.store.close()

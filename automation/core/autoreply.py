@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
-import dateparser
-import holidays
+from automation.core.businessdays import holiday_table
+from automation.core.lazyre import lazy_compile
 
+# dateparser is imported on first use (a notice's free-text date): it costs tens of
+# milliseconds, and most passes read no notice.
 LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "nl", "pl", "sv")
 TEXT_LIMIT = 4_000  # an out-of-office notice is short; a long text is a person writing
 TRIES = 6  # dates tried per kind of cue: bounds the (slow) date parsing of one notice
 
-_SUBJECT = re.compile(
+_SUBJECT = lazy_compile(
     r"^\s*(?:auto|away|absent|abwesend|ausente|afwezig|fr[åa]nvaro|autosvar)\s*:"
     r"|auto(?:matic|matische|matisch)?[\s-]*(?:reply|antwort|antwoord|response|respons\b)"
     r"|autorespon|out of (?:the )?office|\booo\b|abwesenheit|abwesend|nicht im b[üu]ro"
@@ -35,7 +36,7 @@ _SUBJECT = re.compile(
     r"|odpowied[źz] automatyczna|poza biurem|autosvar|fr[åa]nvaro|\bvacation\b|\bon leave\b",
     re.IGNORECASE,
 )
-_BODY = re.compile(
+_BODY = lazy_compile(
     r"out of (?:the )?office|i am (?:currently )?away|i'?m (?:currently )?away|on (?:annual )?leave"
     r"|on (?:vacation|holiday)|limited access to (?:e-?mail|my e-?mail)|automat(?:ic|ed) (?:reply|response)"
     r"|nicht im b[üu]ro|im urlaub|abwesend|wieder erreichbar|au[ßs]er haus"
@@ -47,7 +48,7 @@ _BODY = re.compile(
     re.IGNORECASE,
 )
 # A person who is away but answers the question is not an auto-reply.
-_PERSON = re.compile(r"\?|\boption\b|works for me|would work|how about|can we|could we|let'?s",
+_PERSON = lazy_compile(r"\?|\boption\b|works for me|would work|how about|can we|could we|let'?s",
                      re.IGNORECASE)
 
 
@@ -73,10 +74,10 @@ _NAMED = (rf"(?:{_WORD},?\s+(?:den\s+|le\s+|il\s+|el\s+|o\s+)?)?"
           rf"(?:\d{{1,2}}(?:st|nd|rd|th|er|º|\.)?\s*(?:de\s+)?{_WORD}|{_WORD}\s+\d{{1,2}}"
           rf"(?:st|nd|rd|th)?\b)(?:,?\s+(?:de\s+)?\d{{4}})?")
 _DATE = rf"(?:{_NUMERIC}|{_NAMED}|{_WORD})"
-_DATE_RE = re.compile(_DATE, re.IGNORECASE)
+_DATE_RE = lazy_compile(_DATE, re.IGNORECASE)
 # "July 10-31": a month, then a range of days.
-_DAY_RANGE = re.compile(rf"({_WORD})\s+(\d{{1,2}})\s*[-–—]\s*(\d{{1,2}})\b", re.IGNORECASE)
-_RANGE = re.compile(
+_DAY_RANGE = lazy_compile(rf"({_WORD})\s+(\d{{1,2}})\s*[-–—]\s*(\d{{1,2}})\b", re.IGNORECASE)
+_RANGE = lazy_compile(
     rf"(?:\bfrom|\bdu|\bdal|\bdel|\bvom|\bvan|\bod|\bfr[åa]n|\bde)?\s*({_DATE})\s*"
     r"(?:[-–—]|\bto\b|\buntil\b|\btill\b|\bthrough\b|\bau\b|\bal\b|\bbis\b(?:\s+zum)?|\btot\b"
     r"(?:\s+en\s+met)?|\bdo\b|\ba\b|\bt\.o\.m\.|\btill och med\b)"
@@ -169,6 +170,8 @@ def _parse_one(fragment: str, base: datetime, mdy: bool) -> date | None:
     settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base}
     if re.search(r"\d", fragment):
         settings["REQUIRE_PARTS"] = ["day", "month"]
+    import dateparser
+
     try:
         found = dateparser.parse(fragment, languages=list(LANGUAGES), settings=settings)
     except Exception:  # dateparser raises on some odd inputs (overflowing numbers, etc.)
@@ -221,9 +224,10 @@ _COUNTRY = {
 }
 
 
-@lru_cache(maxsize=64)
 def _holidays(country: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, years=year))
+    # The business calendar's tables: computed once, and kept between processes by the caller
+    # (adapters/holidaycache.py), so reading a notice rarely imports the holidays package.
+    return holiday_table(country, year)
 
 
 def next_business_day(day: date, zone: ZoneInfo) -> date:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from automation.core.lazyre import lazy_compile
 from automation.core.mailsafe import part_text
 
 SCAN_LIMIT = 64_000  # characters of a report read for addresses and ids; reports are small
 
 # Words a delivery system uses in a report's prose (en, de, fr, es, it, nl, pt, ja): each is
 # about mail that did not arrive, which a person replying to outreach does not write.
-_FAILURE_PROSE = re.compile(
+_FAILURE_PROSE = lazy_compile(
     r"could not be delivered|couldn'?t be delivered|was not delivered|undeliverable"
     r"|unable to deliver|failed to deliver|delivery (?:has )?failed|delivery failure"
     r"|trouble delivering|error (?:occurred )?while trying to deliver|permanent(?:ly)? (?:error|fatal)"
@@ -32,19 +33,19 @@ _FAILURE_PROSE = re.compile(
     r"|送信できませんでした|届きませんでした|配信できませんでした|宛先不明",
     re.IGNORECASE,
 )
-_DELAY_PROSE = re.compile(
+_DELAY_PROSE = lazy_compile(
     r"delivery (?:has been )?delayed|not (?:yet )?been delivered|will (?:continue to )?(?:re)?try"
     r"|could not send message for past|warning: message still undelivered|delivery is delayed",
     re.IGNORECASE,
 )
 # Senders that are mail systems, not people: the local part says so.
-_SYSTEM_SENDER = re.compile(
+_SYSTEM_SENDER = lazy_compile(
     r"^(?:mailer-daemon|mailer_daemon|postmaster|post_master|mail-?daemon|mmsc|sysadmin"
     r"|no-?reply|administrator|mail\.delivery\.system|microsoftexchange[0-9a-f]*)\b",
     re.IGNORECASE,
 )
-_ADDRESS = re.compile(r"[\w.+=-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
-_MESSAGE_ID_LINE = re.compile(r"^\s*Message-I[Dd]:\s*(<[^<>\s]{3,250}>)", re.MULTILINE)
+_ADDRESS = lazy_compile(r"[\w.+=-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+_MESSAGE_ID_LINE = lazy_compile(r"^\s*Message-I[Dd]:\s*(<[^<>\s]{3,250}>)", re.MULTILINE)
 
 
 def report_text(msg: Message, limit: int = SCAN_LIMIT) -> str:

@@ -11,7 +11,7 @@ next contact at an employer is due, so "3 business days" means 3 of *their* work
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 WEEKDAYS = (0, 1, 2, 3, 4)
 
-__all__ = ["BusinessCalendar", "WEEKDAYS", "country_for_zone"]
+__all__ = ["BusinessCalendar", "WEEKDAYS", "country_for_zone", "fresh_holidays", "holiday_table",
+           "seed_holidays"]
 
 
 # ``pytz`` and ``holidays`` are imported on first use: together they cost a command's whole
@@ -39,14 +40,44 @@ def country_for_zone(zone: str | None) -> str | None:
     return _zone_countries().get(zone)
 
 
-@cache
-def _holiday_table(country: str, year: int) -> frozenset[date]:
+# Holiday tables by (country, year). The first table costs the holidays package's import,
+# which loads every country's rules (a quarter of a second, each process): a caller that kept
+# the tables an earlier process computed gives them back with ``seed_holidays``, and a pass
+# that counts business days in known countries and years never imports the package.
+_tables: dict[tuple[str, int], frozenset[date]] = {}
+_fresh: dict[tuple[str, int], frozenset[date]] = {}
+
+
+def holiday_table(country: str, year: int) -> frozenset[date]:
+    """``country``'s public holidays in ``year`` (none for a country the package lacks)."""
+    table = _tables.get((country, year))
+    if table is None:
+        table = _tables[country, year] = _fresh[country, year] = _computed(country, year)
+    return table
+
+
+def _computed(country: str, year: int) -> frozenset[date]:
     import holidays
 
     try:
         return frozenset(holidays.country_holidays(country, years=year))
     except NotImplementedError:  # a country the package has no rules for
         return frozenset()
+
+
+def seed_holidays(tables: Mapping[tuple[str, int], frozenset[date]]) -> None:
+    """Use ``tables`` ((country, year) → its public holidays, as ``fresh_holidays`` gave them
+    in an earlier process with the same holidays package) instead of computing them."""
+    for key, table in tables.items():
+        _tables.setdefault(key, table)
+
+
+def fresh_holidays() -> dict[tuple[str, int], frozenset[date]]:
+    """The tables computed in this process since the last call, for the caller to keep."""
+    fresh = dict(_fresh)
+    for key in fresh:
+        _fresh.pop(key, None)
+    return fresh
 
 
 @cache
@@ -80,7 +111,7 @@ class BusinessCalendar:
         """Whether ``day`` is a public holiday (or an extra closed date) here."""
         if day in self.extra_closed:
             return True
-        return self.country is not None and day in _holiday_table(self.country, day.year)
+        return self.country is not None and day in holiday_table(self.country, day.year)
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() in self.days and not self.holiday(day)

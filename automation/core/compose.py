@@ -21,13 +21,9 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-import jinja2
-from jinja2.sandbox import SecurityError
 
 from automation.core.mime import (
     MESSAGE_POLICY,
@@ -37,8 +33,12 @@ from automation.core.mime import (
     simple_message,
 )
 from automation.core.models import Slot, require_aware
-from automation.core.sandbox import BoundedSandbox, budget
 from automation.errors import TemplateError
+
+# Jinja2 (and the sandbox built on it) is imported when a template is loaded or rendered: a
+# pass with nothing to draft, and every command that only shows a slot label, never needs it.
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATE_NAMES = ("outreach.txt.j2", "follow_up.txt.j2", "confirmation.txt.j2",
                   "cancellation.txt.j2", "thank_you.txt.j2", "check_in.txt.j2")
@@ -47,6 +47,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 
 def default_templates_dir() -> Path:
     """The templates shipped with the package (the top-level ``templates/`` folder)."""
+    from importlib import resources
+
     return Path(str(resources.files("automation.templates")))
 
 
@@ -57,6 +59,10 @@ def clean_header(value: str) -> str:
 
 def template_env(directory: Path) -> jinja2.Environment:
     """An environment reading ``directory`` first, then the shipped defaults."""
+    import jinja2
+
+    from automation.core.sandbox import BoundedSandbox
+
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader(str(directory)),
         jinja2.FileSystemLoader(str(default_templates_dir())),
@@ -77,6 +83,8 @@ class Rendered:
 
 def _error_line(exc: BaseException, name: str) -> int | None:
     """The template line a Jinja2 runtime error came from, read off the traceback."""
+    import jinja2
+
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return exc.lineno
     tb = exc.__traceback__
@@ -94,6 +102,8 @@ MAX_RENDERED_CHARS = 256 * 1024
 
 
 def _render_bounded(template: jinja2.Template, variables: dict[str, Any]) -> str:
+    from automation.core.sandbox import budget
+
     chunks: list[str] = []
     size = 0
     with budget():  # loop steps counted: a loop that prints nothing has no output to measure
@@ -112,6 +122,9 @@ def _collect(template: jinja2.Template, variables: dict[str, Any], chunks: list[
 
 def render(env: jinja2.Environment, name: str, variables: dict[str, Any]) -> Rendered:
     """Render template ``name``; raise TemplateError(name, detail, line) on any failure."""
+    import jinja2
+    from jinja2.sandbox import SecurityError
+
     try:
         text = _render_bounded(env.get_template(name), variables)
     except jinja2.TemplateNotFound as exc:

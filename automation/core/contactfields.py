@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from types import ModuleType
 from zoneinfo import ZoneInfo, available_timezones
-
-from email_validator import EmailNotValidError, validate_email
-from email_validator.syntax import validate_email_local_part
 
 __all__ = ["MAX_FIELD_CHARS", "bad_zone_reason", "clean", "normalise_email", "split_emails",
            "zone_name"]
@@ -21,6 +19,12 @@ __all__ = ["MAX_FIELD_CHARS", "bad_zone_reason", "clean", "normalise_email", "sp
 _LOCAL_CHARS = r'[^@\s\x00-\x1f\x7f<>()\[\],;:\\"]+'
 # Domain labels are word characters or hyphens (IDN letters included); the last one has 2+.
 _EMAIL_RE = re.compile(_LOCAL_CHARS + r"@(?:[\w-]+\.)+[\w-]{2,}")
+# What email-validator accepts before the @ without SMTPUTF8: RFC 5322's dot-atom of ASCII
+# atext. An address that matches this and _EMAIL_RE's domain needs no other check than the
+# domain's (cached); anything else takes the full path (tests/core/test_email_precheck.py
+# proves both agree).
+_ATEXT = r"a-z0-9!#$%&'*+/=?^_`{|}~-"
+_FAST_EMAIL_RE = re.compile(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*@((?:[\w-]+\.)+[\w-]{{2,}})")
 _ANGLE_RE = re.compile(r"<([^<>]*)>")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 #: The csv module's own default limit: a longer field is a stray quote, not a contact's data.
@@ -38,6 +42,8 @@ def normalise_email(raw: str) -> str | None:
     # Not email.utils.parseaddr: it turns "<mailto:a@b.org>" into "mailto" and silently
     # repairs some broken input, where we want to reject it and say so.
     s = _visible(raw).strip()
+    if m := _FAST_EMAIL_RE.fullmatch(lower := s.lower()):  # the common case: a bare address
+        return lower if _domain_ok(m.group(1)) else None
     if "<" in s and (m := _ANGLE_RE.search(s)):
         s = m.group(1).strip()
     if s[:7].lower() == "mailto:":
@@ -63,21 +69,34 @@ def _valid_syntax(address: str) -> bool:
     local, _, domain = address.rpartition("@")
     if not _domain_ok(domain):
         return False
+    validator = _email_validator()
     try:  # the local part alone: the domain check (IDNA) is the costly half, cached above
-        validate_email_local_part(local, allow_smtputf8=False)
-    except EmailNotValidError:
+        validator.syntax.validate_email_local_part(local, allow_smtputf8=False)
+    except validator.EmailNotValidError:
         return False
     return True
 
 
 @lru_cache(maxsize=4096)
 def _domain_ok(domain: str) -> bool:
+    validator = _email_validator()
     try:
-        validate_email(f"postmaster@{domain}", check_deliverability=False,
-                       test_environment=True)
-    except EmailNotValidError:
+        validator.validate_email(f"postmaster@{domain}", check_deliverability=False,
+                                 test_environment=True)
+    except validator.EmailNotValidError:
         return False
     return True
+
+
+@cache
+def _email_validator() -> ModuleType:
+    """``email_validator``, imported when the first address is checked: compiling its RFC
+    tables costs every command's start-up otherwise (an import checks 100,000 addresses with
+    one import, a pass that reads no address none)."""
+    import email_validator
+    import email_validator.syntax
+
+    return email_validator
 
 
 def clean(value: str) -> str:

@@ -158,7 +158,7 @@ def parse_csv(text: str, path: Path) -> list[Raw]:
         raise UserError(f"{path} has a LinkedIn 'Notes:' preamble but no header row after it")
     reader = csv.reader(itertools.chain([header_line], lines), delimiter=_delimiter(header_line))
     header = next(reader)
-    email_columns, columns = _columns(header, path)
+    layout = _Layout(*_columns(header, path))
     # The csv module refuses a field over 131,072 characters by failing the whole file; read
     # long ones (bounded) and skip just their row.
     csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
@@ -177,7 +177,7 @@ def parse_csv(text: str, path: Path) -> list[Raw]:
                 rows.append(Raw(line, [], {}, f"a field is over {MAX_FIELD_CHARS:,} characters "
                                 "(a stray quote?); the row is skipped, fix it and import again"))
                 continue
-            rows.append(_raw(line, cells, email_columns, columns))
+            rows.append(layout.raw(line, cells))
     except csv.Error as exc:
         raise UserError(f"{path}: line {start}: cannot parse CSV ({exc})") from None
     # The csv module reads an unclosed quote to the end of the file without complaint.
@@ -205,17 +205,32 @@ def _columns(header: list[str], path: Path) -> tuple[list[int], dict[str, list[i
     return email_columns, columns
 
 
-def _raw(line: int, cells: list[str], email_columns: list[int],
-         columns: dict[str, list[int]]) -> Raw:
-    """One record's candidate emails and first non-blank value per field."""
-    width = len(cells)
-    emails = [e for i in email_columns if i < width for e in split_emails(cells[i])]
-    fields = {}
-    for name, indexes in columns.items():
-        value = ""
-        for i in indexes:
-            if i < width and (cell := cells[i]) and not cell.isspace():
-                value = cell
-                break
-        fields[name] = value
-    return Raw(line, emails, fields)
+class _Layout:
+    """Where a file's fields are: turns a record's cells into a ``Raw``."""
+
+    def __init__(self, email_columns: list[int], columns: dict[str, list[int]]) -> None:
+        self.email_columns, self.columns = email_columns, columns
+        # The usual file: one email column and one column per field. Its rows take the short
+        # way when they are as wide as the header (a blank cell stays blank: cleaning strips).
+        self.simple = len(email_columns) == 1 and all(len(c) == 1 for c in columns.values())
+        self.width = 1 + max([*email_columns, *(c[0] for c in columns.values())])
+        self.email = email_columns[0]
+        self.single = [(name, indexes[0]) for name, indexes in columns.items()]
+
+    def raw(self, line: int, cells: list[str]) -> Raw:
+        """One record's candidate emails and first non-blank value per field."""
+        width = len(cells)
+        if self.simple and width >= self.width:
+            email = cells[self.email]
+            emails = split_emails(email) if ":::" in email or email.count("@") > 1 else [email]
+            return Raw(line, emails, {name: cells[i] for name, i in self.single})
+        emails = [e for i in self.email_columns if i < width for e in split_emails(cells[i])]
+        fields = {}
+        for name, indexes in self.columns.items():
+            value = ""
+            for i in indexes:
+                if i < width and (cell := cells[i]) and not cell.isspace():
+                    value = cell
+                    break
+            fields[name] = value
+        return Raw(line, emails, fields)

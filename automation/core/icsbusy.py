@@ -31,12 +31,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-
-import icalendar
-import recurring_ical_events
+from typing import TYPE_CHECKING
 
 from automation.core.models import Interval
 from automation.errors import UserError
+
+# icalendar and recurring_ical_events are imported when a file is parsed: a pass whose files
+# are unchanged reads them from the cache (adapters/local/filecache.py) and never needs them.
+if TYPE_CHECKING:
+    import icalendar
 
 __all__ = ["FileBusy", "busy_from_files", "busy_from_ics", "file_busy"]
 
@@ -75,6 +78,8 @@ def _expand(calendars: list[icalendar.Calendar], window: Interval, default_tz: t
     # times belong to default_tz; the exact overlap test is ours, below.
     span_start = window.start.astimezone(default_tz) - timedelta(days=1)
     span_end = window.end.astimezone(default_tz) + timedelta(days=1)
+    import recurring_ical_events
+
     for calendar in calendars:
         _drop_runaway_rules(calendar, span_end, where, notes)
         try:
@@ -242,6 +247,8 @@ def _occurrences(event: icalendar.cal.Component, until: datetime) -> int:
 
 def _calendars(data: bytes, where: str) -> list[icalendar.Calendar]:
     """Parse ``data`` into its VCALENDARs (a file may hold several), or raise UserError."""
+    import icalendar
+
     try:
         components = icalendar.Calendar.from_ical(data, multiple=True)
     except _PARSE_ERRORS as error:

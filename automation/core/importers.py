@@ -68,7 +68,7 @@ def _names(f: dict[str, str]) -> tuple[str, str, str]:
     """(name, first, last): fill whichever side is missing from the other."""
     name, first, last = f.get("name", ""), f.get("first_name", ""), f.get("last_name", "")
     if not name and (first or last):
-        name = " ".join(p for p in (first, f.get("middle_name", ""), last) if p)
+        name = " ".join(filter(None, (first, f.get("middle_name", ""), last)))
     elif name and not first and not last:
         core = name.partition(",")[0].strip() if "," in name else name
         if "," in name and " " not in core:  # "Doe, Jane"
@@ -84,11 +84,17 @@ def _to_record(raw: Raw, fmt: str, result: ImportResult) -> ContactRecord | None
     if raw.problem:
         result.skipped.append(SkippedRow(raw.line, raw.problem))
         return None
-    f = {key: clean(value) for key, value in raw.fields.items()}
+    # clean(), spelt out: it runs for every field of every row
+    f = {key: value.strip() if value.isprintable() else clean(value)
+         for key, value in raw.fields.items()}
     if fmt == "google":  # Google puts several values in one cell: "+1 555 ::: +1 556"
         f = {key: value.partition(" ::: ")[0] for key, value in f.items()}
     name, first, last = _names(f)
-    valid, invalid = _emails(raw.emails)
+    candidates = raw.emails
+    if len(candidates) == 1 and (email := normalise_email(candidates[0])):
+        valid, invalid = [email], []  # the usual row: one good address
+    else:
+        valid, invalid = _emails(candidates)
     if not valid:
         who = f" for {name}" if name else ""
         if invalid:

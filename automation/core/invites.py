@@ -20,11 +20,15 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vCalAddress
-
 from automation.core.models import EventSpec, require_aware
+
+# icalendar is imported when an event is written or read: a pass with nothing to book or to
+# re-read never needs it.
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,8 @@ def _address(value: object) -> str:
 
 
 def _event(spec: EventSpec, dtstamp: datetime) -> Event:
+    from icalendar import Alarm, Event, vCalAddress
+
     zone = ZoneInfo(spec.timezone)
     event = Event()
     event.add("uid", spec.uid)
@@ -101,6 +107,8 @@ def event_calendar(spec: EventSpec, dtstamp: datetime, method: str | None = None
     """The VCALENDAR for ``spec``; ``method`` "REQUEST"/"CANCEL" makes it an iTIP message."""
     if method is not None and method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -176,6 +184,8 @@ def _reminder(event: Event) -> int:
 
 
 def _first_event(data: bytes) -> Event | None:
+    from icalendar import Calendar, Event
+
     try:
         calendar = Calendar.from_ical(data)
     except ValueError as exc:

@@ -10,15 +10,14 @@ from __future__ import annotations
 import logging
 import re
 from email.message import EmailMessage, Message
-from html.parser import HTMLParser
-
-from mailparser_reply import EmailMessage as QuotedBody
 
 from automation.core import quotes
+from automation.core.lazyre import lazy_compile
 from automation.core.mailsafe import MAX_NEW_TEXT_CHARS, MAX_SCANNED_CHARS, part_text
 from automation.core.picks import LANGUAGES
 
 log = logging.getLogger(__name__)
+
 
 def _best_part(msg: Message, subtype: str) -> Message | None:
     """The first non-attachment ``text/<subtype>`` part outside any attached message."""
@@ -36,72 +35,16 @@ def _best_part(msg: Message, subtype: str) -> Message | None:
     return None
 
 
-class _HtmlText(HTMLParser):
-    """HTML to plain text that stops at the first quoted-reply container."""
-
-    # Gmail, Outlook (desktop and web), Apple Mail, Thunderbird and Yahoo mark where the quoted
-    # message starts; everything from there on is the old thread, never the sender's new text.
-    QUOTE_MARKERS = (
-        "gmail_quote",
-        "divrplyfwdmsg",
-        "appendonsend",
-        "moz-cite-prefix",
-        "yahoo_quoted",
-        "outlookmessageheader",
-    )
-    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "hr", "table"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skip = 0
-        self.done = False
-        self.mailto: list[str] = []  # address of each open <a href="mailto:...">, or ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        marks = " ".join(v or "" for k, v in attrs if k in ("class", "id", "type")).lower()
-        if any(m in marks for m in self.QUOTE_MARKERS) or (tag == "blockquote" and "cite" in marks):
-            self.done = True
-        if tag in ("style", "script", "head", "title"):
-            self.skip += 1
-        if tag in self.BLOCKS:
-            self.out.append("\n")
-        if tag == "a":
-            href = next((v or "" for k, v in attrs if k == "href"), "")
-            self.mailto.append(href[7:].split("?")[0] if href.lower().startswith("mailto:") else "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script", "head", "title"):
-            self.skip = max(0, self.skip - 1)
-        if tag == "a" and self.mailto:
-            # "<a href=mailto:x>Name</a>" shows only the name; keep the address, as a plain-text
-            # client would, so a suggested colleague's address is not lost.
-            addr = self.mailto.pop()
-            if addr and not self.done and not self.skip and addr not in "".join(self.out[-3:]):
-                self.out.append(f" <{addr}>")
-        if tag in self.BLOCKS:
-            self.out.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.done and not self.skip:
-            self.out.append(data)
-
-
 def _html_to_text(markup: str) -> str:
-    parser = _HtmlText()
-    try:
-        parser.feed(markup)
-        parser.close()
-    except Exception:  # HTMLParser is lenient; this guards only pathological input
-        log.debug("HTML body could not be fully parsed", exc_info=True)
-    text = "".join(parser.out).replace("\xa0", " ")
-    return re.sub(r"\n\s*\n+", "\n\n", text).strip()
+    from automation.core.htmltext import html_to_text  # html.parser only for an HTML body
+
+    return html_to_text(markup)
 
 
 # mailparser_reply misses some attributions: its Spanish pattern wants two spaces before
 # "escribió", and nothing covers "Mensaje original"/"Ursprüngliche Nachricht" separators. These
 # cut the text at the first line that can only start a quote.
-_QUOTE_START = re.compile(
+_QUOTE_START = lazy_compile(
     r"^(?:>|(?:El|Le|Am|On)\s.{5,200}?(?:\n.{0,100}?)?(?:escribi[oó]|a\s[ée]crit|schrieb|wrote)"
     r".{0,100}?:\s*$|-{3,}\s*(?:Original Message|Mensaje original|Ursprüngliche Nachricht"
     r"|Message d'origine)|_{20,}\s*$)",
@@ -109,8 +52,8 @@ _QUOTE_START = re.compile(
 )
 # The library treats any line after the first that starts with "Thanks," or "Best," as the
 # start of a signature; that is right for "Thanks,\nSam" but would cut "Thanks, but I'll pass."
-_SIGNOFF = re.compile(r"^\W*[\w'’ ]{0,24}[,!.]?\s*$")
-_SENT_FROM = re.compile(r"sent from|get outlook|gesendet von|envoy[ée] de|enviado desde", re.I)
+_SIGNOFF = lazy_compile(r"^\W*[\w'’ ]{0,24}[,!.]?\s*$")
+_SENT_FROM = lazy_compile(r"sent from|get outlook|gesendet von|envoy[ée] de|enviado desde", re.I)
 
 
 def _strip_quotes(text: str) -> str:
@@ -119,6 +62,8 @@ def _strip_quotes(text: str) -> str:
     inline = quotes.interleaved(text)
     if inline is not None:  # written below or between the quoted lines
         return inline
+    from mailparser_reply import EmailMessage as QuotedBody  # here: only a reply's text needs it
+
     parsed = QuotedBody(text=text, languages=list(LANGUAGES), keep_hyphen_lists=True).read()
     reply = parsed.replies[0] if parsed.replies else None
     if reply is None or reply.headers:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-OPT_OUT = re.compile(
+from automation.core.lazyre import lazy_compile
+
+OPT_OUT = lazy_compile(
     r"(?:don'?t|do not|please never|never) (?:reach out|contact me|e-?mail me|write (?:to )?me)"
     r"(?: (?:again|anymore|any more))?|stop reaching out|leave me alone"
     r"|take me off (?:your|the|this) (?:mailing |contact )?list"
@@ -41,7 +43,7 @@ OPT_OUT = re.compile(
     re.IGNORECASE,
 )
 
-DECLINE = re.compile(
+DECLINE = lazy_compile(
     r"(?:don'?t|do not|no longer) do (?:informational interviews|these|such calls|calls|coffee chats)"
     r"|not taking (?:these|such|any|new) (?:calls|meetings|requests|chats)"
     r"|not (?:doing|taking) (?:calls|meetings|informational)|(?:can'?t|cannot) make (?:the )?time"
@@ -66,7 +68,7 @@ DECLINE = re.compile(
     re.IGNORECASE,
 )
 
-REDIRECT = re.compile(
+REDIRECT = lazy_compile(
     r"not the right person|isn'?t the right person|cc'?d|copied|collega|colleg[ae]|kolleg"
     r"|kole[żz]ank|koleg[aiów]|coleg[ao]|scrivere a|rivolg|contattare|napisa[ćc] do"
     r"|skontaktowa[ćc] si[ęe]|fale com|falar com|entre em contato|neem contact op"
@@ -76,7 +78,7 @@ REDIRECT = re.compile(
 
 # A sentence naming a day or time is scheduling ("non posso martedì, ma giovedì sì"), not a
 # refusal: weekdays, "tomorrow", "next week" in the nine languages, and clock times.
-TIMEISH = re.compile(
+TIMEISH = lazy_compile(
     r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|\btomorrow\b|next week|\d{1,2}(?::\d\d|\s?[ap]\.?m\.?|h\b)"
     r"|montag|dienstag|mittwoch|donnerstag|freitag|morgen|n[äa]chste woche|lundi|mardi|mercredi"
     r"|jeudi|vendredi|demain|semaine prochaine|lunes|martes|mi[ée]rcoles|jueves|viernes|mañana"

@@ -15,8 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import dateparser
-
+from automation.core.lazyre import lazy_compile
 from automation.core.models import Slot, require_aware
 from automation.core.zones import mark_zones, zone_after
 
@@ -54,29 +53,29 @@ _ACCEPT = (
     r"|please|for me|i'?ll take|passt|geht|klappt|w[äa]re|me convient|convient|me va"
     r"|marche|me viene|funciona|me sirve|est[aá] bien|perfect|ok|okay|good|fine"
 )
-_ORD_RE = re.compile(
+_ORD_RE = lazy_compile(
     r"(?P<art>\b(?:the|die|der|den|das|la|le|el|l')\s*)?\b(?P<ord>" + "|".join(_ORDINAL) + r")\b"
     r"(?P<noun>\s+(?:one|option|slot|time(?:slot)?|choice|termin|vorschlag|zeit|cr[ée]neau"
     r"|horaire|opci[oó]n|horario))?(?=\s*(?:(?:" + _ACCEPT + r")\b|[.,!;)]|$))",
     re.IGNORECASE | re.MULTILINE,
 )
-_NUM_RE = re.compile(
+_NUM_RE = lazy_compile(
     r"(?:\b(?:option|opt|choice|slot|number|nr|no\.|nummer|variante|vorschlag|termin|opci[oó]n"
     r"|n[uú]mero|cr[ée]neau|proposition)\s*(?:#|no\.?|nr\.?|n°|nº)?\s*|#\s*|(?<![\w:/.])(?=\d\)))"
     r"(?P<n>\d{1,2})(?![\d:]|\.\d|\s*(?:am|pm|uhr|h\b|o'clock))",
     re.IGNORECASE,
 )
-_BARE_NUM_RE = re.compile(
+_BARE_NUM_RE = lazy_compile(
     r"(?:^|(?<=[\s(]))(?<!at )(?<!um )(?<!a las )(?P<n>[1-9])\.?\s+(?:" + _ACCEPT + r")\b",
     re.IGNORECASE | re.MULTILINE,
 )
-_PAIR_RE = re.compile(
+_PAIR_RE = lazy_compile(
     r"(?:\b(?:options?|optionen|opciones|either|choices|slots|numbers)\s*#?(?P<a>\d)"
     r"\s*(?:,|or|and|&|/|oder|und|ou|et|o|y)\s*#?(?P<b>\d)\b(?!\s*(?::|am|pm|uhr|h\b))"
     r"|\b(?P<c>\d)\s*(?:or|and|&|/|oder|und|ou|et|o|y)\s*(?P<d>\d)\b\s+(?:both|either|would|work|are))",
     re.IGNORECASE,
 )
-_NONE_RE = re.compile(
+_NONE_RE = lazy_compile(
     r"none of (?:these|those|them|the)|neither (?:of|works?)|no(?:ne)? (?:of the )?(?:times|slots)"
     r" work|keiner der|keine der|passt (?:leider )?keiner|aucun(?:e)? (?:de ces|des)"
     r"|ninguno de|ninguna de",
@@ -94,7 +93,7 @@ _WEEKDAYS = {
 }
 # Three-letter forms ("mon", "sat", "sun") are ordinary words in English and French, so they
 # count only when a date or time follows.
-_WEEKDAY = re.compile(
+_WEEKDAY = lazy_compile(
     r"\b(?:(?P<full>"
     + "|".join(n for v in _WEEKDAYS.values() for n in v.split("|") if len(n) > 4)
     + r")|(?P<abbr>mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b\.?(?=,?\s*(?:\d|at\b|[a-z]{3,9}\.?\s+\d)))\b",
@@ -107,14 +106,14 @@ _MONTHS = (
     r"|dec(?:ember)?|d[ée]c(?:embre)?|dez(?:ember)?|dic(?:iembre)?|ene(?:ro)?|abr(?:il)?|enero"
     r"|febrero|marzo|junio|julio|octubre|noviembre|diciembre|septiembre|setiembre"
 )
-_MONTH_DATE = re.compile(
+_MONTH_DATE = lazy_compile(
     r"\b(?:(?P<m1>" + _MONTHS + r")\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?\b"
     r"|(?P<d2>\d{1,2})(?:st|nd|rd|th|er|\.)?\s*(?:de\s+)?(?P<m2>" + _MONTHS + r")\b"
     r"(?!\s+(?:work|be|not|i|we|suit|fit)\b))"
     r"|\b(?P<num>\d{1,2}/\d{1,2}(?!\d)|\d{1,2}\.\d{1,2}\.(?!\d))",
     re.IGNORECASE,
 )
-_TIME = re.compile(
+_TIME = lazy_compile(
     r"(?P<h>\b\d{1,2})(?:(?::|h|\.(?=\d\d\s*(?:uhr|h\b|am|pm)))(?P<m>\d{2}))?\s*(?P<ap>am\b|pm\b|a\.m\.|p\.m\.)"
     r"|(?P<h2>\b\d{1,2})(?::|h)(?P<m2>\d{2})\b(?:\s*(?:uhr|h)\b)?"
     r"|(?P<h3>\b\d{1,2})\s*(?:uhr|h)\b"
@@ -122,23 +121,23 @@ _TIME = re.compile(
     r"|(?P<noon>\bnoon\b|\bmittag\b|\bmidi\b|\bmediod[ií]a\b)",
     re.IGNORECASE,
 )
-_RELATIVE = re.compile(
+_RELATIVE = lazy_compile(
     r"(?P<today>\btoday\b|\bheute\b|\baujourd'hui\b|\bhoy\b)"
     r"|(?P<tomorrow>\btomorrow\b|(?<!guten )(?<!am )\bmorgen\b|\bdemain\b"
     r"|(?<!la )(?<!por )\bmañana\b)",
     re.IGNORECASE,
 )
-_PART = re.compile(
+_PART = lazy_compile(
     r"(?P<am>\bmorning\b|\bvormittag|\bmatin(?:ée)?\b|(?:la|por) mañana)"
     r"|(?P<pm>\bafternoon\b|\bnachmittag|\bapr[èe]s-midi\b|\btarde\b)",
     re.IGNORECASE,
 )
-_NEGATION = re.compile(
+_NEGATION = lazy_compile(
     r"\bnot\b|n't\b|\bcannot\b|\bbusy\b|\boff\b|\baway\b|\btravel+ing\b|\bexcept\b|\bnicht\b"
     r"|\bkein|\bleider\b|\bpas\b|\bno puedo\b|\bno me\b|\bno estoy\b|\bocupad[oa]\b|\bunfortunately\b",
     re.IGNORECASE,
 )
-_CUE = re.compile(
+_CUE = lazy_compile(
     r"\b(?:" + _ACCEPT + r"|how about|what about|could we|can we|instead|let'?s"
     r"|i can do|i'?m free|available|wie w[äa]re|pourrions|et si|podr[ií]amos|qu[ée] tal)\b",
     re.IGNORECASE,
@@ -212,6 +211,8 @@ def _parse_date(token: str, base: datetime) -> date | None:
     else:
         order = "MDY"
     settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "DATE_ORDER": order}
+    import dateparser  # here, not at the top: only a reply naming a date needs it (~60 ms)
+
     try:
         parsed = dateparser.parse(token, languages=list(LANGUAGES), settings=settings)
     except Exception:  # dateparser raises on out-of-range numbers in some versions

@@ -53,20 +53,24 @@ from automation.core.decision import (
 from automation.core.models import TERMINAL, Status
 from automation.core.replies import Kind
 from automation.core.timing import (
+    DueBounds,
     add_business_days,
     check_in_due,
     due,
+    due_bounds,
     follow_up_due,
+    may_be_due,
     no_response_due,
     thank_you_due,
 )
 
 __all__ = [
     "ANSWER_KINDS", "FORWARD", "MAX_SNOOZE", "MUST_SEND_KINDS", "UNANSWERED_KINDS", "Action",
-    "Book", "ContactState", "Decision", "Draft", "DraftGone", "DraftSent", "Flag",
+    "Book", "ContactState", "Decision", "Draft", "DraftGone", "DraftSent", "DueBounds", "Flag",
     "PendingDraft", "Record", "ReleaseHolds", "Reply", "SetStatus", "Snooze", "Withdraw",
-    "add_business_days", "allowed", "apply", "check_in_due", "decide", "due", "follow_up_due",
-    "no_response_due", "on_draft_gone", "on_reply", "on_sent", "summary", "thank_you_due",
+    "add_business_days", "allowed", "apply", "check_in_due", "decide", "due", "due_bounds",
+    "follow_up_due", "may_be_due", "no_response_due", "on_draft_gone", "on_reply", "on_sent",
+    "summary", "thank_you_due",
 ]
 
 

@@ -21,15 +21,16 @@ import re
 from collections.abc import Iterable
 from email.message import Message
 
+from automation.core.lazyre import lazy_compile
 from automation.core.mailsafe import header_addresses, header_text
 
 #: Bytes of returned text searched for our Message-IDs (the returned headers come first).
 MAX_SCAN_CHARS = 256 * 1024
 MAX_SCAN_PARTS = 50
 
-_DAEMON_LOCAL = re.compile(r"^(?:mailer[-_.]?daemon|post[-_.]?master|microsoftexchange[0-9a-f]*|"
+_DAEMON_LOCAL = lazy_compile(r"^(?:mailer[-_.]?daemon|post[-_.]?master|microsoftexchange[0-9a-f]*|"
                            r"mail[-_.]?daemon|mdaemon|mail\.delivery\.system)$", re.IGNORECASE)
-_DAEMON_NAME = re.compile(r"mailer[-_ ]?daemon|mail delivery (?:subsystem|system)", re.IGNORECASE)
+_DAEMON_NAME = lazy_compile(r"mailer[-_ ]?daemon|mail delivery (?:subsystem|system)", re.IGNORECASE)
 # Providers whose delivery reports come from a sibling domain of the user's address.
 _PROVIDER_DOMAINS = {
     "gmail.com": {"googlemail.com", "google.com"},

@@ -16,23 +16,25 @@ from __future__ import annotations
 
 import re
 
+from automation.core.lazyre import lazy_compile
+
 # "From:" and "Sent:" as Outlook writes them in en, es, pt, fr, de, it, nl, sv, da/no, pl, fi.
 _FROM = (r"From|De|Von|Da|Van|Fr[åa]n|Fra|Od|L[äa]hett[äa]j[äa]|Remitente|Expéditeur"
          r"|Mittente|Afzender|Absender|Nadawca")
 _SENT = (r"Sent|Date|Enviado(?: el)?|Enviada em|Envoy[ée](?: le)?|Gesendet|Datum|Inviato|Data"
          r"|Verzonden|Skickat|Sendt|Wys[łl]ano|L[äa]hetetty|Fecha")
-_HEADER_START = re.compile(rf"^\s*\*?(?:{_FROM})\s?\*?\s?:\s?\*?\s*\S", re.IGNORECASE)
-_HEADER_SENT = re.compile(rf"^\s*\*?(?:{_SENT})\s?\*?\s?:\s?\*?\s*\S", re.IGNORECASE)
+_HEADER_START = lazy_compile(rf"^\s*\*?(?:{_FROM})\s?\*?\s?:\s?\*?\s*\S", re.IGNORECASE)
+_HEADER_SENT = lazy_compile(rf"^\s*\*?(?:{_SENT})\s?\*?\s?:\s?\*?\s*\S", re.IGNORECASE)
 # An attribution line before a quote block ("On Mon, Dec 7 ... wrote:", "Alex Rivera wrote:").
-_ATTRIBUTION = re.compile(
+_ATTRIBUTION = lazy_compile(
     r"(?:wrote|schrieb|a [ée]crit|escribi[óo]|escreveu|ha scritto|schreef|skrev|napisa[łl]\w*"
     r"|написал\w*)"
     r"\s*:\s*$", re.IGNORECASE)
-_GREETING = re.compile(r"^(?:hi|hello|hey|dear|hallo|guten tag|bonjour|hola|ol[áa]|ciao|hoi|hej|cze[śs][ćc])\b.{0,30}$",
+_GREETING = lazy_compile(r"^(?:hi|hello|hey|dear|hallo|guten tag|bonjour|hola|ol[áa]|ciao|hoi|hej|cze[śs][ćc])\b.{0,30}$",
                        re.IGNORECASE)
 # A quote's own wrapped or listed lines that lost their ">" (indented, or list items).
-_LAZY = re.compile(r"^(?:\s+\S|\s*(?:\d{1,2}[.)]|[-*•])\s)")
-_SIGNATURE = re.compile(r"^(?:-- ?|--\s*$|_{3,}|Sent from |Get Outlook)")
+_LAZY = lazy_compile(r"^(?:\s+\S|\s*(?:\d{1,2}[.)]|[-*•])\s)")
+_SIGNATURE = lazy_compile(r"^(?:-- ?|--\s*$|_{3,}|Sent from |Get Outlook)")
 
 
 def cut_outlook_header(text: str) -> str:

@@ -5,21 +5,21 @@ Pure: used by health records (shown to the user) and by the log filter in ``adap
 
 from __future__ import annotations
 
-import re
+from automation.core.lazyre import lazy_compile
 
 MASK = "[redacted]"
 
 _PATTERNS = [
     # Authorization headers: keep the scheme, hide the credential.
-    re.compile(r"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{6,}"),
+    lazy_compile(r"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{6,}"),
     # Google access tokens (ya29.…) and refresh tokens (1//…).
-    re.compile(r"\bya29\.[A-Za-z0-9._-]+"),
-    re.compile(r"(?<![\w/])1//[A-Za-z0-9._-]{8,}"),
+    lazy_compile(r"\bya29\.[A-Za-z0-9._-]+"),
+    lazy_compile(r"(?<![\w/])1//[A-Za-z0-9._-]{8,}"),
     # key=value, key: value and "key": "value" for secret-bearing keys.
-    re.compile(r"(?i)((?<![A-Za-z0-9])\"?(?:access_token|refresh_token|id_token|client_secret"
-               r"|token|password|secret|assertion)\"?\s*[:=]\s*\"?)[^\"&\s,}]+"),
+    lazy_compile(r"(?i)((?<![A-Za-z0-9])\"?(?:access_token|refresh_token|id_token|client_secret"
+                 r"|token|password|secret|assertion)\"?\s*[:=]\s*\"?)[^\"&\s,}]+"),
     # An OAuth authorization code in a redirect URL.
-    re.compile(r"([?&]code=)[^&\s]+"),
+    lazy_compile(r"([?&]code=)[^&\s]+"),
 ]
 
 

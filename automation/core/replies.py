@@ -20,9 +20,8 @@ from email.message import EmailMessage, Message
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from flufl.bounce import all_failures
-
 from automation.core import autoreply, bounces, phrases
+from automation.core.lazyre import lazy_compile
 from automation.core.mailsafe import find_addresses, header_pairs, header_text
 from automation.core.models import require_aware
 from automation.core.newtext import new_text
@@ -86,13 +85,13 @@ def _addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
 # Bounces and auto-replies
 
 # On-premises Exchange sends NDRs as "MicrosoftExchange<hex>@domain", not postmaster@.
-_DAEMON = re.compile(
+_DAEMON = lazy_compile(
     r"^(?:mailer-daemon|postmaster|microsoftexchange[0-9a-f]*)(?:@|$)"
     r"|mail delivery (?:subsystem|system)",
     re.IGNORECASE,
 )
 # Subjects no person writes: the delivery systems' own words (en/de/fr/es).
-_BOUNCE_SUBJECT = re.compile(
+_BOUNCE_SUBJECT = lazy_compile(
     r"^\W*(?:undeliverable|undelivered mail returned to sender|delivery status notification"
     r" \(failure\)|mail delivery failed|returned mail|failure notice|unzustellbar|non remis"
     r"|no se puede entregar)",
@@ -143,6 +142,8 @@ def _failures(msg: Message) -> tuple[set[str], set[str]]:
     """``(permanent, temporary)`` failed recipients, from flufl.bounce and the headers."""
     permanent: set[str] = set()
     temporary: set[str] = set()
+    from flufl.bounce import all_failures  # here: only a bounce needs it (~30 ms of detectors)
+
     try:
         temp, perm = all_failures(msg)
         permanent |= {a.decode("ascii", "replace").lower() for a in perm}
@@ -162,7 +163,7 @@ def _failures(msg: Message) -> tuple[set[str], set[str]]:
     return permanent, {a for a in temporary - permanent if "@" in a}
 
 
-_AUTO_SUBJECT = re.compile(
+_AUTO_SUBJECT = lazy_compile(
     r"^\W*(?:automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|out of (?:the )?office"
     r"|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|absence du bureau"
     r"|respuesta autom[aá]tica|fuera de la oficina)",
@@ -200,7 +201,7 @@ def _auto_signal(msg: Message) -> str:
 # ---------------------------------------------------------------------------------------------
 # What a human said: opt-out, decline, redirect
 
-_OPT_OUT = re.compile(
+_OPT_OUT = lazy_compile(
     r"remove me|unsubscribe|take me off|stop (?:e-?mailing|contacting|writing to|messaging) me"
     r"|(?:do not|don't|dont|please never) (?:contact|e-?mail|write to|message) me"
     r"|no (?:more|further) e-?mails|off your (?:mailing )?list"
@@ -210,7 +211,7 @@ _OPT_OUT = re.compile(
     r"|no me (?:contacte|contacten|escriba|escriban)|dar(?:se|me) de baja|eliminarme de",
     re.IGNORECASE,
 )
-_DECLINE = re.compile(
+_DECLINE = lazy_compile(
     r"not a good time|no,? thanks|no,? thank you|i'?ll pass|i will pass|(?:have|need|must) to pass"
     r"|pass on this|not able to (?:help|take|do)|unable to (?:help|take)|(?:can't|cannot|can not) help"
     r"|too busy|(?:have|need|must) to decline|have to say no|not available for (?:this|these|calls)"
@@ -220,14 +221,14 @@ _DECLINE = re.compile(
     r"|no me interesa",
     re.IGNORECASE,
 )
-_REDIRECT = re.compile(
+_REDIRECT = lazy_compile(
     r"colleague|coworker|co-worker|talk to|speak (?:to|with)|reach out to|get in touch with"
     r"|contact |better person|best person|right person|better placed|better fit|cc'?(?:ing|'d|d)\b"
     r"|copying|looping in|loop in|introduce you|ask \w+|kolleg|wenden sie sich|ansprechpartner"
     r"|coll[èe]gue|contacter|adresser [àa]|colega|compa[ñn]er[oa]|contactar|escribir a",
     re.IGNORECASE,
 )
-_NAME_WORD = re.compile(r"[A-ZÀ-Ý][\w'’.-]*$")
+_NAME_WORD = lazy_compile(r"[A-ZÀ-Ý][\w'’.-]*$")
 # Capitalised words that precede a name but are not part of it.
 _NOT_NAME = frozenset(
     "please contact email e-mail mail try ask talk reach colleague kollegin kollege collègue colega"

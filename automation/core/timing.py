@@ -6,6 +6,7 @@ zone, skipping their country's public holidays.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -79,6 +80,49 @@ def _may_follow_up(state: ContactState, now: datetime, policy: Cadence) -> bool:
         return False
     days = min(policy.follow_up_after_business_days, policy.no_response_after_days)
     return now >= state.last_outbound_at + timedelta(days=days - 1)
+
+
+@dataclass(frozen=True)
+class DueBounds:
+    """How old a contact's last event must be for time alone to act on it at some ``now``
+    (``due_bounds``): the idle pass asks the store for the contacts past these
+    (``may_be_due``) instead of reading every contact of the running pipeline.
+
+    Each bound is necessary, never sufficient: business days, holidays and snoozes only push
+    a due time later, so they are left out, and ``due`` still decides for those let through.
+    """
+
+    sent_before: datetime  # sent: the last outreach or follow-up went out by then
+    exchanged_before: datetime  # nurturing: the last real exchange was by then
+    ended_before: datetime  # scheduled, interviewed: the interview ended by then
+
+
+def due_bounds(now: datetime, policy: Cadence) -> DueBounds:
+    """The bounds at ``now``: N business days are at least N calendar days less one (a clock
+    change; ``_may_follow_up``), a check-in comes ``check_in_every_days`` after the last
+    exchange, and nothing follows an interview before it ends (nor a thank-you before half
+    its window, or at once with a note)."""
+    days = min(policy.follow_up_after_business_days, policy.no_response_after_days)
+    early = min(timedelta(0), timedelta(hours=policy.thank_you_within_hours / 2))
+    return DueBounds(sent_before=now - timedelta(days=days - 1),
+                     exchanged_before=now - timedelta(days=policy.check_in_every_days),
+                     ended_before=now - early)
+
+
+def may_be_due(state: ContactState, bounds: DueBounds) -> bool:
+    """Whether ``due`` may have something for ``state`` at the ``now`` of ``bounds``: False
+    means surely nothing (the rule the store's ``timed_candidates`` applies in SQL)."""
+    status = state.status
+    if status in (Status.SCHEDULED, Status.INTERVIEWED):
+        return state.interview_end is not None and state.interview_end <= bounds.ended_before \
+            and not (status == Status.INTERVIEWED and state.thank_you_drafted)
+    if status == Status.SENT:
+        return not (state.needs_attention or state.pending_of({"follow_up"})) and \
+            (state.last_outbound_at is None or state.last_outbound_at <= bounds.sent_before)
+    if status == Status.NURTURING:
+        return not state.pending_of({"check_in"}) and \
+            (state.last_exchange_at is None or state.last_exchange_at <= bounds.exchanged_before)
+    return False
 
 
 def due(state: ContactState, now: datetime, policy: Cadence) -> Decision:

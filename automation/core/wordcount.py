@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from automation.core.lazyre import lazy_compile
+
 #: Words of prose allowed per template (``templates check`` warns above them).
 BUDGETS = {"outreach.txt.j2": 75, "follow_up.txt.j2": 50}
 #: Words an outreach must not use: it asks for advice, never for a job.
 JOB_WORDS = ("job", "jobs", "position", "positions", "opening", "openings", "resume",
              "résumé", "resumes", "cv", "cvs", "hiring", "hire", "vacancy", "vacancies")
 
-_LIST_LINE = re.compile(r"^\s*(\d+[.)]|[-*•])\s+")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_LIST_LINE = lazy_compile(r"^\s*(\d+[.)]|[-*•])\s+")
+_WORD = lazy_compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SELF = frozenset({"i", "i'm", "i’m", "i'd", "i’d", "i've", "i’ve", "i'll", "i’ll", "me", "my",
                    "mine", "myself"})
 _READER = frozenset({"you", "your", "yours", "yourself", "you're", "you’re", "you'd", "you’d",

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
+from automation.core.lazyre import lazy_compile
+
 _NY, _CHI, _DEN, _LA = "America/New_York", "America/Chicago", "America/Denver", \
     "America/Los_Angeles"
 _LON, _BER, _PAR = "Europe/London", "Europe/Berlin", "Europe/Paris"
@@ -58,7 +60,7 @@ def _alternatives(names: dict[str, str]) -> str:
 
 # A clock time ("11am", "14:30", "3 pm", "noon"), then the zone: "11am ET", "11am (PT)",
 # "3pm London time", "noon your time", "14:00 UTC+1", "9am, Pacific".
-_NAMED = re.compile(
+_NAMED = lazy_compile(
     r"(?P<t>(?i:\b\d{1,2}(?:[:.h]\d{2})?\s*(?:[ap]\.?m\.?|uhr|h\b)?|\bnoon\b|\bmidday\b|\bmidi\b))"
     r"\s*,?\s*\(?\s*(?:in\s+)?(?:"
     r"(?P<upper>" + _alternatives(_UPPER_ONLY) + r")"
@@ -67,8 +69,8 @@ _NAMED = re.compile(
     r"|(?P<yours>" + _YOURS + r")|(?P<mine>" + _MINE + r")))"
     r"(?![\w+-])(?i:\s+(?:local\s+)?time(?:\s*zone)?(?!\w))?\)?"
 )
-_MARK = re.compile(r"\s*«tz([a-z])»")
-_ANY_MARK = re.compile(r"«tz([a-z])»")
+_MARK = lazy_compile(r"\s*«tz([a-z])»")
+_ANY_MARK = lazy_compile(r"«tz([a-z])»")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 

@@ -164,3 +164,49 @@ def test_the_employer_gate_waits_as_when_every_contact_was_read(tmp_path: Path) 
                 assert gate.waiting  # the workspace has colleagues waiting
     finally:
         svc.store.close()
+
+
+def _told(store: Store, contact: Contact, update_id: int, state: str) -> None:
+    store.add_message(contact_id=contact.id, kind="check_in", direction="draft", state=state,
+                      now=NOW, message_id=f"<told{contact.id}-{update_id}@x>",
+                      detail={"update_id": update_id})
+
+
+def test_the_pass_picks_every_contact_time_may_act_on(tmp_path: Path) -> None:
+    """``timed_candidates`` (the only contacts the idle pass decodes) holds every contact
+    for which reading all of them finds something due -- a follow-up, ``no_response``,
+    interviewed, a thank-you, a check-in with news -- at times from now to months later,
+    before and after the user's updates, some already told to some contacts."""
+    from automation.app.followups import TIMED, _without_stale_check_in
+    from automation.config import load_config
+
+    config = big_workspace(tmp_path / "ws", contacts=400)
+    policy = load_config(config).cadence
+    with Store.open(config.parent / "automation.db") as store:
+        _rare_rows(store)
+        nurturing = [c for c in store.list_contacts() if c.status == Status.NURTURING]
+        sent = [c for c in store.list_contacts() if c.status == Status.SENT]
+        with store.transaction():
+            store.flag(sent[-1].id or 0, "", NOW)  # an empty flag stops nothing
+        acted: dict[str, int] = {}
+        for later in (0, 3, 8, 30, 95, 200):
+            if later == 30:
+                first = store.add_update("finished the data course", NOW)
+                with store.transaction():
+                    for c in nurturing[:4]:
+                        _told(store, c, first.id, "sent")
+                    for c in nurturing[4:6]:
+                        _told(store, c, first.id, "withdrawn")  # withdrawn: never told
+            if later == 200:
+                store.add_update("started the new job", NOW)
+            now = NOW + timedelta(days=later)
+            bounds = core.due_bounds(now, policy)
+            picked = set(store.timed_candidates(
+                sorted(REAL_INBOUND), sent_before=bounds.sent_before,
+                exchanged_before=bounds.exchanged_before, ended_before=bounds.ended_before))
+            for c, state in contact_states(store, TIMED, NY):  # every one, the long way
+                decision = _without_stale_check_in(store, c, core.due(state, now, policy))
+                if decision.actions:
+                    acted[str(c.status)] = acted.get(str(c.status), 0) + 1
+                    assert c.id in picked, (later, c.email, decision.actions)
+        assert set(acted) == {"sent", "scheduled", "interviewed", "nurturing"}, acted

@@ -68,7 +68,68 @@ def test_contacts_json_on_an_empty_workspace_imports_no_heavy_library(
     assert heavy_in(modules) == []
 
 
+#: What an idle pass (nothing new in the mailbox, the calendar files unchanged) needs none of:
+#: each is imported by the step that uses it (reading a reply's date, rendering a draft,
+#: parsing a changed .ics file, validating an imported address, printing a table).
+IDLE_HEAVY = (
+    "dateparser", "googleapiclient", "google.auth", "google_auth_oauthlib", "httplib2",
+    "icalendar", "recurring_ical_events", "jinja2", "flask", "waitress", "holidays",
+    "mailparser_reply", "flufl", "email_validator", "schedule", "rich", "html.parser",
+    "automation.adapters.google", "automation.interfaces.daemon", "automation.interfaces.web",
+)
+
+
+def test_an_idle_pass_on_an_empty_workspace_imports_no_heavy_library(
+        tmp_path: Path, empty_workspace: Path) -> None:
+    args = ("--config", str(empty_workspace), "run", "--once")
+    first = loaded(tmp_path, *args)  # the first pass creates the database and the Maildir
+    modules = loaded(tmp_path, *args)
+    assert "automation.app.tick" in first and "automation.app.tick" in modules  # it ran
+    assert [m for m in modules if any(m == h or m.startswith(h + ".") for h in IDLE_HEAVY)] == []
+
+
 def test_a_command_still_gets_what_it_needs(tmp_path: Path, empty_workspace: Path) -> None:
     """Lazy is not missing: ``templates check`` renders, so it loads Jinja2 on its own."""
     modules = loaded(tmp_path, "--config", str(empty_workspace), "templates", "check")
     assert "jinja2" in modules
+
+
+#: Runs ``main()`` as the console script does (no arguments: sys.argv), then reports the
+#: collector's state as the command left it.
+GC_PROBE = """
+import gc, json, sys
+from automation.interfaces.cli import main
+sys.argv = ["automation", *sys.argv[2:]]
+try:
+    main()
+except SystemExit:
+    pass
+with open(REPORT, "w") as fh:
+    json.dump({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}, fh)
+"""
+
+
+def gc_state(tmp_path: Path, *args: str, as_script: bool = True) -> dict[str, object]:
+    report = tmp_path / "gc.json"
+    probe = GC_PROBE.replace("REPORT", repr(str(report)))
+    if not as_script:
+        probe = probe.replace("    main()", f"    main({list(args)!r})")
+    subprocess.run([sys.executable, "-c", probe, "-", *args], check=True, capture_output=True,
+                   timeout=120)
+    return json.loads(report.read_text())
+
+
+def test_the_collector_runs_for_the_commands_work_with_what_was_loaded_frozen(
+        tmp_path: Path, empty_workspace: Path) -> None:
+    """The collector is held while the command loads, not during its work."""
+    state = gc_state(tmp_path, "--config", str(empty_workspace), "contacts", "--json")
+    assert state["enabled"] is True
+    assert isinstance(state["frozen"], int) and state["frozen"] > 10_000
+
+
+def test_a_caller_of_main_with_arguments_keeps_its_collector_as_it_was(
+        tmp_path: Path, empty_workspace: Path) -> None:
+    """Tests (and any program) calling main([...]) in their own process: nothing frozen."""
+    state = gc_state(tmp_path, "--config", str(empty_workspace), "contacts", "--json",
+                     as_script=False)
+    assert state == {"enabled": True, "frozen": 0}

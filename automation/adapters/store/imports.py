@@ -5,8 +5,9 @@ The rows are applied one by one to an in-memory copy of what the database knows 
 addresses (primary addresses, aliases, and the profiles of the contacts they name), exactly as
 ``upsert_contact`` would apply them in turn: a later row may reach, through an alias an earlier
 row added, a contact created earlier in the same file. The result is then written with
-``executemany``. One statement per row (and a handful per contact before) made a 100,000-row
-file take a quarter of a minute.
+``executemany`` (``bulkwrite``: a big first import builds the secondary indexes after its rows).
+One statement per row (and a handful per contact before) made a 100,000-row file take a
+quarter of a minute.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from automation.adapters.store.bulkwrite import bulk_write
 from automation.adapters.store.contacts import ContactTables
 from automation.adapters.store.db import ts
 from automation.core.models import PROFILE_FIELDS, Contact, ContactRecord, Status
@@ -32,6 +34,21 @@ _INSERT = (f"INSERT INTO contacts ({', '.join(_COLUMNS)}) "
            f"VALUES ({', '.join('?' * len(_COLUMNS))})")
 _UPDATE = (f"UPDATE contacts SET {', '.join(f'{f} = ?' for f in PROFILE_FIELDS)}, tags = ?, "
            "updated_at = ?, referred_by = ? WHERE id = ?")
+_TIMELINE = ("INSERT INTO timeline (contact_id, at, event, old_status, new_status, cause, detail)"
+             " VALUES (?, ?, 'created', NULL, ?, 'imported', ?)")
+
+
+def _profile(record: ContactRecord) -> tuple[object, ...]:
+    """A new contact's profile columns, in PROFILE_FIELDS order: empty for a missing value,
+    except the time zone, the one that may be NULL. (Spelt out: an import builds 100,000.)"""
+    r = record
+    return (r.name or "", r.first_name or "", r.last_name or "", r.company or "", r.role or "",
+            r.timezone, r.notes or "", r.phone or "", r.location or "", r.connection or "")
+
+
+if PROFILE_FIELDS != ("name", "first_name", "last_name", "company", "role", "timezone", "notes",
+                      "phone", "location", "connection"):  # pragma: no cover
+    raise ImportError("PROFILE_FIELDS changed: update adapters/store/imports._profile")
 
 
 @dataclass(slots=True)
@@ -52,44 +69,73 @@ class _Entry:
 
 
 class _Known:
-    """What the database knows about a set of addresses, kept current as rows are applied."""
+    """What the database knows about a set of addresses, kept current as rows are applied.
 
-    def __init__(self, conn: sqlite3.Connection, emails: set[str]) -> None:
+    A contact this import creates from a row without extra addresses stays a bare record in
+    ``fresh`` (most rows of a big file) and becomes an ``_Entry`` only if a later row names it.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, emails: set[str], tags: tuple[str, ...],
+                 referred_by: int | None) -> None:
         self.conn = conn
+        self.tags, self.referred_by = tags, referred_by
         self.primary: dict[str, int] = {}
         self.alias: dict[str, int] = {}
         self.entries: dict[int, _Entry] = {}
+        self.fresh: dict[int, ContactRecord] = {}
         # Reading every address is cheaper than looking each up when the import is the bigger.
         stored = conn.execute("SELECT (SELECT count(*) FROM contacts) + "
                               "(SELECT count(*) FROM aliases)").fetchone()[0]
         if stored <= len(emails):
-            self.primary = {e: i for i, e in conn.execute("SELECT id, email FROM contacts")}
+            self.primary = dict(conn.execute("SELECT email, id FROM contacts").fetchall())
             self.alias = dict(conn.execute("SELECT email, contact_id FROM aliases").fetchall())
         else:
             for chunk in _chunks(sorted(emails)):
                 marks = ", ".join("?" * len(chunk))
-                self.primary.update((e, i) for i, e in conn.execute(
-                    f"SELECT id, email FROM contacts WHERE email IN ({marks})", chunk))
-                self.alias.update((e, i) for e, i in conn.execute(
+                self.primary.update(conn.execute(
+                    f"SELECT email, id FROM contacts WHERE email IN ({marks})", chunk))
+                self.alias.update(conn.execute(
                     f"SELECT email, contact_id FROM aliases WHERE email IN ({marks})", chunk))
         self.next_id = int(conn.execute("SELECT COALESCE(max(id), 0) + 1 FROM contacts")
                            .fetchone()[0])
 
+    def preload(self, emails: Iterable[str]) -> None:
+        """Read the stored contacts ``emails`` name, a chunk of them per query."""
+        ids = sorted({i for e in emails if (i := self.primary.get(e) or self.alias.get(e))})
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            aliases: dict[int, set[str]] = {}
+            for email, contact_id in self.conn.execute(
+                    f"SELECT email, contact_id FROM aliases WHERE contact_id IN ({marks})", chunk):
+                aliases.setdefault(contact_id, set()).add(email)
+            for row in self.conn.execute(f"SELECT * FROM contacts WHERE id IN ({marks})", chunk):
+                self._add(row, aliases.get(row["id"], set()))
+
+    def _add(self, row: sqlite3.Row, aliases: set[str]) -> None:
+        contact: Contact = ContactTables._contact(row)
+        self.entries[row["id"]] = _Entry(
+            row["id"], contact.email, {f: getattr(contact, f) for f in PROFILE_FIELDS},
+            contact.tags, contact.referred_by, aliases)
+
     def entry(self, contact_id: int) -> _Entry:
-        """The contact's entry, read from the database the first time it is touched."""
-        if contact_id not in self.entries:
-            row = self.conn.execute("SELECT * FROM contacts WHERE id = ?",
-                                    (contact_id,)).fetchone()
-            aliases = {r[0] for r in self.conn.execute(
-                "SELECT email FROM aliases WHERE contact_id = ?", (contact_id,))}
-            contact: Contact = ContactTables._contact(row)
-            self.entries[contact_id] = _Entry(
-                contact_id, contact.email, {f: getattr(contact, f) for f in PROFILE_FIELDS},
-                contact.tags, contact.referred_by, aliases)
+        """The contact's entry: a fresh record's, or read from the database when first touched."""
+        if contact_id in self.entries:
+            return self.entries[contact_id]
+        if (record := self.fresh.pop(contact_id, None)) is not None:
+            entry = self.entries[contact_id] = self.created(contact_id, record)
+            return entry
+        row = self.conn.execute("SELECT * FROM contacts WHERE id = ?", (contact_id,)).fetchone()
+        self._add(row, {r[0] for r in self.conn.execute(
+            "SELECT email FROM aliases WHERE contact_id = ?", (contact_id,))})
         return self.entries[contact_id]
 
+    def created(self, contact_id: int, record: ContactRecord) -> _Entry:
+        return _Entry(contact_id, record.email, dict(zip(PROFILE_FIELDS, _profile(record),
+                                                         strict=True)),
+                      self.tags, self.referred_by, created_line=record.line)
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start:start + _CHUNK]
 
@@ -116,41 +162,39 @@ class ImportTables(ContactTables):
         Returns ``(contact id, outcome)`` per record, outcome "created", "updated" or
         "unchanged" (no profile field, tag, alias or referrer changed).
         """
-        emails = {r.email.strip().lower() for r in records}
+        addresses = [r.email.strip().lower() for r in records]
+        emails = set(addresses)
         emails.update(e.strip().lower() for r in records for e in r.extra_emails)
         with self.transaction():
-            known = _Known(self.conn, emails)
+            known = _Known(self.conn, emails, tuple(sorted(set(tags))), referred_by)
+            known.preload(addresses)
             new_aliases: list[tuple[str, int]] = []
-            tagged = tuple(sorted(set(tags)))
-            outcomes = [self._apply(known, r, tagged, referred_by, new_aliases)
-                        for r in records]
+            outcomes = [self._apply(known, r, e, new_aliases)
+                        for r, e in zip(records, addresses, strict=True)]
             self._write(known, new_aliases, now)
         return outcomes
 
     @staticmethod
-    def _apply(known: _Known, record: ContactRecord, tags: tuple[str, ...],
-               referred_by: int | None, new_aliases: list[tuple[str, int]]) -> tuple[int, str]:
-        """Apply one row to ``known``; ``tags`` are sorted and distinct."""
-        email = record.email.strip().lower()
+    def _apply(known: _Known, record: ContactRecord, email: str,
+               new_aliases: list[tuple[str, int]]) -> tuple[int, str]:
+        """Apply one row (whose normalised address is ``email``) to ``known``."""
         contact_id = known.primary.get(email) or known.alias.get(email)
         if contact_id is None:
             contact_id, known.next_id = known.next_id, known.next_id + 1
-            profile = {f: v or "" for f, v in zip(PROFILE_FIELDS, _profile_of(record),
-                                                   strict=True)}
-            profile["timezone"] = record.timezone  # the one field that may be NULL
-            entry = _Entry(contact_id, record.email, profile, tags, referred_by,
-                           created_line=record.line)
-            known.entries[contact_id] = entry
             known.primary[record.email] = contact_id
+            if not record.extra_emails:
+                known.fresh[contact_id] = record
+                return contact_id, "created"
+            entry = known.entries[contact_id] = known.created(contact_id, record)
             before = None
         else:
             entry = known.entry(contact_id)
             before = entry.profile()
             entry.fields.update((f, v) for f, v in zip(PROFILE_FIELDS, _profile_of(record),
                                                        strict=True) if v)
-            entry.tags = tuple(sorted(set(entry.tags) | set(tags)))
+            entry.tags = tuple(sorted(set(entry.tags) | set(known.tags)))
             if entry.referred_by is None:
-                entry.referred_by = referred_by
+                entry.referred_by = known.referred_by
         for extra in record.extra_emails:
             extra = extra.strip().lower()
             if extra in known.primary or extra in known.alias:
@@ -164,7 +208,6 @@ class ImportTables(ContactTables):
 
     def _write(self, known: _Known, new_aliases: list[tuple[str, int]], now: datetime) -> None:
         at = ts(now)
-        created = [e for e in known.entries.values() if e.created_line is not None]
         tags_json: dict[tuple[str, ...], str] = {}  # a few distinct tag sets, 100,000 rows
 
         def encoded(tags: tuple[str, ...]) -> str:
@@ -172,19 +215,23 @@ class ImportTables(ContactTables):
                 tags_json[tags] = json.dumps(list(tags))
             return tags_json[tags]
 
-        self.conn.executemany(_INSERT, [
-            (e.id, e.email, *e.fields.values(), encoded(e.tags), e.referred_by, at, at, at)
-            for e in created])
+        fresh_tags, ref = encoded(known.tags), known.referred_by
+        created = [(i, r.email, *_profile(r), fresh_tags, ref, at, at, at, r.line)
+                   for i, r in known.fresh.items()]
+        created += [(e.id, e.email, *e.fields.values(), encoded(e.tags), e.referred_by, at, at,
+                     at, e.created_line) for e in known.entries.values()
+                    if e.created_line is not None]
+        created.sort()  # by id: the order the rows created them, as the timeline tells it
+        updated = [(*e.fields.values(), encoded(e.tags), at, e.referred_by, e.id)
+                   for e in known.entries.values() if e.created_line is None]
         new = str(Status.NEW)
-        self.conn.executemany(
-            "INSERT INTO timeline (contact_id, at, event, old_status, new_status, cause, detail)"
-            " VALUES (?, ?, 'created', NULL, ?, 'imported', ?)",
+        with bulk_write(self.conn, {"contacts": len(created), "timeline": len(created)}):
+            self.conn.executemany(_INSERT, [row[:-1] for row in created])
             # json.dumps({"line": n}) without the encoder's cost per row
-            [(e.id, at, new, f'{{"line": {e.created_line}}}') for e in created])
-        self.conn.executemany(_UPDATE, [
-            (*e.fields.values(), encoded(e.tags), at, e.referred_by, e.id)
-            for e in known.entries.values() if e.created_line is None])
-        self.conn.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)", new_aliases)
+            self.conn.executemany(_TIMELINE, [(row[0], at, new, f'{{"line": {row[-1]}}}')
+                                              for row in created])
+            self.conn.executemany(_UPDATE, updated)
+            self.conn.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)", new_aliases)
 
     def add_referrals(self, referrer_id: int, referred_ids: Sequence[int],
                       now: datetime) -> None:

@@ -82,18 +82,22 @@ class MessageTables(Database):
             message_ids=frozenset(r[0] for r in ids if r[0]),
             draft_ids=frozenset(r[1] for r in ids if r[1] and r[2] == "draft"))
 
-    def _of(self, statuses: Sequence[str], contact_id: int | None) -> tuple[str, list[Any]]:
+    def _of(self, statuses: Sequence[str], contact_id: int | None,
+            contact_ids: Sequence[int] | None = None) -> tuple[str, list[Any]]:
         if contact_id is not None:
             return "contact_id = ?", [contact_id]
+        if contact_ids is not None:  # one parameter, however many ids
+            return "contact_id IN (SELECT value FROM json_each(?))", [json.dumps(contact_ids)]
         marks = ",".join("?" * len(statuses))
         return f"contact_id IN (SELECT id FROM contacts WHERE status IN ({marks}))", \
             list(statuses)
 
     def message_facts(self, real_inbound: Sequence[str], *, statuses: Sequence[str] = (),
-                      contact_id: int | None = None) -> dict[int, MessageFacts]:
+                      contact_id: int | None = None,
+                      contact_ids: Sequence[int] | None = None) -> dict[int, MessageFacts]:
         # Aggregated by SQLite: the idle pass reads these for thousands of contacts, and
         # decoding every message row of each (its JSON detail, its times) was most of it.
-        where, args = self._of(statuses, contact_id)
+        where, args = self._of(statuses, contact_id, contact_ids)
         real = ",".join("?" * len(real_inbound)) or "NULL"
         agg = {r[0]: r[1:] for r in self.conn.execute(
             "SELECT contact_id, max(CASE WHEN direction = 'sent' AND kind IN ('outreach', "

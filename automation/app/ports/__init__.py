@@ -14,8 +14,8 @@ from __future__ import annotations
 from automation.app.ports.calendar import Calendar
 from automation.app.ports.locks import Locks
 from automation.app.ports.mail import DraftRef, Mailbox, MailItem, SyncResult, Watch
+from automation.app.ports.passes import Awaiting, PassStore
 from automation.app.ports.store import (
-    Awaiting,
     CalendarStore,
     ContactListing,
     ContactStore,
@@ -24,7 +24,6 @@ from automation.app.ports.store import (
     MessageFacts,
     MessageStore,
     MethodStore,
-    PassStore,
     ReportStore,
     Store,
 )

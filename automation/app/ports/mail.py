@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:  # the email package is imported by the code that builds or reads mail
     from email.message import EmailMessage
 
+    from automation.errors import BackendError
+
 
 @dataclass(frozen=True)
 class DraftRef:
@@ -78,8 +80,21 @@ class Mailbox(Protocol):
         """
         ...
 
+    def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
+                      ) -> tuple[list[DraftRef], BackendError | None]:
+        """``create_draft`` of each ``(message, thread_id)``, in order, made durable together
+        where the backend can. Returns the refs of the drafts made (a prefix of ``drafts``)
+        and, if it stopped early, why: every ref returned names a draft that exists.
+        """
+        ...
+
     def find_draft(self, message_id: str) -> DraftRef | None:
         """The draft whose Message-ID header is ``message_id``, or None."""
+        ...
+
+    def find_drafts(self, message_ids: Sequence[str]) -> dict[str, DraftRef]:
+        """``find_draft`` of each of ``message_ids`` (those found, by Message-ID), in one look
+        where the backend can: what a pass interrupted in the middle of a batch needs."""
         ...
 
     def draft_message_ids(self) -> set[str]:
@@ -134,3 +149,18 @@ class Mailbox(Protocol):
         Items may repeat across calls (the caller deduplicates by ``key``); none is lost.
         """
         ...
+
+
+def create_each(mailbox: Mailbox, drafts: Sequence[tuple[EmailMessage, str | None]]
+                ) -> tuple[list[DraftRef], BackendError | None]:
+    """``Mailbox.create_drafts`` for a backend whose every draft is durable once made: one
+    ``create_draft`` after another, stopping at the first ``BackendError``."""
+    from automation.errors import BackendError
+
+    refs: list[DraftRef] = []
+    for message, thread_id in drafts:
+        try:
+            refs.append(mailbox.create_draft(message, thread_id=thread_id))
+        except BackendError as exc:
+            return refs, exc
+    return refs, None

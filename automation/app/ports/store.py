@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from automation.app.ports.mail import Watch
+from automation.app.ports.passes import PassStore
 from automation.core.models import (
     Contact,
     ContactRecord,
@@ -213,9 +214,11 @@ class MessageStore(Protocol):
         Message-IDs of their messages and the ids of their drafts. Empty values are left out."""
 
     def message_facts(self, real_inbound: Sequence[str], *, statuses: Sequence[str] = (),
-                      contact_id: int | None = None) -> dict[int, MessageFacts]:
-        """``MessageFacts`` of the contact ``contact_id``, or of every contact in ``statuses``
-        (a contact with no message is absent); drafts oldest first."""
+                      contact_id: int | None = None,
+                      contact_ids: Sequence[int] | None = None) -> dict[int, MessageFacts]:
+        """``MessageFacts`` of the contact ``contact_id``, of those in ``contact_ids``, or of
+        every contact in ``statuses`` (a contact with no message is absent); drafts oldest
+        first."""
 
     def first_sent(self, kind: str, statuses: Sequence[str]) -> dict[int, datetime]:
         """Per contact in ``statuses``: when the first Sent copy of ``kind`` was sent."""
@@ -239,6 +242,9 @@ class JournalStore(Protocol):
 
     def get_intent(self, key: str) -> Intent | None:
         """The intent ``key``, or None."""
+
+    def intent_state(self, key: str) -> str | None:
+        """The state of intent ``key`` ("pending", "done", ...), or None (without its payload)."""
 
     def finish_intent(self, key: str, now: datetime, result: dict[str, Any] | None = None,
                       state: str = "done") -> None:
@@ -353,26 +359,6 @@ class FileCacheStore(Protocol):
     def save_file_cache(self, kind: str, rows: dict[str, str], gone: Sequence[str]) -> None:
         """Replace the rows of ``kind`` for the paths in ``rows`` and delete those in ``gone``,
         in one transaction."""
-
-
-@dataclass(frozen=True)
-class Awaiting:
-    """A contact awaiting a first reply, as the employer gate reads it (no full ``Contact``)."""
-
-    id: int
-    email: str
-    status: str
-    company: str
-    timezone: str  # as stored ("" unknown; not checked: ``zone_of`` does that)
-    sent_at: datetime | None  # when the first Sent copy of the outreach was sent
-
-
-class PassStore(Protocol):
-    """Set-based reads of the pass: only what a rule can act on, not every contact decoded."""
-
-    def awaiting(self, statuses: Sequence[str], kind: str) -> list[Awaiting]:
-        """Every contact in ``statuses``, in id order, with the ``sent_at`` of its first
-        Sent copy of ``kind`` (None when none was sent)."""
 
 
 class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, MethodStore,

@@ -23,6 +23,7 @@ from automation.interfaces.cli.root import (
     err_console,
     escape,
     out,
+    pause_gc,
 )
 
 __all__ = ["AppContext", "cli", "configure_logging", "err_console", "main", "out"]
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> None:
     # Drafts, events, the database and its journals hold private mail: owner-only files.
     os.umask(0o077)
     verbose = "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv)
+    if argv is None:  # the process is ours (not a test calling in): see root.pause_gc
+        pause_gc()
     try:
         # Without standalone mode click returns an Exit's code instead of raising it.
         code = cli.main(args=argv, prog_name="automation", standalone_mode=False)

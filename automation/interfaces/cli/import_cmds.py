@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from automation.app.contacts import import_contacts
 from automation.core.importers import FORMATS
-from automation.interfaces.cli.root import AppContext, cli, err_console, out
+from automation.interfaces.cli.root import AppContext, cli, err_console, out, rich_console
 
 
 @cli.command("import")
@@ -26,7 +26,7 @@ def import_cmd(app: AppContext, file: Path, fmt: str, tags: tuple[str, ...],
     """Import contacts from FILE; re-importing updates fields and keeps history."""
     svc = app.services()
     with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
-                  console=err_console, transient=True,
+                  console=rich_console(err_console), transient=True,
                   disable=not err_console.is_terminal) as progress:
         task = progress.add_task("import", total=None)
 

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-from rich.markup import escape
 
-from automation.adapters.local.maildir import ensure_maildir
-from automation.app.templates import measure_templates, sample_me
 from automation.app.tick import TickReport, tick_guarded
 from automation.config import Config
-from automation.core.compose import default_templates_dir, slot_label
-from automation.core.importers import normalise_email
+from automation.core.compose import slot_label
 from automation.errors import UserError
-from automation.interfaces.cli.root import AppContext, cli, err_console, out
+from automation.interfaces.cli.root import AppContext, cli, err_console, escape, out
 
 CONFIG_TEMPLATE = """\
 # Informational-interview automation: configuration.
@@ -105,6 +100,13 @@ def init(directory: Path, name: str, email: str, zone: str) -> None:
 
     Refuses to overwrite an existing automation.toml.
     """
+    # Imported here: ``run`` shares this module and needs none of them (start-up stays cheap).
+    import shutil
+
+    from automation.adapters.local.maildir import ensure_maildir
+    from automation.core.compose import default_templates_dir
+    from automation.core.importers import normalise_email
+
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -156,6 +158,8 @@ def templates_check(app: AppContext, directory: Path | None) -> None:
     method's warnings: over 75 words (outreach) or 50 (follow-up), job words in the outreach,
     an outreach that asks no question or is more about you than about them.
     """
+    from automation.app.templates import measure_templates, sample_me
+
     config = app.config() if directory is None or app.config_path.exists() else None
     if directory is None:
         directory = app.config().templates_dir
@@ -193,12 +197,15 @@ def run(app: AppContext, once: bool, dry_run: bool, accept_new_database: bool) -
 
 def print_report(report: TickReport, config: Config) -> None:
     verb = "Would draft" if report.dry_run else "Drafted"
+    drafted = []
     for email, subject, slots in report.outreach.drafted:
         offered = f"{len(slots)} slots offered"
         if report.dry_run:  # say which: the user checks the times before anything is held
             zone = config.me.timezone
             offered += ": " + "; ".join(slot_label(s, zone) for s in slots)
-        out.print(f"{verb} outreach to {email}: \"{subject}\" ({offered})", markup=False)
+        drafted.append(f"{verb} outreach to {email}: \"{subject}\" ({offered})")
+    if drafted:  # one print: rich's cost is per call (a third of a second for 1,000 lines)
+        out.print("\n".join(drafted), markup=False)
     for email, reason in report.outreach.short:
         out.print(f"[yellow]Fewer slots[/] for {escape(f'{email}: {reason}')}")
     for email, reason in report.outreach.flagged:
