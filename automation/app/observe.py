@@ -15,7 +15,7 @@ import logging
 import sqlite3
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automation.app import rsvp
 from automation.app.effects import (
@@ -43,9 +43,12 @@ from automation.app.vanished import vanished
 from automation.core import pipeline as core
 from automation.core.mailsafe import message_id
 from automation.core.models import Contact, Slot
-from automation.core.picks import Pick, find_pick
-from automation.core.replies import Classification, Kind, classify
+from automation.core.replykinds import Kind
 from automation.errors import BackendError
+
+if TYPE_CHECKING:  # the reply reader is imported when a message is read (``_read``)
+    from automation.core.picks import Pick
+    from automation.core.replies import Classification
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +180,9 @@ def _read(svc: Services, contact: Contact, msg: EmailMessage,
           now: datetime) -> tuple[Classification, tuple[str, str] | None, Pick | None,
                                   list[Slot] | None]:
     """The verdict on ``msg``, whether it is held back, its pick and the offer it answers."""
+    from automation.core.picks import find_pick
+    from automation.core.replies import classify
+
     zone = contact.zone or svc.config.me.timezone
     verdict = classify(msg, now=now, tz=zone)
     held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact
