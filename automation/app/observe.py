@@ -36,6 +36,7 @@ from automation.app.matching import (
     reply_to,
 )
 from automation.app.ports import MailItem, Store, Watch
+from automation.app.ports.mail import LazyWatch
 from automation.app.refresh import answered_offer, with_offer
 from automation.app.reports import record_unmatched
 from automation.app.services import Services
@@ -60,8 +61,9 @@ CURSOR = "mailbox"
 
 def build_watch(store: Store) -> Watch:
     """What the service tracks: the threads, addresses, Message-IDs and draft ids of every
-    contact past ``new`` (a few set queries, however many contacts there are)."""
-    return store.watch()
+    contact past ``new`` (a few set queries, however many contacts there are), read only if
+    the mailbox looks at them (``LazyWatch``)."""
+    return LazyWatch(store.watch)
 
 
 def observe(svc: Services, changes: Changes) -> None:

@@ -20,7 +20,8 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
-from automation.app.ports import DraftRef, MailItem, SyncResult, Watch
+from automation.adapters.local.draftcache import DraftIds
+from automation.app.ports import DraftRef, FileCacheStore, MailItem, SyncResult, Watch
 from automation.core.mailsafe import header_addresses, parse_message
 from automation.core.mime import header_value, message_bytes
 from automation.errors import BackendError
@@ -112,7 +113,9 @@ def ensure_maildir(root: Path) -> None:
 class MaildirMailbox:
     """Mailbox port over a Maildir tree (see module docstring)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache: FileCacheStore | None = None) -> None:
+        """``cache``: where the Message-ID of each draft file is kept between processes (the
+        store, see ``draftcache``); without one it is kept for this object's lifetime."""
         self.root = root
         try:
             ensure_maildir(root)
@@ -120,6 +123,7 @@ class MaildirMailbox:
             raise BackendError(f"cannot create the Maildir at {root}: {exc}; check the "
                                "[local] maildir path and its permissions", retryable=False) from exc
         self.drafts = _Folder(str(root / "Drafts"), factory=None, create=False)
+        self.draft_ids = DraftIds(cache, root / "Drafts")
 
     def _folder(self, name: str) -> mailbox.Maildir:
         return mailbox.Maildir(str(self.root / name), factory=None, create=False)
@@ -171,24 +175,39 @@ class MaildirMailbox:
         return BackendError(f"cannot write a draft into {self.root / 'Drafts'}: {exc}")
 
     def _headers(self, box: mailbox.Maildir) -> Iterator[tuple[str, EmailMessage]]:
-        """Each message's headers. A mail client changing flags renames the file
-        (``:2,DS`` -> ``:2,DFS``) between our listing and our reading it: a message that
+        for key, headers, _ in self._read_headers(box, list(box.iterkeys())):
+            yield key, headers
+
+    def _read_headers(self, box: mailbox.Maildir, keys: list[str]
+                      ) -> Iterator[tuple[str, EmailMessage, os.stat_result]]:
+        """Each message's headers and ``stat``. A mail client changing flags renames the
+        file (``:2,DS`` -> ``:2,DFS``) between our listing and our reading it: a message that
         could not be read is looked up again after a rescan, so it is never reported missing
         because it moved; only one gone on every rescan is gone."""
         parser = BytesHeaderParser(policy=policy.default)
-        pending = list(box.iterkeys())
+        pending = keys
         for _ in range(RESCANS):
             missed = []
             for key in pending:
                 try:
-                    data, _ = _read_regular(_file_of(box, key), HEADER_BYTES)
+                    data, info = _read_regular(_file_of(box, key), HEADER_BYTES)
                 except (OSError, KeyError, ValueError):
                     missed.append(key)
                     continue
-                yield key, parser.parsebytes(data)
+                yield key, parser.parsebytes(data), info
             if not missed:
                 return
             pending = missed
+
+    def _draft_message_ids(self) -> dict[str, str]:
+        """The Message-ID of every file in Drafts by key, in listing order; a file is parsed
+        only when ``draftcache`` does not know it (a new key, or the file changed)."""
+        def read(keys: list[str]) -> Iterator[tuple[str, str, os.stat_result]]:
+            for key, headers, info in self._read_headers(self.drafts, keys):
+                yield key, str(headers.get("Message-ID", "")).strip(), info
+
+        return self.draft_ids.message_ids(list(self.drafts.iterkeys()),
+                                          lambda key: os.stat(_file_of(self.drafts, key)), read)
 
     def find_draft(self, message_id: str) -> DraftRef | None:
         return self.find_drafts([message_id]).get(message_id)
@@ -234,8 +253,8 @@ class MaildirMailbox:
             return {}
         wanted = {ref.message_id for ref in refs}
         try:
-            return {mid: DraftRef(key, mid) for key, h in self._headers(self.drafts)
-                    if (mid := str(h.get("Message-ID", "")).strip()) in wanted}
+            return {mid: DraftRef(key, mid) for key, mid in self._draft_message_ids().items()
+                    if mid in wanted}
         except OSError as exc:
             raise BackendError(f"cannot read the drafts in {self.root / 'Drafts'}: {exc}; "
                                "check the folder and its permissions") from exc

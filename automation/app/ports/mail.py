@@ -53,6 +53,43 @@ class Watch:
     draft_ids: frozenset[str] = frozenset()
 
 
+class LazyWatch(Watch):
+    """A ``Watch`` read when a backend first looks at it: ``load`` runs once, on first use.
+    Its four set queries span every contact past ``new``, and a Maildir's sync never looks
+    (it reads every new file whatever is tracked)."""
+
+    def __init__(self, load: Callable[[], Watch]) -> None:  # not the dataclass's fields
+        object.__setattr__(self, "_load", load)
+        object.__setattr__(self, "_loaded", None)
+
+    def _watch(self) -> Watch:
+        loaded: Watch | None = object.__getattribute__(self, "_loaded")
+        if loaded is None:
+            loaded = object.__getattribute__(self, "_load")()
+            object.__setattr__(self, "_loaded", loaded)
+        return loaded
+
+    @property
+    def thread_ids(self) -> frozenset[str]:
+        return self._watch().thread_ids
+
+    @property
+    def addresses(self) -> frozenset[str]:
+        return self._watch().addresses
+
+    @property
+    def message_ids(self) -> frozenset[str]:
+        return self._watch().message_ids
+
+    @property
+    def draft_ids(self) -> frozenset[str]:
+        return self._watch().draft_ids
+
+    def __repr__(self) -> str:
+        loaded = object.__getattribute__(self, "_loaded")
+        return "LazyWatch(<not read yet>)" if loaded is None else f"LazyWatch({loaded!r})"
+
+
 @dataclass(frozen=True)
 class SyncResult:
     """What a sync saw. ``changed_threads``: the threads in which a message was added or

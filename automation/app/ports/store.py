@@ -358,7 +358,11 @@ class FileCacheStore(Protocol):
 
     def save_file_cache(self, kind: str, rows: dict[str, str], gone: Sequence[str]) -> None:
         """Replace the rows of ``kind`` for the paths in ``rows`` and delete those in ``gone``,
-        in one transaction."""
+        in one transaction (nothing inside ``cache_read_only``)."""
+
+    def cache_read_only(self) -> AbstractContextManager[None]:
+        """Within it the cache is read but never written: a dry run writes nothing, not even
+        derived data (the adapters keep what they parsed in memory instead)."""
 
 
 class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, MethodStore,
