@@ -177,16 +177,16 @@ def reconcile(svc: Services) -> list[str]:
     """Finish every pending draft intent; returns problems (the rest still proceeds).
 
     The drafts are looked up by Message-ID in one look (``find_drafts``): a crash during a
-    pass can leave a whole batch pending.
+    pass can leave a whole batch pending. If that look-up fails (BackendError: the Drafts
+    folder cannot be read), it is raised: nothing in the pass could be drafted safely, so the
+    tick fails and is retried, rather than finishing those drafts later in the same pass
+    under a warning that no longer holds.
     """
     pending = [i for i in svc.store.pending_intents() if i.kind == "draft"]
     if not pending:
         return []
     problems = []
-    try:
-        found = svc.mailbox.find_drafts([i.payload["message_id"] for i in pending])
-    except BackendError as exc:
-        return [f"could not look up {len(pending)} unfinished draft(s): {exc}"]
+    found = svc.mailbox.find_drafts([i.payload["message_id"] for i in pending])
     for intent in pending:
         try:
             _finish(svc, intent, found.get(intent.payload["message_id"]))

@@ -192,3 +192,21 @@ def test_a_key_named_twice_in_a_batch_makes_one_draft(tmp_path: Path) -> None:
     assert refs[0] is not None and refs[1] is None
     assert len(mailbox.drafts) == 1
     svc.close()
+
+
+def test_drafts_that_cannot_be_looked_up_fail_the_reconcile(tmp_path: Path) -> None:
+    """A Drafts folder that cannot be read fails the pass (retried), instead of a warning
+    the same pass may make stale by finishing those drafts later."""
+    class Unreadable(FailsAt):
+        def find_drafts(self, message_ids):
+            raise BackendError("cannot read the drafts")
+
+    mailbox = Unreadable(1)
+    svc = services(tmp_path, mailbox)
+    with pytest.raises(BackendError):
+        draft_many(svc, batch_of(svc, 2))
+    with pytest.raises(BackendError, match="cannot read the drafts"):
+        reconcile(svc)
+    assert len(svc.store.pending_intents()) == 2
+    svc.close()
+
