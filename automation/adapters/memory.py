@@ -8,7 +8,7 @@ user (send or discard a draft) and the world (deliver a reply, answer an invite)
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from email.message import EmailMessage
 
@@ -16,7 +16,6 @@ from automation.app.ports import DraftRef, EventSpec, MailItem, SyncResult, Watc
 from automation.app.ports.mail import create_each
 from automation.core.mailsafe import header_addresses
 from automation.core.models import Interval
-from automation.errors import BackendError
 
 
 class MemoryMailbox:
@@ -34,7 +33,7 @@ class MemoryMailbox:
         return DraftRef(draft_id, str(message["Message-ID"]), thread)
 
     def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
-                      ) -> tuple[list[DraftRef], BackendError | None]:
+                      ) -> Iterator[list[DraftRef]]:
         return create_each(self, drafts)
 
     def find_draft(self, message_id: str) -> DraftRef | None:

@@ -102,16 +102,19 @@ def draft_many(svc: Services, batch: Sequence[tuple[DraftRequest, str]]) -> list
                    for _, request, key, payload in todo]
     # The messages in hand are the ones journaled: no need to parse the journal's copies.
     drafts = [(request.message, request.thread_id) for _, request, _, _ in todo]
-    # One draft alone is made as ever (create_drafts' one sync is for many).
-    made, error = (create_each(svc.mailbox, drafts) if len(drafts) == 1
-                   else svc.mailbox.create_drafts(drafts))
-    for intent, ref, (i, *_) in zip(intents, made, todo, strict=False):
-        refs[i] = ref
-        log.info("drafted %s for contact %s (%s)", intent.payload["kind"], intent.contact_id,
-                 ref.message_id)
-    _record(svc, list(zip(intents, made, strict=False)))
-    if error is not None:
-        raise error
+    # One draft alone is made as ever (create_drafts' one sync is for many). Each group
+    # yielded exists (and is durable): it is recorded at once, in one transaction.
+    made = (create_each(svc.mailbox, drafts) if len(drafts) == 1
+            else svc.mailbox.create_drafts(drafts))
+    done = 0
+    for group in made:
+        pairs = list(zip(intents[done:], group, strict=False))
+        for (intent, ref), (i, *_) in zip(pairs, todo[done:], strict=False):
+            refs[i] = ref
+            log.info("drafted %s for contact %s (%s)", intent.payload["kind"],
+                     intent.contact_id, ref.message_id)
+        _record(svc, pairs)
+        done += len(group)
     return refs
 
 
@@ -130,7 +133,7 @@ def _payload(store: Store, request: DraftRequest) -> dict[str, Any]:
         "new_status": str(request.new_status) if request.new_status else None,
         # What the status change is decided on: re-checked when the draft is recorded, so a
         # user's `automation mark` during the pass is never overwritten.
-        "from_status": str(store.get_contact(request.contact_id).status)
+        "from_status": str(store.status_of(request.contact_id))
         if request.new_status else None,
         "cause": request.cause,
         # Recorded so that a later pass can tell whether the user has edited the draft.

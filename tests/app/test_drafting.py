@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from automation.adapters.clock import fixed_clock
+from automation.adapters.local.maildir import MaildirMailbox
 from automation.adapters.memory import MemoryCalendar, MemoryMailbox
 from automation.app.drafting import DraftRequest, draft_many, draft_once, intent_key, reconcile
 from automation.bootstrap import open_services
@@ -131,21 +132,31 @@ def batch_of(svc, n: int) -> list:
     return batch
 
 
-def test_a_batch_commits_twice_and_a_failure_in_it_loses_and_repeats_nothing(
-        tmp_path: Path) -> None:
-    """draft_many journals every intent in one transaction, creates the drafts, records them
-    in one more; the third create failing leaves two recorded and the rest pending, which one
-    reconcile finishes with one look-up, one draft each."""
-    mailbox = FailsAt(3)
-    svc = services(tmp_path, mailbox)
-    batch = batch_of(svc, 6)
+def commits_of(svc, work) -> int:
     commits = []
     svc.store.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT"
                                       else None)
-    with pytest.raises(BackendError):
-        draft_many(svc, batch)
-    svc.store.conn.set_trace_callback(None)
-    assert len(commits) == 2  # the six intents, then the two drafts made
+    try:
+        work()
+    finally:
+        svc.store.conn.set_trace_callback(None)
+    return len(commits)
+
+
+def test_a_failure_in_a_batch_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    """draft_many journals every intent in one transaction, then records each draft as its
+    backend makes it durable (here one at a time, as Gmail does); the third create failing
+    leaves two recorded and the rest pending, which one reconcile finishes with one look-up,
+    one draft each."""
+    mailbox = FailsAt(3)
+    svc = services(tmp_path, mailbox)
+    batch = batch_of(svc, 6)
+
+    def fails() -> None:
+        with pytest.raises(BackendError):
+            draft_many(svc, batch)
+
+    assert commits_of(svc, fails) == 3  # the six intents, then each draft made
     statuses = [svc.store.get_contact(r.contact_id).status for r, _ in batch]
     assert statuses == [Status.DRAFTED] * 2 + [Status.NEW] * 4
     assert len(svc.store.pending_intents()) == 4
@@ -156,6 +167,20 @@ def test_a_batch_commits_twice_and_a_failure_in_it_loses_and_repeats_nothing(
     assert all(svc.store.get_contact(r.contact_id).status == Status.DRAFTED for r, _ in batch)
     assert draft_many(svc, batch) == [None] * 6  # all done: nothing more
     assert len(mailbox.drafts) == 6 and svc.store.pending_intents() == []
+    svc.close()
+
+
+def test_a_maildir_batch_commits_twice(tmp_path: Path) -> None:
+    """A Maildir makes a batch durable at once: its drafts are recorded in one transaction
+    (two commits for the batch, not two a draft)."""
+    box = MaildirMailbox(tmp_path / "mail")
+    svc = services(tmp_path, box)
+    batch = batch_of(svc, 6)
+    refs = []
+    assert commits_of(svc, lambda: refs.extend(draft_many(svc, batch))) == 2
+    assert box.draft_message_ids() == {f"<batch-{i}@example.org>" for i in range(6)}
+    assert [r.message_id for r in refs] == [f"<batch-{i}@example.org>" for i in range(6)]
+    assert all(svc.store.get_contact(r.contact_id).status == Status.DRAFTED for r, _ in batch)
     svc.close()
 
 

@@ -155,16 +155,16 @@ class TestMailboxContract:
                                body="Hi Priya\n", now=NOW, message_id="<answer-1@example.org>",
                                in_reply_to="<reply-0@mail.example.com>",
                                references=("<reply-0@mail.example.com>",))
-        refs, error = backend.mailbox.create_drafts([(draft(1), None), (draft(2), None),
-                                                     (answer, thread_id)])
-        assert error is None
+        made = backend.mailbox.create_drafts([(draft(1), None), (draft(2), None),
+                                              (answer, thread_id)])
+        refs = [ref for group in made for ref in group]
         assert [r.message_id for r in refs] == [f"<outreach-{n}-c0ffee@example.org>"
                                                 for n in (1, 2)] + ["<answer-1@example.org>"]
         assert refs[2].thread_id == thread_id
         assert backend.mailbox.draft_message_ids() == {r.message_id for r in refs}
         for ref in refs:
             assert backend.mailbox.find_draft(ref.message_id).draft_id == ref.draft_id
-        assert backend.mailbox.create_drafts([]) == ([], None)
+        assert list(backend.mailbox.create_drafts([])) == []
 
     def test_find_drafts_finds_several_at_once(self, backend: MailboxUnderTest) -> None:
         refs = [backend.mailbox.create_draft(draft(n)) for n in (1, 2, 3)]
@@ -352,14 +352,16 @@ def test_a_maildir_draft_is_its_message_and_a_replayed_replace_keeps_its_file(
 def test_maildir_drafts_made_together_are_whole_in_cur_and_a_failure_keeps_those_before(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``create_drafts`` writes every file into tmp/, syncs once, then renames each into
-    cur/: the files hold the messages as generated and nothing is left in tmp/. A write
+    cur/ and yields them together: the files hold the messages as generated and nothing is
+    left in tmp/. A write
     failing at the second of the next three returns the one made before it and the error,
     with no half draft anywhere."""
     root = tmp_path / "mail"
     box = MaildirMailbox(root)
     messages = [draft(n) for n in range(1, 5)]
-    refs, error = box.create_drafts([(m, None) for m in messages[:2]])
-    assert error is None and len(refs) == 2
+    groups = list(box.create_drafts([(m, None) for m in messages[:2]]))
+    assert len(groups) == 1 and len(groups[0]) == 2  # durable together, yielded together
+    refs = groups[0]
     for ref, message in zip(refs, messages[:2], strict=True):
         assert (root / "Drafts" / "cur" / f"{ref.draft_id}:2,DS").read_bytes() == \
             message.as_bytes(policy=policy.default)
@@ -373,8 +375,10 @@ def test_maildir_drafts_made_together_are_whole_in_cur_and_a_failure_keeps_those
         return stage(folder, message)
 
     monkeypatch.setattr(type(box.drafts), "stage", full_disk)
-    made, error = box.create_drafts([(m, None) for m in messages[2:]] + [(draft(9), None)])
-    assert isinstance(error, BackendError) and "No space left" in str(error)
+    made = []
+    with pytest.raises(BackendError, match="No space left"):
+        for group in box.create_drafts([(m, None) for m in messages[2:]] + [(draft(9), None)]):
+            made += group
     assert [r.message_id for r in made] == ["<outreach-3-c0ffee@example.org>"]
     assert box.draft_message_ids() == {r.message_id for r in refs + made}
     assert list((root / "Drafts" / "tmp").iterdir()) == []

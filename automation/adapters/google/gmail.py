@@ -20,7 +20,7 @@ the number of drafts; a create is 10.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from email.message import EmailMessage
 from typing import Any
 
@@ -43,7 +43,6 @@ from automation.adapters.google.gmail_mime import (
 from automation.adapters.google.http import GoogleApi, GoogleApiError
 from automation.app.ports import DraftRef, SyncResult, Watch
 from automation.app.ports.mail import create_each
-from automation.errors import BackendError
 
 __all__ = ["FULL_SYNC_CAP", "FULL_SYNC_DAYS", "MAX_BODY_BYTES", "MAX_NEW_PER_SYNC",
            "GmailMailbox", "HistoryGone", "encode_raw", "headers_message",
@@ -73,7 +72,7 @@ class GmailMailbox:
         return self.drafts.create(message, thread_id)
 
     def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
-                      ) -> tuple[list[DraftRef], BackendError | None]:
+                      ) -> Iterator[list[DraftRef]]:
         return create_each(self, drafts)  # each drafts.create is durable on its own
 
     def find_draft(self, message_id: str) -> DraftRef | None:

@@ -140,7 +140,7 @@ class MaildirMailbox:
                         thread_id=thread_id)
 
     def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
-                      ) -> tuple[list[DraftRef], BackendError | None]:
+                      ) -> Iterator[list[DraftRef]]:
         """Every file is written into ``tmp/`` first; one ``sync`` puts all their bytes on
         the disk (one flush, where ``add`` made one ``fsync`` a draft: most of a batch's
         time); then each is renamed into ``cur/`` and the folder synced once, so a power cut
@@ -169,7 +169,10 @@ class MaildirMailbox:
                 _remove_quietly(tmp)
             if refs:
                 _sync_dir(self.root / "Drafts" / "cur")
-        return refs, error
+        if refs:
+            yield refs
+        if error is not None:
+            raise error
 
     def _write_error(self, exc: OSError) -> BackendError:
         return BackendError(f"cannot write a draft into {self.root / 'Drafts'}: {exc}")

@@ -6,15 +6,13 @@ Adapters: ``adapters/memory.py``, ``adapters/local/maildir.py``, ``adapters/goog
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the email package is imported by the code that builds or reads mail
     from email.message import EmailMessage
-
-    from automation.errors import BackendError
 
 
 @dataclass(frozen=True)
@@ -118,10 +116,12 @@ class Mailbox(Protocol):
         ...
 
     def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
-                      ) -> tuple[list[DraftRef], BackendError | None]:
-        """``create_draft`` of each ``(message, thread_id)``, in order, made durable together
-        where the backend can. Returns the refs of the drafts made (a prefix of ``drafts``)
-        and, if it stopped early, why: every ref returned names a draft that exists.
+                      ) -> Iterator[list[DraftRef]]:
+        """``create_draft`` of each ``(message, thread_id)``, in order, yielding the refs of
+        the drafts made as they become durable: one at a time where each is durable once
+        made (Gmail), all together where the backend makes many durable at once (a Maildir's
+        one sync). Every ref yielded names a draft that exists; a failure raises
+        ``BackendError`` after yielding those made before it.
         """
         ...
 
@@ -189,15 +189,8 @@ class Mailbox(Protocol):
 
 
 def create_each(mailbox: Mailbox, drafts: Sequence[tuple[EmailMessage, str | None]]
-                ) -> tuple[list[DraftRef], BackendError | None]:
+                ) -> Iterator[list[DraftRef]]:
     """``Mailbox.create_drafts`` for a backend whose every draft is durable once made: one
-    ``create_draft`` after another, stopping at the first ``BackendError``."""
-    from automation.errors import BackendError
-
-    refs: list[DraftRef] = []
+    ``create_draft`` after another, each yielded as soon as it exists."""
     for message, thread_id in drafts:
-        try:
-            refs.append(mailbox.create_draft(message, thread_id=thread_id))
-        except BackendError as exc:
-            return refs, exc
-    return refs, None
+        yield [mailbox.create_draft(message, thread_id=thread_id)]

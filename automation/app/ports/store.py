@@ -116,6 +116,10 @@ class ContactStore(Protocol):
     def flag(self, contact_id: int, reason: str | None, now: datetime) -> None:
         """Set (or with None clear) ``needs_attention``, recorded in the timeline."""
 
+    def status_of(self, contact_id: int) -> Status:
+        """The contact's status now (``get_contact(...).status`` without the rest); UserError
+        if there is no such contact."""
+
     def status_counts(self) -> dict[str, int]:
         """Contacts per status name."""
 

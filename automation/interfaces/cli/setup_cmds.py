@@ -45,7 +45,7 @@ offer_count = 3
 max_per_day = 2                        # interviews a day (booked + held)
 contact_hours = ["08:30-18:00"]        # offers also fit the contact's day, in THEIR zone
 contact_days = ["mon", "tue", "wed", "thu", "fri"]  # their public holidays are skipped too
-vary_time_of_day = false               # true: vary the time of day across the three offers
+vary_time_of_day = true                # false: the earliest free slot of each day instead
 busy_ics = []                          # extra .ics files whose events count as busy
 
 [cadence]
