@@ -282,7 +282,7 @@ def _parse_availability(r: _Reader, tz: ZoneInfo) -> tuple[Availability, tuple[P
                                  "availability.contact_days"),
         contact_hours=_parse_hours(r, r.get(sec, "contact_hours", list, ["08:30-18:00"]),
                                    "availability.contact_hours"),
-        vary_time_of_day=r.get(sec, "vary_time_of_day", bool, False),
+        vary_time_of_day=r.get(sec, "vary_time_of_day", bool, True),
     )
     if not availability.days:
         r.problems.append("availability.days: no valid day; list at least one, e.g. [\"tue\"]")

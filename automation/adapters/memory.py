@@ -8,11 +8,12 @@ user (send or discard a draft) and the world (deliver a reply, answer an invite)
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from email.message import EmailMessage
 
 from automation.app.ports import DraftRef, EventSpec, MailItem, SyncResult, Watch
+from automation.app.ports.mail import create_each
 from automation.core.mailsafe import header_addresses
 from automation.core.models import Interval
 
@@ -31,11 +32,18 @@ class MemoryMailbox:
         self.drafts[draft_id] = (message, thread)
         return DraftRef(draft_id, str(message["Message-ID"]), thread)
 
+    def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
+                      ) -> Iterator[list[DraftRef]]:
+        return create_each(self, drafts)
+
     def find_draft(self, message_id: str) -> DraftRef | None:
         for draft_id, (message, thread) in self.drafts.items():
             if str(message["Message-ID"]) == message_id:
                 return DraftRef(draft_id, message_id, thread)
         return None
+
+    def find_drafts(self, message_ids: Sequence[str]) -> dict[str, DraftRef]:
+        return {mid: ref for mid in message_ids if (ref := self.find_draft(mid)) is not None}
 
     def draft_message_ids(self) -> set[str]:
         return {str(m["Message-ID"]) for m, _ in self.drafts.values()}

@@ -20,6 +20,7 @@ from email.parser import BytesParser
 from typing import Any
 
 from automation.app.ports import DraftRef, Store
+from automation.app.ports.mail import create_each
 from automation.app.services import Services
 from automation.core.compose import fingerprint
 from automation.core.mime import header_value, message_bytes
@@ -69,12 +70,58 @@ def journaled_message(store: Store, row: MessageRow) -> EmailMessage | None:
 
 def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | None:
     """Create the draft ``key`` unless it already exists; None if it was done before."""
+    return draft_many(svc, [(request, key)])[0]
+
+
+def draft_many(svc: Services, batch: Sequence[tuple[DraftRequest, str]]) -> list[DraftRef | None]:
+    """``draft_once`` for each ``(request, key)`` of ``batch``, in its order: every new intent
+    is journaled (with its holds) in one transaction before any draft is created, and every
+    draft made is recorded in one transaction after, so a pass of many drafts commits twice,
+    not twice per draft. A crash in between leaves the batch's intents pending, and
+    ``reconcile`` finds what was made by Message-ID, exactly as for one. If creating a draft
+    fails (``BackendError``), those made before it are recorded and the error is raised; the
+    rest stay pending for the next pass.
+    """
     store, now = svc.store, svc.clock()
-    existing = store.get_intent(key)
-    if existing is not None:
-        return None if existing.state == "done" else reconcile_one(svc, existing)
+    refs: list[DraftRef | None] = [None] * len(batch)
+    todo: list[tuple[int, DraftRequest, str, dict[str, Any]]] = []
+    keys: set[str] = set()
+    for i, (request, key) in enumerate(batch):
+        existing = store.get_intent(key)
+        if key in keys:  # named twice: the first makes it (as one draft_once after another)
+            continue
+        keys.add(key)
+        if existing is not None:
+            refs[i] = None if existing.state == "done" else reconcile_one(svc, existing)
+        else:
+            todo.append((i, request, key, _payload(store, request)))
+    if not todo:
+        return refs
+    with store.transaction():
+        intents = [_journal(svc, request, key, payload, now)
+                   for _, request, key, payload in todo]
+    # The messages in hand are the ones journaled: no need to parse the journal's copies.
+    drafts = [(request.message, request.thread_id) for _, request, _, _ in todo]
+    # One draft alone is made as ever (create_drafts' one sync is for many). Each group
+    # yielded exists (and is durable): it is recorded at once, in one transaction.
+    made = (create_each(svc.mailbox, drafts) if len(drafts) == 1
+            else svc.mailbox.create_drafts(drafts))
+    done = 0
+    for group in made:
+        pairs = list(zip(intents[done:], group, strict=False))
+        for (intent, ref), (i, *_) in zip(pairs, todo[done:], strict=False):
+            refs[i] = ref
+            log.info("drafted %s for contact %s (%s)", intent.payload["kind"],
+                     intent.contact_id, ref.message_id)
+        _record(svc, pairs)
+        done += len(group)
+    return refs
+
+
+def _payload(store: Store, request: DraftRequest) -> dict[str, Any]:
+    """What the intent journals: the message's bytes and what to record once it exists."""
     msg = request.message
-    payload: dict[str, Any] = {
+    return {
         "kind": request.kind,
         # message_bytes and header_value read a message written once without serialising or
         # parsing it again (core/mime.py).
@@ -86,56 +133,86 @@ def draft_once(svc: Services, request: DraftRequest, key: str) -> DraftRef | Non
         "new_status": str(request.new_status) if request.new_status else None,
         # What the status change is decided on: re-checked when the draft is recorded, so a
         # user's `automation mark` during the pass is never overwritten.
-        "from_status": str(store.get_contact(request.contact_id).status)
+        "from_status": str(store.status_of(request.contact_id))
         if request.new_status else None,
         "cause": request.cause,
         # Recorded so that a later pass can tell whether the user has edited the draft.
         "detail": {**(request.detail or {}), "fingerprint": fingerprint(msg)},
     }
-    with store.transaction():
-        intent = store.begin_intent(key, "draft", request.contact_id, payload, now)
-        if request.holds:
-            expires = hold_expiry(now, svc.config.cadence.hold_days,
-                                  svc.config.availability.timezone)
-            store.add_holds(request.contact_id, request.holds, expires, payload["message_id"])
-    # The message in hand is the one journaled: no need to parse the journal's copy back.
-    return _perform(svc, intent, recovering=False, message=msg)
+
+
+def _journal(svc: Services, request: DraftRequest, key: str, payload: dict[str, Any],
+             now: datetime) -> Intent:
+    """The intent and the holds it offers (inside the caller's transaction)."""
+    store = svc.store
+    intent = store.begin_intent(key, "draft", request.contact_id, payload, now)
+    if request.holds:
+        expires = hold_expiry(now, svc.config.cadence.hold_days,
+                              svc.config.availability.timezone)
+        store.add_holds(request.contact_id, request.holds, expires, payload["message_id"])
+    return intent
 
 
 def reconcile_one(svc: Services, intent: Intent) -> DraftRef:
     """Finish a pending draft intent left by an earlier failure or crash."""
-    return _perform(svc, intent, recovering=True)
+    return _finish(svc, intent, svc.mailbox.find_draft(intent.payload["message_id"]))
+
+
+def _finish(svc: Services, intent: Intent, found: DraftRef | None) -> DraftRef:
+    """Record the pending ``intent``'s draft, ``found`` by its Message-ID, or create it."""
+    p = intent.payload
+    ref = found
+    row = svc.store.message_by_id(p["message_id"]) if ref is None else None
+    if row is not None:
+        # The draft was recorded and the user has already sent it: nothing to create.
+        ref = DraftRef(row.draft_id or "", p["message_id"], row.thread_id)
+    if ref is None:
+        message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
+        ref = _create(svc, intent, message)
+    _record(svc, [(intent, ref)])
+    return ref
 
 
 def reconcile(svc: Services) -> list[str]:
-    """Finish every pending draft intent; returns problems (the rest still proceeds)."""
+    """Finish every pending draft intent; returns problems (the rest still proceeds).
+
+    The drafts are looked up by Message-ID in one look (``find_drafts``): a crash during a
+    pass can leave a whole batch pending.
+    """
+    pending = [i for i in svc.store.pending_intents() if i.kind == "draft"]
+    if not pending:
+        return []
     problems = []
-    for intent in svc.store.pending_intents():
-        if intent.kind != "draft":
-            continue
+    try:
+        found = svc.mailbox.find_drafts([i.payload["message_id"] for i in pending])
+    except BackendError as exc:
+        return [f"could not look up {len(pending)} unfinished draft(s): {exc}"]
+    for intent in pending:
         try:
-            reconcile_one(svc, intent)
+            _finish(svc, intent, found.get(intent.payload["message_id"]))
         except BackendError as exc:
             problems.append(f"could not finish draft {intent.payload['message_id']}: {exc}")
     return problems
 
 
-def _perform(svc: Services, intent: Intent, *, recovering: bool,
-             message: EmailMessage | None = None) -> DraftRef:
+def _create(svc: Services, intent: Intent, message: EmailMessage) -> DraftRef:
     p = intent.payload
-    ref = svc.mailbox.find_draft(p["message_id"]) if recovering else None
-    if ref is None and recovering and svc.store.message_by_id(p["message_id"]) is not None:
-        # The draft was recorded and the user has already sent it: nothing to create.
-        row = svc.store.message_by_id(p["message_id"])
-        ref = DraftRef(row.draft_id or "", p["message_id"], row.thread_id)  # type: ignore[union-attr]
-    if ref is None:
-        if message is None:
-            message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
-        ref = svc.mailbox.create_draft(message, thread_id=p["thread_id"])
-        log.info("drafted %s for contact %s (%s)", p["kind"], intent.contact_id, p["message_id"])
-    if not _complete(svc.store, intent, ref, svc.clock()):
-        _withdraw_overtaken(svc, intent, ref)
+    ref = svc.mailbox.create_draft(message, thread_id=p["thread_id"])
+    log.info("drafted %s for contact %s (%s)", p["kind"], intent.contact_id, p["message_id"])
     return ref
+
+
+def _record(svc: Services, made: Sequence[tuple[Intent, DraftRef]]) -> None:
+    """Record the drafts ``made`` in one transaction; take back any whose contact left the
+    pipeline meanwhile."""
+    if not made:
+        return
+    now = svc.clock()
+    with svc.store.transaction():
+        overtaken = [(intent, ref) for intent, ref in made
+                     if not _complete(svc.store, intent, ref, now)]
+    for intent, ref in overtaken:
+        _withdraw_overtaken(svc, intent, ref)
 
 
 def _withdraw_overtaken(svc: Services, intent: Intent, ref: DraftRef) -> None:
@@ -163,7 +240,7 @@ def _complete(store: Store, intent: Intent, ref: DraftRef, now: datetime) -> boo
     contact_id = intent.contact_id
     applied = True
     with store.transaction():
-        if store.get_intent(intent.key).state == "done":  # type: ignore[union-attr]
+        if store.intent_state(intent.key) == "done":
             return True
         if store.message_by_id(p["message_id"]) is None:
             store.add_message(contact_id=contact_id, kind=p["kind"], direction="draft",

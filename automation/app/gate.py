@@ -7,11 +7,16 @@ contact's timeline, and the contact is flagged with what to do, but nothing else
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from automation.app.services import Services
 from automation.core.mailsafe import header_text
 from automation.core.models import Contact
 from automation.core.provenance import delivery_report, speaks_for, verify_bounce
-from automation.core.replies import Classification, Kind
+from automation.core.replykinds import Kind
+
+if TYPE_CHECKING:
+    from automation.core.replies import Classification
 
 
 def held_back(svc: Services, contact: Contact, item_message: object,

@@ -17,7 +17,7 @@ from automation.app.reports import by_report
 from automation.app.services import Services
 from automation.core.mailsafe import header_addresses, header_text, message_ids
 from automation.core.models import Contact, MessageRow, Status
-from automation.core.replies import Kind, classify
+from automation.core.replykinds import Kind
 
 # -- headers --------------------------------------------------------------------------------
 
@@ -76,6 +76,8 @@ def match_inbound(svc: Services, item: MailItem) -> tuple[Contact | None, str]:
         return store.get_contact(row.contact_id or 0), "headers"
     if contact := after_outreach(_by_thread(store, item.thread_id)):
         return contact, "thread"
+    from automation.core.replies import classify  # the reply reader, for unmatched mail only
+
     verdict = classify(msg, now=svc.clock(), tz=svc.config.me.timezone)
     if verdict.kind == Kind.BOUNCE or verdict.delayed_addresses:
         for address in (*verdict.failed_addresses, *verdict.delayed_addresses):

@@ -15,7 +15,7 @@ import logging
 import sqlite3
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automation.app import rsvp
 from automation.app.effects import (
@@ -36,6 +36,7 @@ from automation.app.matching import (
     reply_to,
 )
 from automation.app.ports import MailItem, Store, Watch
+from automation.app.ports.mail import LazyWatch
 from automation.app.refresh import answered_offer, with_offer
 from automation.app.reports import record_unmatched
 from automation.app.services import Services
@@ -43,9 +44,12 @@ from automation.app.vanished import vanished
 from automation.core import pipeline as core
 from automation.core.mailsafe import message_id
 from automation.core.models import Contact, Slot
-from automation.core.picks import Pick, find_pick
-from automation.core.replies import Classification, Kind, classify
+from automation.core.replykinds import Kind
 from automation.errors import BackendError
+
+if TYPE_CHECKING:  # the reply reader is imported when a message is read (``_read``)
+    from automation.core.picks import Pick
+    from automation.core.replies import Classification
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +61,9 @@ CURSOR = "mailbox"
 
 def build_watch(store: Store) -> Watch:
     """What the service tracks: the threads, addresses, Message-IDs and draft ids of every
-    contact past ``new`` (a few set queries, however many contacts there are)."""
-    return store.watch()
+    contact past ``new`` (a few set queries, however many contacts there are), read only if
+    the mailbox looks at them (``LazyWatch``)."""
+    return LazyWatch(store.watch)
 
 
 def observe(svc: Services, changes: Changes) -> None:
@@ -177,6 +182,9 @@ def _read(svc: Services, contact: Contact, msg: EmailMessage,
           now: datetime) -> tuple[Classification, tuple[str, str] | None, Pick | None,
                                   list[Slot] | None]:
     """The verdict on ``msg``, whether it is held back, its pick and the offer it answers."""
+    from automation.core.picks import find_pick
+    from automation.core.replies import classify
+
     zone = contact.zone or svc.config.me.timezone
     verdict = classify(msg, now=now, tz=zone)
     held = held_back(svc, contact, msg, verdict)  # only the contact speaks for the contact

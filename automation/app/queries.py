@@ -84,7 +84,7 @@ def _listed(c: ContactListing, holds: list[Slot] | None, zone: ZoneInfo) -> dict
         "offered_slots": [s.start.isoformat() for s in holds] if holds else [],
         "needs_attention": c.needs_attention,
         "timezone": c.timezone,
-        "snoozed_until": _iso(c.snoozed_until),
+        "snoozed_until": None if c.snoozed_until is None else c.snoozed_until.isoformat(),
         "referred_by": c.referrer_email,
         "tags": list(c.tags),
         "responsiveness": first_answer_label(status, c.outreach_sent_at, first,

@@ -18,7 +18,7 @@ from automation.core import bounces
 from automation.core.mailsafe import header_text
 from automation.core.models import Contact
 from automation.core.redact import redact
-from automation.core.replies import Kind, classify
+from automation.core.replykinds import Kind
 
 RECENT = timedelta(days=60)  # bounces come within days; a quarter is generous
 UNMATCHED_SHOWN = timedelta(days=14)  # how far back ``status`` lists unmatched messages
@@ -45,6 +45,8 @@ def record_unmatched(svc: Services, item: MailItem, now: datetime) -> bool:
     as an unmatched message (no contact), shown by ``status`` and the digest with its
     subject and sender. Other mail from strangers is none of the pipeline's business.
     """
+    from automation.core.replies import classify  # the reply reader, when mail came in
+
     msg = item.message
     verdict = classify(msg, now=now, tz=svc.config.me.timezone)
     delayed = bool(verdict.delayed_addresses)

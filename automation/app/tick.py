@@ -64,6 +64,13 @@ def tick(svc: Services, *, dry_run: bool = False,
     A new database beside a mailbox holding mail drafts no first outreach to anyone written
     to before until ``accept_new_database`` (``newdb``).
     """
+    if dry_run:  # the adapters' caches of parsed files are not written either
+        with svc.store.cache_read_only():
+            return _pass(svc, dry_run=True, accept_new_database=accept_new_database)
+    return _pass(svc, dry_run=False, accept_new_database=accept_new_database)
+
+
+def _pass(svc: Services, *, dry_run: bool, accept_new_database: bool) -> TickReport:
     now = svc.clock()
     report = TickReport(now=now, dry_run=dry_run)
     changes = Changes(dry_run=dry_run)

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from automation.core.models import Status
-from automation.core.picks import Pick
-from automation.core.replies import Kind
+from automation.core.replykinds import Kind
+
+if TYPE_CHECKING:  # the reply reader is imported by what reads replies, not by every pass
+    from automation.core.picks import Pick
 
 #: The happy path, one step at a time.
 FORWARD: dict[Status, Status] = {

@@ -122,9 +122,7 @@ class Availability:
     contact_hours: tuple[tuple[time, time], ...] = ((time(8, 30), time(18)),)
     #: Vary the time of day across the offer: each date aims at a time of day of its own,
     #: shifted per contact (``find_slots(seed=...)``); False: the earliest free slot each day.
-    #: Off by default while the SIGKILL crash suite's final statuses still differ from its
-    #: kill-free reference with it on (see README, "Slots").
-    vary_time_of_day: bool = False
+    vary_time_of_day: bool = True
 
 
 @dataclass

@@ -51,7 +51,7 @@ from automation.core.decision import (
     decide,
 )
 from automation.core.models import TERMINAL, Status
-from automation.core.replies import Kind
+from automation.core.replykinds import Kind
 from automation.core.timing import (
     DueBounds,
     add_business_days,

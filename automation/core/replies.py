@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage, Message
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from automation.core import autoreply, bounces, phrases
@@ -26,22 +25,12 @@ from automation.core.mailsafe import find_addresses, header_pairs, header_text
 from automation.core.models import require_aware
 from automation.core.newtext import new_text
 from automation.core.picks import names_a_time
+from automation.core.replykinds import Kind
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Classification", "Kind", "classify", "new_text"]
 
-
-
-class Kind(StrEnum):
-    """What an inbound message is, from the pipeline's point of view."""
-
-    HUMAN = "human"
-    AUTO_REPLY = "auto_reply"
-    BOUNCE = "bounce"
-    OPT_OUT = "opt_out"
-    DECLINE = "decline"
-    REDIRECT = "redirect"
 
 
 @dataclass(frozen=True)

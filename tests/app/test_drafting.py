@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from automation.adapters.clock import fixed_clock
+from automation.adapters.local.maildir import MaildirMailbox
 from automation.adapters.memory import MemoryCalendar, MemoryMailbox
-from automation.app.drafting import DraftRequest, draft_once, intent_key, reconcile
+from automation.app.drafting import DraftRequest, draft_many, draft_once, intent_key, reconcile
 from automation.bootstrap import open_services
 from automation.config import parse_config
 from automation.core.compose import build_message
 from automation.core.models import ContactRecord, Status
+from automation.errors import BackendError
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 7, 8, 30, tzinfo=NY)
@@ -89,4 +91,104 @@ def test_crash_before_create_recreates_on_reconcile(tmp_path: Path) -> None:
     assert [str(m["Message-ID"]) for m, _ in healthy.drafts.values()] == \
         ["<outreach-1-def@example.org>"]
     assert svc.store.get_contact(contact.id).status == Status.DRAFTED
+    svc.close()
+
+
+class FailsAt(MemoryMailbox):
+    """Creates drafts until the ``n``-th, which fails before it exists (a full disk, a
+    timeout); counts the look-ups by Message-ID."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n, self.lookups = n, 0
+
+    def create_draft(self, message, *, thread_id=None):
+        self.n -= 1
+        if self.n == 0:
+            raise BackendError("the disk is full")
+        return super().create_draft(message, thread_id=thread_id)
+
+    def find_draft(self, message_id):
+        self.lookups += 1
+        return super().find_draft(message_id)
+
+    def find_drafts(self, message_ids):
+        self.lookups += 1
+        found = (MemoryMailbox.find_draft(self, m) for m in message_ids)
+        return {r.message_id: r for r in found if r is not None}
+
+
+def batch_of(svc, n: int) -> list:
+    batch = []
+    for i in range(n):
+        contact, _ = svc.store.upsert_contact(
+            ContactRecord(email=f"p{i}@example.com", line=i + 1), NOW)
+        msg = build_message(sender_name="Alex", sender="alex@example.org", to_name=f"P {i}",
+                            to=f"p{i}@example.com", subject="Hi", body="b", now=NOW,
+                            message_id=f"<batch-{i}@example.org>")
+        request = DraftRequest(contact_id=contact.id, kind="outreach", message=msg,
+                               new_status=Status.DRAFTED, cause="outreach drafted")
+        batch.append((request, intent_key(svc.store, contact.id, "outreach")))
+    return batch
+
+
+def commits_of(svc, work) -> int:
+    commits = []
+    svc.store.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT"
+                                      else None)
+    try:
+        work()
+    finally:
+        svc.store.conn.set_trace_callback(None)
+    return len(commits)
+
+
+def test_a_failure_in_a_batch_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    """draft_many journals every intent in one transaction, then records each draft as its
+    backend makes it durable (here one at a time, as Gmail does); the third create failing
+    leaves two recorded and the rest pending, which one reconcile finishes with one look-up,
+    one draft each."""
+    mailbox = FailsAt(3)
+    svc = services(tmp_path, mailbox)
+    batch = batch_of(svc, 6)
+
+    def fails() -> None:
+        with pytest.raises(BackendError):
+            draft_many(svc, batch)
+
+    assert commits_of(svc, fails) == 3  # the six intents, then each draft made
+    statuses = [svc.store.get_contact(r.contact_id).status for r, _ in batch]
+    assert statuses == [Status.DRAFTED] * 2 + [Status.NEW] * 4
+    assert len(svc.store.pending_intents()) == 4
+    assert reconcile(svc) == []
+    assert mailbox.lookups == 1
+    assert sorted(str(m["Message-ID"]) for m, _ in mailbox.drafts.values()) == \
+        sorted(f"<batch-{i}@example.org>" for i in range(6))
+    assert all(svc.store.get_contact(r.contact_id).status == Status.DRAFTED for r, _ in batch)
+    assert draft_many(svc, batch) == [None] * 6  # all done: nothing more
+    assert len(mailbox.drafts) == 6 and svc.store.pending_intents() == []
+    svc.close()
+
+
+def test_a_maildir_batch_commits_twice(tmp_path: Path) -> None:
+    """A Maildir makes a batch durable at once: its drafts are recorded in one transaction
+    (two commits for the batch, not two a draft)."""
+    box = MaildirMailbox(tmp_path / "mail")
+    svc = services(tmp_path, box)
+    batch = batch_of(svc, 6)
+    refs = []
+    assert commits_of(svc, lambda: refs.extend(draft_many(svc, batch))) == 2
+    assert box.draft_message_ids() == {f"<batch-{i}@example.org>" for i in range(6)}
+    assert [r.message_id for r in refs] == [f"<batch-{i}@example.org>" for i in range(6)]
+    assert all(svc.store.get_contact(r.contact_id).status == Status.DRAFTED for r, _ in batch)
+    svc.close()
+
+
+def test_a_key_named_twice_in_a_batch_makes_one_draft(tmp_path: Path) -> None:
+    mailbox = MemoryMailbox()
+    svc = services(tmp_path, mailbox)
+    (request, key), = batch_of(svc, 1)
+    refs = draft_many(svc, [(request, key), (request, key)])
+    assert refs[0] is not None and refs[1] is None
+    assert len(mailbox.drafts) == 1
     svc.close()

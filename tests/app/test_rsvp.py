@@ -33,7 +33,7 @@ def faults() -> Faults:
 
 @pytest.fixture
 def svc(tmp_path: Path, faults: Faults) -> Services:
-    """Ada is booked (option 1, Tuesday 9:00) and her invitation is out."""
+    """Ada is booked (option 1, Tuesday 14:30: her offer aims there) and her invitation is out."""
     services = open_world(tmp_path, MONDAY, calendar=FaultyCalendar(faults))
     answered_outreach(services, ADA, "Ada Lovelace", "Option 1 works for me.")
     tick(services)
@@ -62,7 +62,7 @@ def invitation_events(svc: Services) -> list[str]:
 def test_an_acceptance_is_stored_and_told_once(svc: Services) -> None:
     changes = answer(svc, "accepted")
     assert changes.counts["invitation_accepted"] == 1
-    assert changes.lines == [f"{ADA}: accepted the invitation for Tue, Dec 8, 9:00\u20139:10 AM EST"]
+    assert changes.lines == [f"{ADA}: accepted the invitation for Tue, Dec 8, 2:30\u20132:40 PM EST"]
     assert interview(svc).attendee_status == "accepted"
     assert invitation_events(svc) == ["invitation accepted"]
     assert contact(svc, ADA).needs_attention is None

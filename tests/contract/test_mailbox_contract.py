@@ -22,6 +22,7 @@ from automation.adapters.local.maildir import MaildirMailbox
 from automation.adapters.memory import MemoryMailbox
 from automation.app.ports import DraftRef, Mailbox, MailItem, SyncResult, Watch
 from automation.core.compose import build_message
+from automation.errors import BackendError
 from tests.support import play
 from tests.support.fakegoogle import FakeGoogle
 from tests.support.googlekit import open_on_fake
@@ -144,6 +145,36 @@ class TestMailboxContract:
         assert found is not None and found.message_id == ref.message_id
         assert backend.mailbox.find_draft("<nope@example.org>") is None
         assert backend.mailbox.draft_message_ids() == {ref.message_id}
+
+    def test_create_drafts_makes_each_as_create_draft_does(
+            self, backend: MailboxUnderTest) -> None:
+        thread_id = backend.thread()
+        answer = build_message(sender_name="Alex Rivera", sender="alex@example.org",
+                               to_name="Priya Raman", to="priya.raman@example.com",
+                               subject="Re: Ten minutes to learn about your work?",
+                               body="Hi Priya\n", now=NOW, message_id="<answer-1@example.org>",
+                               in_reply_to="<reply-0@mail.example.com>",
+                               references=("<reply-0@mail.example.com>",))
+        made = backend.mailbox.create_drafts([(draft(1), None), (draft(2), None),
+                                              (answer, thread_id)])
+        refs = [ref for group in made for ref in group]
+        assert [r.message_id for r in refs] == [f"<outreach-{n}-c0ffee@example.org>"
+                                                for n in (1, 2)] + ["<answer-1@example.org>"]
+        assert refs[2].thread_id == thread_id
+        assert backend.mailbox.draft_message_ids() == {r.message_id for r in refs}
+        for ref in refs:
+            assert backend.mailbox.find_draft(ref.message_id).draft_id == ref.draft_id
+        assert list(backend.mailbox.create_drafts([])) == []
+
+    def test_find_drafts_finds_several_at_once(self, backend: MailboxUnderTest) -> None:
+        refs = [backend.mailbox.create_draft(draft(n)) for n in (1, 2, 3)]
+        wanted = [refs[0].message_id, "<nope@example.org>", refs[2].message_id]
+        found = backend.mailbox.find_drafts(wanted)
+        assert set(found) == {refs[0].message_id, refs[2].message_id}
+        for ref in (refs[0], refs[2]):
+            assert found[ref.message_id].message_id == ref.message_id
+            assert found[ref.message_id] == backend.mailbox.find_draft(ref.message_id)
+        assert backend.mailbox.find_drafts([]) == {}
 
     def test_a_thread_id_given_is_kept(self, backend: MailboxUnderTest) -> None:
         thread_id = backend.thread()
@@ -316,3 +347,39 @@ def test_a_maildir_draft_is_its_message_and_a_replayed_replace_keeps_its_file(
     again = box.replace_draft(new, fresh)
     assert again is not None and again.draft_id == new.draft_id
     assert [p.name for p in drafts.iterdir()] == [f"{new.draft_id}:2,DS"]
+
+
+def test_maildir_drafts_made_together_are_whole_in_cur_and_a_failure_keeps_those_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``create_drafts`` writes every file into tmp/, syncs once, then renames each into
+    cur/ and yields them together: the files hold the messages as generated and nothing is
+    left in tmp/. A write
+    failing at the second of the next three returns the one made before it and the error,
+    with no half draft anywhere."""
+    root = tmp_path / "mail"
+    box = MaildirMailbox(root)
+    messages = [draft(n) for n in range(1, 5)]
+    groups = list(box.create_drafts([(m, None) for m in messages[:2]]))
+    assert len(groups) == 1 and len(groups[0]) == 2  # durable together, yielded together
+    refs = groups[0]
+    for ref, message in zip(refs, messages[:2], strict=True):
+        assert (root / "Drafts" / "cur" / f"{ref.draft_id}:2,DS").read_bytes() == \
+            message.as_bytes(policy=policy.default)
+    assert list((root / "Drafts" / "tmp").iterdir()) == []
+    stage = type(box.drafts).stage
+    calls = iter(range(10))
+
+    def full_disk(folder, message):
+        if next(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return stage(folder, message)
+
+    monkeypatch.setattr(type(box.drafts), "stage", full_disk)
+    made = []
+    with pytest.raises(BackendError, match="No space left"):
+        for group in box.create_drafts([(m, None) for m in messages[2:]] + [(draft(9), None)]):
+            made += group
+    assert [r.message_id for r in made] == ["<outreach-3-c0ffee@example.org>"]
+    assert box.draft_message_ids() == {r.message_id for r in refs + made}
+    assert list((root / "Drafts" / "tmp").iterdir()) == []
+

@@ -35,6 +35,16 @@ def test_store_upsert_keeps_status_and_history(tmp_path: Path) -> None:
         assert events[1].cause == "outreach drafted" and events[1].new_status == "drafted"
 
 
+def test_status_of_is_the_contacts_status_now(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db.sqlite") as store:
+        contact, _ = store.upsert_contact(ContactRecord(email="a@example.com", line=2), NOW)
+        assert store.status_of(contact.id) == Status.NEW == store.get_contact(contact.id).status
+        store.set_status(contact.id, Status.OPTED_OUT, NOW, cause="marked")
+        assert store.status_of(contact.id) == Status.OPTED_OUT
+        with pytest.raises(UserError):
+            store.status_of(contact.id + 1)
+
+
 def test_store_file_mode_wal_and_newer_schema_refused(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
     with Store.open(path) as store:

@@ -47,9 +47,10 @@ def test_config_defaults_paths_and_unknown_keys(tmp_path: Path) -> None:
     assert cfg.availability.timezone == NY
 
 
-def test_varied_times_of_day_are_what_the_config_says(tmp_path: Path) -> None:
-    """Off unless a config turns it on; a config that says either keeps it."""
-    assert config(tmp_path).availability.vary_time_of_day is False
+def test_varied_times_of_day_are_on_unless_a_config_says_false(tmp_path: Path) -> None:
+    """On by default; a config that sets the key keeps its value (one written by ``init``
+    while the default was off says false, and keeps the earliest-first offer)."""
+    assert config(tmp_path).availability.vary_time_of_day is True
     for value in (True, False):
         written = config(tmp_path, availability={"vary_time_of_day": value})
         assert written.availability.vary_time_of_day is value

@@ -205,3 +205,52 @@ def test_business_days_skip_weekends_and_the_countrys_holidays() -> None:
     assert us.add_business_days(datetime(2026, 12, 4, 10, 0, tzinfo=NY), 3) == \
         datetime(2026, 12, 9, 10, 0, tzinfo=NY)
     assert BusinessCalendar.for_zone(ZoneInfo("UTC")).country is None
+
+
+#: (user's zone, contact's zone) pairs whose default working days overlap by an hour or more.
+OVERLAPPING = [(NY, NY), (NY, ZoneInfo("America/Chicago")), (NY, LA), (NY, LONDON), (NY, BERLIN),
+               (BERLIN, BERLIN), (BERLIN, LONDON), (BERLIN, MADRID), (BERLIN, NY)]
+
+
+@PROPERTY
+@given(pair=st.sampled_from(OVERLAPPING), day=st.sampled_from(DST_DAYS),
+       before=st.integers(0, 4 * 24 * 60),
+       seed=st.sampled_from(["ada@example.com", "c010@example.com", "wei.zhang@example.edu"])
+       | st.emails())
+def test_the_default_offer_varies_the_time_of_day_across_a_clock_change(
+        pair: tuple[ZoneInfo, ZoneInfo], day: date, before: int, seed: str) -> None:
+    """With the shipped defaults (``vary_time_of_day`` on): three offers on three dates, not
+    at one time of day, each inside the user's hours in the user's zone and the contact's
+    08:30-18:00 on their business days in theirs -- with either person's clock changing in
+    the days offered."""
+    user_zone, zone = pair
+    avail = Availability(timezone=user_zone)
+    now = (datetime.combine(day, time(12), tzinfo=UTC) - timedelta(minutes=before))
+    slots = find_slots(avail, now, [], contact=ContactHours.for_contact(avail, zone),
+                       seed=seed)
+    assert len(slots) == 3
+    assert len({s.start.astimezone(user_zone).date() for s in slots}) == 3
+    assert len({s.start.astimezone(user_zone).time() for s in slots}) > 1, slots
+    country = country_for_zone(zone.key)
+    for slot in slots:
+        mine = slot.start.astimezone(user_zone)
+        assert mine.weekday() in avail.days
+        assert any(first_instant_showing(mine.date(), a, user_zone) <= utc(slot.start)
+                   and utc(slot.end) <= first_instant_showing(mine.date(), b, user_zone)
+                   for a, b in avail.hours), slot
+        assert fits_contact(slot.start, slot.end, zone, avail.contact_hours, country), slot
+
+
+def test_a_london_contact_is_offered_varied_times_across_the_us_clock_change() -> None:
+    """Thursday 5 March 2026: New York moves to EDT on the 8th, London stays on GMT until the
+    29th, so the gap between the two goes from five hours to four inside the offer. The
+    default offer still reads three times on three days, each inside both working days."""
+    now = datetime(2026, 3, 5, 8, 30, tzinfo=NY)
+    avail = Availability(timezone=NY)
+    slots = find_slots(avail, now, [], contact=ContactHours.for_contact(avail, LONDON),
+                       seed="ada@example.com")
+    assert [s.start for s in slots] == [datetime(2026, 3, 6, 10, 10, tzinfo=NY),
+                                        datetime(2026, 3, 9, 9, 40, tzinfo=NY),
+                                        datetime(2026, 3, 10, 11, 30, tzinfo=NY)]
+    assert [s.start.astimezone(LONDON).strftime("%H:%M %Z") for s in slots] == \
+        ["15:10 GMT", "13:40 GMT", "15:30 GMT"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.support.workspace import REPO, Workspace, write_csv
 
 MONDAY = "2026-12-07T08:30:00-05:00"
@@ -56,7 +58,6 @@ def test_every_demo_outreach_keeps_the_method(workspace: Workspace) -> None:
     question, no job words, three slots inside 08:30-18:00 in the contact's zone."""
     from automation.core.wordcount import measure
 
-    workspace.set_config("availability", "vary_time_of_day", "true")
     workspace.ok("import", str(REPO / "config" / "example_contacts.csv"), now=MONDAY)
     workspace.ok("run", "--once", now=MONDAY)
     drafts = workspace.drafts()
@@ -72,3 +73,26 @@ def test_every_demo_outreach_keeps_the_method(workspace: Workspace) -> None:
         for start in starts:
             assert time(8, 30) <= start.astimezone(zone).time() <= time(17, 50)
         assert len({s.astimezone(NY).time() for s in starts}) == 3, contact["email"]
+
+
+@pytest.mark.parametrize("value", [None, "true", "false"])
+def test_init_turns_varied_times_on_and_a_config_that_says_false_keeps_it(
+        workspace: Workspace, value: str | None) -> None:
+    """A new workspace says ``vary_time_of_day = true``; a config without the key gets the
+    same default; one that says false (``init`` wrote that while the default was off) keeps
+    the earliest free slot of each day."""
+    text = workspace.config.read_text()
+    assert "\nvary_time_of_day = true " in text
+    workspace.config.write_text("".join(line for line in text.splitlines(keepends=True)
+                                        if not line.startswith("vary_time_of_day")))
+    if value is not None:
+        workspace.set_config("availability", "vary_time_of_day", value)
+    rows = [f"P{i},Q,p{i}@example.com,Co{i},Engineer,America/New_York," for i in range(3)]
+    workspace.set_config("cadence", "max_awaiting_per_employer", "0")
+    workspace.ok("import", str(write_csv(workspace.root / "c.csv", rows)), now=MONDAY)
+    workspace.ok("run", "--once", now=MONDAY)
+    offered = {c["email"]: {datetime.fromisoformat(s).astimezone(NY).time()
+                            for s in c["offered_slots"]} for c in workspace.contacts()}
+    assert len(offered) == 3
+    assert all(len(times) == (1 if value == "false" else 3) for times in offered.values()), \
+        offered

@@ -133,3 +133,14 @@ def test_a_caller_of_main_with_arguments_keeps_its_collector_as_it_was(
     state = gc_state(tmp_path, "--config", str(empty_workspace), "contacts", "--json",
                      as_script=False)
     assert state == {"enabled": True, "frozen": 0}
+
+
+def test_an_idle_pass_does_not_load_the_reply_reader(tmp_path: Path, empty_workspace: Path) -> None:
+    """Reading a reply (its kind, its date, the slot it picks) waits for a reply to read."""
+    args = ("--config", str(empty_workspace), "run", "--once")
+    loaded(tmp_path, *args)
+    modules = loaded(tmp_path, *args)
+    assert "automation.core.replykinds" in modules  # the pipeline compares kinds...
+    assert [m for m in modules if m in ("automation.core.replies", "automation.core.picks",
+                                        "automation.core.autoreply", "automation.core.newtext",
+                                        "automation.core.phrases")] == []  # ...reads none

@@ -20,7 +20,7 @@ the number of drafts; a create is 10.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from email.message import EmailMessage
 from typing import Any
 
@@ -42,6 +42,7 @@ from automation.adapters.google.gmail_mime import (
 )
 from automation.adapters.google.http import GoogleApi, GoogleApiError
 from automation.app.ports import DraftRef, SyncResult, Watch
+from automation.app.ports.mail import create_each
 
 __all__ = ["FULL_SYNC_CAP", "FULL_SYNC_DAYS", "MAX_BODY_BYTES", "MAX_NEW_PER_SYNC",
            "GmailMailbox", "HistoryGone", "encode_raw", "headers_message",
@@ -70,8 +71,16 @@ class GmailMailbox:
     def create_draft(self, message: EmailMessage, *, thread_id: str | None = None) -> DraftRef:
         return self.drafts.create(message, thread_id)
 
+    def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
+                      ) -> Iterator[list[DraftRef]]:
+        return create_each(self, drafts)  # each drafts.create is durable on its own
+
     def find_draft(self, message_id: str) -> DraftRef | None:
         return self.drafts.find(message_id)
+
+    def find_drafts(self, message_ids: Sequence[str]) -> dict[str, DraftRef]:
+        # One search each: find also deletes the copies a re-sent create may have left.
+        return {mid: ref for mid in message_ids if (ref := self.drafts.find(mid)) is not None}
 
     def draft_message_ids(self) -> set[str]:
         return self.drafts.all_message_ids()

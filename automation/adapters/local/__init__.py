@@ -11,8 +11,8 @@ from automation.config import Config
 def open_local(config: Config, cache: FileCacheStore | None = None
                ) -> tuple[MaildirMailbox, VdirCalendar]:
     """The Mailbox and Calendar of ``[local]``, creating missing folders; ``cache`` keeps
-    parsed calendar files between passes (the store)."""
-    mailbox = MaildirMailbox(config.local.maildir)
+    what parsing calendar files and drafts found between passes (the store)."""
+    mailbox = MaildirMailbox(config.local.maildir, cache)
     calendar = VdirCalendar(config.local.calendar, config.busy_ics, config.me.timezone,
                             cache=cache)
     return mailbox, calendar

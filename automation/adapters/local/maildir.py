@@ -20,7 +20,8 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
-from automation.app.ports import DraftRef, MailItem, SyncResult, Watch
+from automation.adapters.local.draftcache import DraftIds
+from automation.app.ports import DraftRef, FileCacheStore, MailItem, SyncResult, Watch
 from automation.core.mailsafe import header_addresses, parse_message
 from automation.core.mime import header_value, message_bytes
 from automation.errors import BackendError
@@ -62,6 +63,38 @@ class _Folder(mailbox.Maildir):
             return
         super()._dump_message(message, target, mangle_from_)
 
+    def stage(self, message: _Raw) -> tuple[str, str, str]:
+        """``add`` up to the rename: ``message`` written into ``tmp/`` (not synced, not yet
+        visible to a mail client); returns its tmp path, its final path and its key."""
+        tmp = self._create_tmp()
+        try:
+            tmp.write(message.raw)
+            tmp.close()
+        except BaseException:
+            tmp.close()
+            os.remove(tmp.name)
+            raise
+        key = os.path.basename(tmp.name).split(self.colon)[0]
+        dest = os.path.join(self._path, message.get_subdir(),
+                            key + self.colon + message.get_info())
+        os.utime(tmp.name, (os.path.getatime(tmp.name), message.get_date()))
+        return tmp.name, dest, key
+
+    @staticmethod
+    def publish(tmp: str, dest: str) -> None:
+        """The rest of ``add``: link the staged file to its final name (rename where links
+        are refused), so a reader sees the whole message or nothing."""
+        try:
+            try:
+                os.link(tmp, dest)
+            except (AttributeError, PermissionError):
+                os.rename(tmp, dest)
+            else:
+                os.remove(tmp)
+        except OSError:
+            os.remove(tmp)
+            raise
+
 
 def draft_bytes(message: EmailMessage) -> bytes:
     """A draft as its Maildir file holds it: RFC 5322 with LF line ends, as mail clients and
@@ -80,7 +113,9 @@ def ensure_maildir(root: Path) -> None:
 class MaildirMailbox:
     """Mailbox port over a Maildir tree (see module docstring)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache: FileCacheStore | None = None) -> None:
+        """``cache``: where the Message-ID of each draft file is kept between processes (the
+        store, see ``draftcache``); without one it is kept for this object's lifetime."""
         self.root = root
         try:
             ensure_maildir(root)
@@ -88,6 +123,7 @@ class MaildirMailbox:
             raise BackendError(f"cannot create the Maildir at {root}: {exc}; check the "
                                "[local] maildir path and its permissions", retryable=False) from exc
         self.drafts = _Folder(str(root / "Drafts"), factory=None, create=False)
+        self.draft_ids = DraftIds(cache, root / "Drafts")
 
     def _folder(self, name: str) -> mailbox.Maildir:
         return mailbox.Maildir(str(self.root / name), factory=None, create=False)
@@ -99,40 +135,100 @@ class MaildirMailbox:
         try:
             key = self.drafts.add(msg)
         except OSError as exc:
-            raise BackendError(f"cannot write a draft into {self.root / 'Drafts'}: {exc}") from exc
+            raise self._write_error(exc) from exc
         return DraftRef(draft_id=key, message_id=header_value(message, "Message-ID"),
                         thread_id=thread_id)
 
+    def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
+                      ) -> Iterator[list[DraftRef]]:
+        """Every file is written into ``tmp/`` first; one ``sync`` puts all their bytes on
+        the disk (one flush, where ``add`` made one ``fsync`` a draft: most of a batch's
+        time); then each is renamed into ``cur/`` and the folder synced once, so a power cut
+        at any point leaves each draft whole in ``cur/`` or not there at all."""
+        staged: list[tuple[str, str, str, str, str | None]] = []
+        error: BackendError | None = None
+        try:
+            for message, thread_id in drafts:
+                raw = _Raw(draft_bytes(message))
+                raw.set_subdir("cur")
+                raw.set_flags("DS")
+                staged.append((*self.drafts.stage(raw), header_value(message, "Message-ID"),
+                               thread_id))
+        except OSError as exc:
+            error = self._write_error(exc)
+        refs: list[DraftRef] = []
+        try:
+            os.sync()  # data before names: no rename may reach the disk before its file
+            for tmp, dest, key, message_id, thread_id in staged:
+                self.drafts.publish(tmp, dest)
+                refs.append(DraftRef(draft_id=key, message_id=message_id, thread_id=thread_id))
+        except OSError as exc:
+            error = error or self._write_error(exc)
+        finally:
+            for tmp, *_ in staged[len(refs):]:
+                _remove_quietly(tmp)
+            if refs:
+                _sync_dir(self.root / "Drafts" / "cur")
+        if refs:
+            yield refs
+        if error is not None:
+            raise error
+
+    def _write_error(self, exc: OSError) -> BackendError:
+        return BackendError(f"cannot write a draft into {self.root / 'Drafts'}: {exc}")
+
     def _headers(self, box: mailbox.Maildir) -> Iterator[tuple[str, EmailMessage]]:
-        """Each message's headers. A mail client changing flags renames the file
-        (``:2,DS`` -> ``:2,DFS``) between our listing and our reading it: a message that
+        for key, headers, _ in self._read_headers(box, list(box.iterkeys())):
+            yield key, headers
+
+    def _read_headers(self, box: mailbox.Maildir, keys: list[str]
+                      ) -> Iterator[tuple[str, EmailMessage, os.stat_result]]:
+        """Each message's headers and ``stat``. A mail client changing flags renames the
+        file (``:2,DS`` -> ``:2,DFS``) between our listing and our reading it: a message that
         could not be read is looked up again after a rescan, so it is never reported missing
         because it moved; only one gone on every rescan is gone."""
         parser = BytesHeaderParser(policy=policy.default)
-        pending = list(box.iterkeys())
+        pending = keys
         for _ in range(RESCANS):
             missed = []
             for key in pending:
                 try:
-                    data, _ = _read_regular(_file_of(box, key), HEADER_BYTES)
+                    data, info = _read_regular(_file_of(box, key), HEADER_BYTES)
                 except (OSError, KeyError, ValueError):
                     missed.append(key)
                     continue
-                yield key, parser.parsebytes(data)
+                yield key, parser.parsebytes(data), info
             if not missed:
                 return
             pending = missed
 
+    def _draft_message_ids(self) -> dict[str, str]:
+        """The Message-ID of every file in Drafts by key, in listing order; a file is parsed
+        only when ``draftcache`` does not know it (a new key, or the file changed)."""
+        def read(keys: list[str]) -> Iterator[tuple[str, str, os.stat_result]]:
+            for key, headers, info in self._read_headers(self.drafts, keys):
+                yield key, str(headers.get("Message-ID", "")).strip(), info
+
+        return self.draft_ids.message_ids(list(self.drafts.iterkeys()),
+                                          lambda key: os.stat(_file_of(self.drafts, key)), read)
+
     def find_draft(self, message_id: str) -> DraftRef | None:
+        return self.find_drafts([message_id]).get(message_id)
+
+    def find_drafts(self, message_ids: Sequence[str]) -> dict[str, DraftRef]:
+        wanted, found = set(message_ids), {}
         try:  # the port promises BackendError, never a bare OSError (e.g. a broken tmp/)
             self.drafts.clean()
             for key, headers in self._headers(self.drafts):
-                if str(headers.get("Message-ID", "")).strip() == message_id:
-                    return DraftRef(draft_id=key, message_id=message_id)
+                mid = str(headers.get("Message-ID", "")).strip()
+                if mid in wanted and mid not in found:
+                    found[mid] = DraftRef(draft_id=key, message_id=mid)
+                    if len(found) == len(wanted):
+                        break
         except OSError as exc:
             raise BackendError(f"cannot read the drafts in {self.root / 'Drafts'}: {exc}; "
                                "check the folder and its permissions") from exc
-        return None
+        return found
 
     def draft_message_ids(self) -> set[str]:
         return {str(h.get("Message-ID", "")).strip() for _, h in self._headers(self.drafts)}
@@ -160,8 +256,8 @@ class MaildirMailbox:
             return {}
         wanted = {ref.message_id for ref in refs}
         try:
-            return {mid: DraftRef(key, mid) for key, h in self._headers(self.drafts)
-                    if (mid := str(h.get("Message-ID", "")).strip()) in wanted}
+            return {mid: DraftRef(key, mid) for key, mid in self._draft_message_ids().items()
+                    if mid in wanted}
         except OSError as exc:
             raise BackendError(f"cannot read the drafts in {self.root / 'Drafts'}: {exc}; "
                                "check the folder and its permissions") from exc
@@ -254,6 +350,28 @@ class MaildirMailbox:
         received = datetime.fromtimestamp(stat.st_mtime, UTC)
         return MailItem(key=item_key, folder=label, message=parsed.message,
                         has_body=parsed.has_body, received_at=received)
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass  # tmp/ is cleaned of old files on every look-up (Maildir.clean)
+
+
+def _sync_dir(path: Path) -> None:
+    """fsync a directory: the renames into it reach the disk (ignored where a directory
+    cannot be opened for it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _file_of(box: mailbox.Maildir, key: str) -> Path:

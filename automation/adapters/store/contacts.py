@@ -139,6 +139,13 @@ class ContactTables(Database):
             self.add_event(contact_id, now, "flag" if reason else "unflag",
                            cause=reason or "cleared")
 
+    def status_of(self, contact_id: int) -> Status:
+        row = self.conn.execute("SELECT status FROM contacts WHERE id = ?",
+                                (contact_id,)).fetchone()
+        if row is None:
+            raise UserError(f"no contact with id {contact_id}")
+        return Status(row[0])
+
     def status_counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT status, count(*) FROM contacts GROUP BY status")
         return {r[0]: r[1] for r in rows}

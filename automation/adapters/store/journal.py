@@ -19,11 +19,21 @@ class JournalTables(Database):
     def begin_intent(self, key: str, kind: str, contact_id: int | None,
                      payload: dict[str, Any], now: datetime) -> Intent:
         """Record the intent to do ``key`` once; returns the stored one if it already exists."""
+        text = json.dumps(payload)
         with self.transaction():
-            self.conn.execute(
+            made = self.conn.execute(
                 "INSERT OR IGNORE INTO intents (key, kind, contact_id, payload, created_at) "
-                "VALUES (?,?,?,?,?)", (key, kind, contact_id, json.dumps(payload), ts(now)))
-            return self.get_intent(key)  # type: ignore[return-value]
+                "VALUES (?,?,?,?,?) RETURNING id", (key, kind, contact_id, text, ts(now)),
+            ).fetchone()
+            if made is None:  # it was there already
+                return self.get_intent(key)  # type: ignore[return-value]
+            # What get_intent would read back (the payload as JSON gives it), without reading.
+            return Intent(made[0], key, kind, contact_id, json.loads(text), "pending")
+
+    def intent_state(self, key: str) -> str | None:
+        """The state of intent ``key`` ("pending", "done", ...), or None if there is none."""
+        row = self.conn.execute("SELECT state FROM intents WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
 
     def get_intent(self, key: str) -> Intent | None:
         r = self.conn.execute("SELECT * FROM intents WHERE key = ?", (key,)).fetchone()

@@ -6,7 +6,7 @@ Adapters: ``adapters/memory.py``, ``adapters/local/maildir.py``, ``adapters/goog
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -51,6 +51,43 @@ class Watch:
     draft_ids: frozenset[str] = frozenset()
 
 
+class LazyWatch(Watch):
+    """A ``Watch`` read when a backend first looks at it: ``load`` runs once, on first use.
+    Its four set queries span every contact past ``new``, and a Maildir's sync never looks
+    (it reads every new file whatever is tracked)."""
+
+    def __init__(self, load: Callable[[], Watch]) -> None:  # not the dataclass's fields
+        object.__setattr__(self, "_load", load)
+        object.__setattr__(self, "_loaded", None)
+
+    def _watch(self) -> Watch:
+        loaded: Watch | None = object.__getattribute__(self, "_loaded")
+        if loaded is None:
+            loaded = object.__getattribute__(self, "_load")()
+            object.__setattr__(self, "_loaded", loaded)
+        return loaded
+
+    @property
+    def thread_ids(self) -> frozenset[str]:
+        return self._watch().thread_ids
+
+    @property
+    def addresses(self) -> frozenset[str]:
+        return self._watch().addresses
+
+    @property
+    def message_ids(self) -> frozenset[str]:
+        return self._watch().message_ids
+
+    @property
+    def draft_ids(self) -> frozenset[str]:
+        return self._watch().draft_ids
+
+    def __repr__(self) -> str:
+        loaded = object.__getattribute__(self, "_loaded")
+        return "LazyWatch(<not read yet>)" if loaded is None else f"LazyWatch({loaded!r})"
+
+
 @dataclass(frozen=True)
 class SyncResult:
     """What a sync saw. ``changed_threads``: the threads in which a message was added or
@@ -78,8 +115,23 @@ class Mailbox(Protocol):
         """
         ...
 
+    def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
+                      ) -> Iterator[list[DraftRef]]:
+        """``create_draft`` of each ``(message, thread_id)``, in order, yielding the refs of
+        the drafts made as they become durable: one at a time where each is durable once
+        made (Gmail), all together where the backend makes many durable at once (a Maildir's
+        one sync). Every ref yielded names a draft that exists; a failure raises
+        ``BackendError`` after yielding those made before it.
+        """
+        ...
+
     def find_draft(self, message_id: str) -> DraftRef | None:
         """The draft whose Message-ID header is ``message_id``, or None."""
+        ...
+
+    def find_drafts(self, message_ids: Sequence[str]) -> dict[str, DraftRef]:
+        """``find_draft`` of each of ``message_ids`` (those found, by Message-ID), in one look
+        where the backend can: what a pass interrupted in the middle of a batch needs."""
         ...
 
     def draft_message_ids(self) -> set[str]:
@@ -134,3 +186,11 @@ class Mailbox(Protocol):
         Items may repeat across calls (the caller deduplicates by ``key``); none is lost.
         """
         ...
+
+
+def create_each(mailbox: Mailbox, drafts: Sequence[tuple[EmailMessage, str | None]]
+                ) -> Iterator[list[DraftRef]]:
+    """``Mailbox.create_drafts`` for a backend whose every draft is durable once made: one
+    ``create_draft`` after another, each yielded as soon as it exists."""
+    for message, thread_id in drafts:
+        yield [mailbox.create_draft(message, thread_id=thread_id)]

@@ -116,6 +116,10 @@ class ContactStore(Protocol):
     def flag(self, contact_id: int, reason: str | None, now: datetime) -> None:
         """Set (or with None clear) ``needs_attention``, recorded in the timeline."""
 
+    def status_of(self, contact_id: int) -> Status:
+        """The contact's status now (``get_contact(...).status`` without the rest); UserError
+        if there is no such contact."""
+
     def status_counts(self) -> dict[str, int]:
         """Contacts per status name."""
 
@@ -243,6 +247,9 @@ class JournalStore(Protocol):
     def get_intent(self, key: str) -> Intent | None:
         """The intent ``key``, or None."""
 
+    def intent_state(self, key: str) -> str | None:
+        """The state of intent ``key`` ("pending", "done", ...), or None (without its payload)."""
+
     def finish_intent(self, key: str, now: datetime, result: dict[str, Any] | None = None,
                       state: str = "done") -> None:
         """Mark the intent done (or another final ``state``) with its result."""
@@ -355,7 +362,11 @@ class FileCacheStore(Protocol):
 
     def save_file_cache(self, kind: str, rows: dict[str, str], gone: Sequence[str]) -> None:
         """Replace the rows of ``kind`` for the paths in ``rows`` and delete those in ``gone``,
-        in one transaction."""
+        in one transaction (nothing inside ``cache_read_only``)."""
+
+    def cache_read_only(self) -> AbstractContextManager[None]:
+        """Within it the cache is read but never written: a dry run writes nothing, not even
+        derived data (the adapters keep what they parsed in memory instead)."""
 
 
 class Store(ContactStore, CalendarStore, MessageStore, JournalStore, ReportStore, MethodStore,

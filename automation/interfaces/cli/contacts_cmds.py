@@ -5,7 +5,10 @@ Tables are imported when printed: ``contacts --json`` is what scripts call, ofte
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,14 +30,30 @@ if TYPE_CHECKING:
 def contacts(app: AppContext, status: str | None, as_json: bool) -> None:
     """List contacts with their status, offered slots and what needs you."""
     svc = app.services()
-    rows = queries.contact_table(svc.store, svc.clock(), status, svc.config.me.timezone)
+    with _collector_paused():
+        rows = queries.contact_table(svc.store, svc.clock(), status, svc.config.me.timezone)
+        text = json_rows(rows) if as_json else ""
     if as_json:
-        click.echo(json_rows(rows))
+        click.echo(text)
         return
     if not rows:
         out.print("No contacts yet: `automation import FILE` adds some.")
         return
     out.print(contacts_table(rows, svc.config.me.timezone, out.width))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while the table is built: 10,000 rows are some
+    100,000 new containers, none of them in a cycle, and the collections they set off (every
+    700 allocations, each scanning the younger objects) were a sixth of the build."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 _string = json.encoder.encode_basestring  # json's own (C) string encoder, ensure_ascii=False
@@ -56,9 +75,10 @@ def json_rows(rows: list[dict[str, Any]]) -> str:
         if keys != (names := tuple(row)):  # the rows of one table share their keys
             keys, template = names, "  {\n" + ",\n".join(
                 "    " + _string(str(k)).replace("%", "%%") + ": %s" for k in names) + "\n  }"
-        out.append(template % tuple([_string(v) if type(v) is str else  # noqa: E721
-                                     "null" if v is None else _json_value(v)
-                                     for v in row.values()]))
+        out.append(template % tuple([
+            _string(v) if type(v) is str else "null" if v is None
+            else "[]" if type(v) is list and not v else _json_value(v)
+            for v in row.values()]))
     return "[\n" + ",\n".join(out) + "\n]"
 
 
