@@ -33,9 +33,7 @@ ANSWERS = ("accepted", "declined", "tentative")
 def check_answers(svc: Services, changes: Changes) -> None:
     """Record new answers to invitations of interviews that have not ended yet."""
     store, now = svc.store, svc.clock()
-    for interview in store.interviews("confirmed"):
-        if interview.end <= now:
-            continue
+    for interview in store.upcoming_interviews(now):  # not the year of past ones
         try:
             answer = svc.calendar.attendee_status(interview.uid)
         except BackendError as exc:

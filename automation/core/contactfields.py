@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from types import ModuleType
 from zoneinfo import ZoneInfo, available_timezones
 
-__all__ = ["MAX_FIELD_CHARS", "bad_zone_reason", "clean", "normalise_email", "split_emails",
+__all__ = ["MAX_FIELD_CHARS", "bare_address", "bad_zone_reason", "clean", "normalise_email", "split_emails",
            "zone_name"]
 
 _LOCAL_CHARS = r'[^@\s\x00-\x1f\x7f<>()\[\],;:\\"]+'
@@ -41,15 +41,24 @@ def normalise_email(raw: str) -> str | None:
     """
     # Not email.utils.parseaddr: it turns "<mailto:a@b.org>" into "mailto" and silently
     # repairs some broken input, where we want to reject it and say so.
+    if (address := bare_address(raw)) is not None:  # the common case
+        return address
     s = _visible(raw).strip()
-    if m := _FAST_EMAIL_RE.fullmatch(lower := s.lower()):  # the common case: a bare address
-        return lower if _domain_ok(m.group(1)) else None
     if "<" in s and (m := _ANGLE_RE.search(s)):
         s = m.group(1).strip()
     if s[:7].lower() == "mailto:":
         s = s[7:].strip()
     s = s.lower()
     return s if _EMAIL_RE.fullmatch(s) and _valid_syntax(s) else None
+
+
+def bare_address(raw: str) -> str | None:
+    """``raw`` as ``normalise_email`` returns it when it is a bare ASCII dot-atom address with a
+    valid domain (most are); None when only ``normalise_email`` can tell."""
+    if raw.isascii() and (m := _FAST_EMAIL_RE.fullmatch(lower := raw.strip().lower())) \
+            and _domain_ok(m.group(1)):
+        return lower
+    return None
 
 
 # Zero-width and other invisible format characters (Unicode category Cf): "pri\u200bya@x.com"

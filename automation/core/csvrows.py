@@ -20,7 +20,8 @@ from automation.core.contactfields import MAX_FIELD_CHARS, split_emails
 from automation.core.models import SkippedRow
 from automation.errors import UserError
 
-__all__ = ["Raw", "parse_csv", "read_text", "sniff"]
+__all__ = ["TOO_LONG", "Layout", "Raw", "Row", "Table", "parse_csv", "read_table", "read_text",
+           "sniff"]
 
 
 @dataclass(slots=True)
@@ -146,7 +147,31 @@ def sniff(text: str) -> str:
     return "csv"
 
 
+#: A data row: its physical line and its cells (None: a field is too long, the row is skipped).
+Row = tuple[int, list[str] | None]
+TOO_LONG = (f"a field is over {MAX_FIELD_CHARS:,} characters (a stray quote?); the row is "
+            "skipped, fix it and import again")
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A CSV export's data rows, and where its fields are."""
+
+    layout: Layout
+    rows: list[Row]
+
+    def raw(self, row: Row) -> Raw:
+        line, cells = row
+        return Raw(line, [], {}, TOO_LONG) if cells is None else self.layout.raw(line, cells)
+
+
 def parse_csv(text: str, path: Path) -> list[Raw]:
+    """The data rows of a CSV export as ``Raw`` rows (see ``read_table``)."""
+    table = read_table(text, path)
+    return [table.raw(row) for row in table.rows]
+
+
+def read_table(text: str, path: Path) -> Table:
     """The data rows of a CSV export, with their physical line numbers.
 
     Raises UserError when there is no header row after a LinkedIn preamble, no email column,
@@ -158,11 +183,11 @@ def parse_csv(text: str, path: Path) -> list[Raw]:
         raise UserError(f"{path} has a LinkedIn 'Notes:' preamble but no header row after it")
     reader = csv.reader(itertools.chain([header_line], lines), delimiter=_delimiter(header_line))
     header = next(reader)
-    layout = _Layout(*_columns(header, path))
+    layout = Layout(*_columns(header, path))
     # The csv module refuses a field over 131,072 characters by failing the whole file; read
     # long ones (bounded) and skip just their row.
     csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
-    rows: list[Raw] = []
+    rows: list[Row] = []
     last_cells: list[str] = []
     offset = header_number - 1  # physical line = offset + reader.line_num
     start = offset + reader.line_num + 1  # where the next record begins
@@ -174,19 +199,18 @@ def parse_csv(text: str, path: Path) -> list[Raw]:
                 continue  # blank lines and the ",,,," rows spreadsheets leave behind
             last_cells = cells
             if len(joined) > MAX_FIELD_CHARS and max(map(len, cells)) > MAX_FIELD_CHARS:
-                rows.append(Raw(line, [], {}, f"a field is over {MAX_FIELD_CHARS:,} characters "
-                                "(a stray quote?); the row is skipped, fix it and import again"))
+                rows.append((line, None))
                 continue
-            rows.append(layout.raw(line, cells))
+            rows.append((line, cells))
     except csv.Error as exc:
         raise UserError(f"{path}: line {start}: cannot parse CSV ({exc})") from None
     # The csv module reads an unclosed quote to the end of the file without complaint.
-    if rows and start - 1 > rows[-1].line and last_cells[-1].endswith(("\n", "\r")):
+    if rows and start - 1 > rows[-1][0] and last_cells[-1].endswith(("\n", "\r")):
         raise UserError(
-            f"{path}: line {rows[-1].line}: a quoted field is never closed, so the rest of the "
+            f"{path}: line {rows[-1][0]}: a quoted field is never closed, so the rest of the "
             "file was read as one value; add the missing closing quote (\")"
         )
-    return rows
+    return Table(layout, rows)
 
 
 def _columns(header: list[str], path: Path) -> tuple[list[int], dict[str, list[int]]]:
@@ -205,17 +229,21 @@ def _columns(header: list[str], path: Path) -> tuple[list[int], dict[str, list[i
     return email_columns, columns
 
 
-class _Layout:
-    """Where a file's fields are: turns a record's cells into a ``Raw``."""
+class Layout:
+    """Where a file's fields are: turns a record's cells into a ``Raw``.
+
+    ``simple``: the usual file, one email column and one column per field; ``width`` cells
+    hold them all, ``email`` is the email column and ``single`` each field's column.
+    """
 
     def __init__(self, email_columns: list[int], columns: dict[str, list[int]]) -> None:
         self.email_columns, self.columns = email_columns, columns
-        # The usual file: one email column and one column per field. Its rows take the short
-        # way when they are as wide as the header (a blank cell stays blank: cleaning strips).
+        # Its rows take the short way when they are as wide as the header (a blank cell stays
+        # blank: cleaning strips).
         self.simple = len(email_columns) == 1 and all(len(c) == 1 for c in columns.values())
         self.width = 1 + max([*email_columns, *(c[0] for c in columns.values())])
         self.email = email_columns[0]
-        self.single = [(name, indexes[0]) for name, indexes in columns.items()]
+        self.single = {name: indexes[0] for name, indexes in columns.items()}
 
     def raw(self, line: int, cells: list[str]) -> Raw:
         """One record's candidate emails and first non-blank value per field."""
@@ -223,7 +251,7 @@ class _Layout:
         if self.simple and width >= self.width:
             email = cells[self.email]
             emails = split_emails(email) if ":::" in email or email.count("@") > 1 else [email]
-            return Raw(line, emails, {name: cells[i] for name, i in self.single})
+            return Raw(line, emails, {name: cells[i] for name, i in self.single.items()})
         emails = [e for i in self.email_columns if i < width for e in split_emails(cells[i])]
         fields = {}
         for name, indexes in self.columns.items():

@@ -210,3 +210,17 @@ def test_the_pass_picks_every_contact_time_may_act_on(tmp_path: Path) -> None:
                     acted[str(c.status)] = acted.get(str(c.status), 0) + 1
                     assert c.id in picked, (later, c.email, decision.actions)
         assert set(acted) == {"sent", "scheduled", "interviewed", "nurturing"}, acted
+
+
+def test_the_answer_check_reads_the_interviews_not_yet_ended(tmp_path: Path) -> None:
+    """``upcoming_interviews``: the confirmed interviews ending after ``now``, earliest
+    first -- what the invitation-answer check kept of every confirmed one."""
+    config = big_workspace(tmp_path / "ws", contacts=400)
+    with Store.open(config.parent / "automation.db") as store:
+        every = store.interviews("confirmed")
+        ends = sorted({i.end for i in every})
+        assert len(ends) > 10
+        for now in (ends[0] - timedelta(days=1), ends[3], ends[3] + timedelta(microseconds=1),
+                    NOW, ends[-1], ends[-1] + timedelta(seconds=1)):
+            assert [i.uid for i in store.upcoming_interviews(now)] == \
+                [i.uid for i in every if i.end > now], now

@@ -101,6 +101,8 @@ class _Known:
 
     def preload(self, emails: Iterable[str]) -> None:
         """Read the stored contacts ``emails`` name, a chunk of them per query."""
+        if not self.primary and not self.alias:
+            return  # an import into an empty database: nothing stored to name
         ids = sorted({i for e in emails if (i := self.primary.get(e) or self.alias.get(e))})
         for chunk in _chunks(ids):
             marks = ", ".join("?" * len(chunk))

@@ -23,6 +23,11 @@ class PassTables(Database):
     def _interview(self, row: sqlite3.Row) -> Interview:  # CalendarTables'
         raise NotImplementedError
 
+    def upcoming_interviews(self, now: datetime) -> list[Interview]:
+        rows = self.conn.execute("SELECT * FROM interviews WHERE status = 'confirmed' AND "
+                                 "end > ? ORDER BY start", (ts(now),))
+        return [self._interview(r) for r in rows]
+
     def contacts_with_ids(self, ids: Sequence[int]) -> list[Contact]:
         rows = self.conn.execute("SELECT * FROM contacts WHERE id IN (SELECT value FROM "
                                  "json_each(?)) ORDER BY id", (json.dumps(list(ids)),))

@@ -46,3 +46,6 @@ class PassStore(Protocol):
 
     def latest_interviews_of(self, ids: Sequence[int]) -> dict[int, Interview]:
         """``latest_interviews`` of the contacts of ``ids``."""
+
+    def upcoming_interviews(self, now: datetime) -> list[Interview]:
+        """The confirmed interviews that end after ``now``, earliest start first."""
