@@ -48,6 +48,8 @@ class _Headers(HeaderRegistry):
 
 #: ``email.policy.default`` with the header classes made once (see ``_Headers``).
 MESSAGE_POLICY = policy.default.clone(header_factory=_Headers())
+#: The line length past which the generator folds a header (None in a policy: never).
+_MAX_LINE = MESSAGE_POLICY.max_line_length or 1 << 30
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _DOT_ATOM = rf"{_ATEXT}+(?:\.{_ATEXT}+)*"
@@ -85,8 +87,8 @@ class _Written:
 
     def fresh(self, message: EmailMessage) -> bool:
         """Whether ``message`` still holds exactly what these bytes were written from."""
-        now = message._headers  # the two fields the generator writes from
-        return (message._payload is self.payload and len(now) == len(self.headers)
+        now, payload = vars(message)["_headers"], vars(message)["_payload"]  # what it writes
+        return (payload is self.payload and len(now) == len(self.headers)
                 and all(a is b for a, b in zip(now, self.headers, strict=True)))
 
 
@@ -103,7 +105,7 @@ def simple_message(headers: list[tuple[str, str]], body: str) -> EmailMessage | 
     for name, value in headers:
         pattern = _PLAIN.get(name)
         if (pattern is not None and not pattern.fullmatch(value)) or "=?" in value \
-                or len(name) + 2 + len(value) > MESSAGE_POLICY.max_line_length:
+                or len(name) + 2 + len(value) > _MAX_LINE:
             return None
         lines.append(f"{name}: {value}\n")
     cte, payload = _ENCODE_TEXT(body, "utf-8", None, MESSAGE_POLICY)
@@ -119,8 +121,8 @@ def simple_message(headers: list[tuple[str, str]], body: str) -> EmailMessage | 
     raw = "".join(lines).encode("ascii") + b"\n" + payload.encode("ascii", "surrogateescape")
     # get_content()'s text: the body's lines as _ENCODE_TEXT split them (at CR and LF only).
     text = (b"\n".join(body.encode("utf-8").splitlines()) + b"\n").decode("utf-8")
-    _WRITTEN[message] = _Written(tuple(message._headers), message._payload,
-                                 raw, text)
+    fields = vars(message)
+    _WRITTEN[message] = _Written(tuple(fields["_headers"]), fields["_payload"], raw, text)
     return message
 
 
@@ -134,7 +136,7 @@ def message_bytes(message: EmailMessage, linesep: str = "\n") -> bytes:
     writes it; the bytes ``simple_message`` wrote while the message is unchanged."""
     written = _written(message)
     if written is None:
-        chosen: EmailPolicy = {"\n": policy.default, "\r\n": policy.SMTP}.get(linesep) \
+        chosen: EmailPolicy[EmailMessage] = {"\n": policy.default, "\r\n": policy.SMTP}.get(linesep) \
             or policy.default.clone(linesep=linesep)
         return message.as_bytes(policy=chosen)
     return written.lf if linesep == "\n" else written.lf.replace(b"\n", linesep.encode())

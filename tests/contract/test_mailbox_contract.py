@@ -8,6 +8,7 @@ clients give the sent copy a new Message-ID) and ``deliver(message)`` (mail arri
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -351,7 +352,7 @@ def test_a_maildir_draft_is_its_message_and_a_replayed_replace_keeps_its_file(
 
 def test_maildir_drafts_made_together_are_whole_in_cur_and_a_failure_keeps_those_before(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``create_drafts`` writes every file into tmp/, syncs once, then renames each into
+    """``create_drafts`` writes every file into tmp/, syncs each, then renames each into
     cur/ and yields them together: the files hold the messages as generated and nothing is
     left in tmp/. A write
     failing at the second of the next three returns the one made before it and the error,
@@ -383,3 +384,34 @@ def test_maildir_drafts_made_together_are_whole_in_cur_and_a_failure_keeps_those
     assert box.draft_message_ids() == {r.message_id for r in refs + made}
     assert list((root / "Drafts" / "tmp").iterdir()) == []
 
+
+
+def test_maildir_drafts_made_together_sync_each_file_before_any_rename_and_nothing_else(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Durability without a machine-wide ``sync`` (which waits on every other disk and
+    mount, a stalled network share included): each staged file is fsynced before any draft
+    is linked into cur/, and cur/ is fsynced after."""
+    box = MaildirMailbox(tmp_path / "mail")
+    events: list[tuple[str, str]] = []
+    real_fsync, real_link = os.fsync, os.link
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def link(src: str, dst: str) -> None:
+        events.append(("link", dst))
+        real_link(src, dst)
+
+    def machine_wide() -> None:
+        raise AssertionError("os.sync() flushes every filesystem of the machine")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "link", link)
+    monkeypatch.setattr(os, "sync", machine_wide)
+    (refs,) = box.create_drafts([(draft(n), None) for n in range(1, 4)])
+    kinds = [kind for kind, _ in events]
+    assert kinds == ["fsync"] * 3 + ["link"] * 3 + ["fsync"]
+    assert all("/Drafts/tmp/" in path for _, path in events[:3])
+    assert events[-1][1].endswith("/Drafts/cur")
+    assert len(refs) == 3

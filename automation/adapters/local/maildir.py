@@ -66,7 +66,7 @@ class _Folder(mailbox.Maildir):
     def stage(self, message: _Raw) -> tuple[str, str, str]:
         """``add`` up to the rename: ``message`` written into ``tmp/`` (not synced, not yet
         visible to a mail client); returns its tmp path, its final path and its key."""
-        tmp = self._create_tmp()
+        tmp = self._create_tmp()  # type: ignore[attr-defined]  # add's own first step
         try:
             tmp.write(message.raw)
             tmp.close()
@@ -141,10 +141,9 @@ class MaildirMailbox:
 
     def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
                       ) -> Iterator[list[DraftRef]]:
-        """Every file is written into ``tmp/`` first; one ``sync`` puts all their bytes on
-        the disk (one flush, where ``add`` made one ``fsync`` a draft: most of a batch's
-        time); then each is renamed into ``cur/`` and the folder synced once, so a power cut
-        at any point leaves each draft whole in ``cur/`` or not there at all."""
+        """Each file is written into ``tmp/``, then each synced (ours only: a machine-wide
+        ``sync`` waits on every disk and mount), then renamed into ``cur/`` and the folder
+        synced, so after a power cut each draft is whole in ``cur/`` or not there at all."""
         staged: list[tuple[str, str, str, str, str | None]] = []
         error: BackendError | None = None
         try:
@@ -158,7 +157,12 @@ class MaildirMailbox:
             error = self._write_error(exc)
         refs: list[DraftRef] = []
         try:
-            os.sync()  # data before names: no rename may reach the disk before its file
+            for tmp, *_ in staged:  # data before names: no rename reaches the disk first
+                fd = os.open(tmp, os.O_RDONLY)  # an error here is the batch's write error
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
             for tmp, dest, key, message_id, thread_id in staged:
                 self.drafts.publish(tmp, dest)
                 refs.append(DraftRef(draft_id=key, message_id=message_id, thread_id=thread_id))
