@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -90,20 +91,44 @@ def _cpu() -> float:
     return t.user + t.system
 
 
+#: Runs the measured command and reports what the kernel counted for it alone. A child's
+#: peak RSS (``ru_maxrss``) starts from the memory of the process it was spawned from (Linux
+#: keeps the high-water mark of the address space that ``exec`` replaces), so a command
+#: started straight from this process, which holds the generated workloads, would report
+#: this process's size; spawned from this small interpreter (``-S``: no site, a few MiB) it
+#: reports its own. Wall time is taken here too, so the shim's start-up is not counted.
+_SHIM = """
+import os, sys, time
+t0 = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ)
+_, status, u = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+out = f"{wall} {u.ru_utime + u.ru_stime} {u.ru_maxrss} {os.waitstatus_to_exitcode(status)}"
+os.write(int(os.environ["BENCH_REPORT_FD"]), out.encode())
+"""
+
+
 def run_process(argv: Sequence[str], *, env: dict[str, str] | None = None,
                 cwd: str | None = None, check: bool = True) -> Run:
-    """Run a command to its end; its own CPU time and peak RSS, as the kernel counted them."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(list(argv), env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    """Run a command to its end; its own wall time, CPU time and peak RSS, as the kernel
+    counted them (through ``_SHIM``)."""
+    read, write = os.pipe()
+    shim_env = {**(os.environ if env is None else env), "BENCH_REPORT_FD": str(write)}
+    proc = subprocess.Popen([sys.executable, "-S", "-c", _SHIM, *argv], env=shim_env,
+                            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            pass_fds=(write,))
+    os.close(write)
     assert proc.stderr is not None
     err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - t0
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {err.decode()[-2000:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    proc.wait()
+    with os.fdopen(read, "rb") as fh:
+        report = fh.read().split()
+    if proc.returncode != 0 or len(report) != 4:
+        raise RuntimeError(f"{' '.join(argv)} could not be measured: {err.decode()[-2000:]}")
+    wall, cpu, maxrss, code = float(report[0]), float(report[1]), int(report[2]), int(report[3])
+    if check and code != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {code}: {err.decode()[-2000:]}")
+    return Run(wall, cpu, maxrss / 1024)
 
 
 def repeat_process(argv: Sequence[str], repeat: int, **kwargs: object) -> list[Run]:
