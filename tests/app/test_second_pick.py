@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from automation.app.services import Services
 from automation.app.tick import tick
 from automation.core.models import Status
 from tests.support.memworld import (
@@ -22,12 +23,18 @@ MONDAY = datetime(2026, 12, 7, 8, 30, tzinfo=NY)
 ADA = "ada@example.com"
 
 
-def test_a_second_pick_in_the_same_pass_wins_and_is_booked_once(tmp_path: Path) -> None:
+def ada_offered(tmp_path: Path) -> Services:
+    """A world where Ada's outreach, with its three slots, went out and was seen sent."""
     svc = open_world(tmp_path, MONDAY)
     add_contact(svc, ADA, "Ada Lovelace")
     tick(svc)
     send(svc, drafts(svc, ADA, "outreach")[0])
     tick(svc)
+    return svc
+
+
+def test_a_second_pick_in_the_same_pass_wins_and_is_booked_once(tmp_path: Path) -> None:
+    svc = ada_offered(tmp_path)
     reply(svc, ADA, "Option 1 works for me.")
     reply(svc, ADA, "Actually, option 3 works better for me.")
     report = tick(svc)
@@ -42,11 +49,7 @@ def test_a_second_pick_in_the_same_pass_wins_and_is_booked_once(tmp_path: Path) 
 
 def test_an_unclear_second_answer_in_the_same_pass_books_nothing_and_asks(
         tmp_path: Path) -> None:
-    svc = open_world(tmp_path, MONDAY)
-    add_contact(svc, ADA, "Ada Lovelace")
-    tick(svc)
-    send(svc, drafts(svc, ADA, "outreach")[0])
-    tick(svc)
+    svc = ada_offered(tmp_path)
     reply(svc, ADA, "Option 1 works for me.")
     reply(svc, ADA, "Hmm, wait: option 2 or 3 would be better, whichever you prefer.")
     report = tick(svc)
@@ -62,11 +65,7 @@ def test_a_thank_you_after_the_pick_in_the_same_pass_keeps_the_booking(
         tmp_path: Path) -> None:
     """Seen in one pass or in two, "option 1 works" then "thanks, talk then" books option 1:
     only a later answer that names a time or a slot replaces the earlier pick."""
-    svc = open_world(tmp_path, MONDAY)
-    add_contact(svc, ADA, "Ada Lovelace")
-    tick(svc)
-    send(svc, drafts(svc, ADA, "outreach")[0])
-    tick(svc)
+    svc = ada_offered(tmp_path)
     reply(svc, ADA, "Option 1 works for me.")
     reply(svc, ADA, "Thanks so much, talk then!")
     tick(svc)

@@ -98,6 +98,17 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MailboxU
     under_test.close()
 
 
+def answer_draft() -> EmailMessage:
+    """Our answer in a contact's thread: Gmail wants all three of threadId,
+    In-Reply-To/References and the subject answered."""
+    return build_message(sender_name="Alex Rivera", sender="alex@example.org",
+                         to_name="Priya Raman", to="priya.raman@example.com",
+                         subject="Re: Ten minutes to learn about your work?",
+                         body="Hi Priya\n", now=NOW, message_id="<answer-1@example.org>",
+                         in_reply_to="<reply-0@mail.example.com>",
+                         references=("<reply-0@mail.example.com>",))
+
+
 def draft(n: int = 1, subject: str = "Ten minutes to learn about your work?") -> EmailMessage:
     return build_message(sender_name="Alex Rivera", sender="alex@example.org",
                          to_name="Priya Raman", to="priya.raman@example.com", subject=subject,
@@ -150,12 +161,7 @@ class TestMailboxContract:
     def test_create_drafts_makes_each_as_create_draft_does(
             self, backend: MailboxUnderTest) -> None:
         thread_id = backend.thread()
-        answer = build_message(sender_name="Alex Rivera", sender="alex@example.org",
-                               to_name="Priya Raman", to="priya.raman@example.com",
-                               subject="Re: Ten minutes to learn about your work?",
-                               body="Hi Priya\n", now=NOW, message_id="<answer-1@example.org>",
-                               in_reply_to="<reply-0@mail.example.com>",
-                               references=("<reply-0@mail.example.com>",))
+        answer = answer_draft()
         made = backend.mailbox.create_drafts([(draft(1), None), (draft(2), None),
                                               (answer, thread_id)])
         refs = [ref for group in made for ref in group]
@@ -179,13 +185,7 @@ class TestMailboxContract:
 
     def test_a_thread_id_given_is_kept(self, backend: MailboxUnderTest) -> None:
         thread_id = backend.thread()
-        # Gmail wants all three: threadId, In-Reply-To/References and the subject answered.
-        answer = build_message(sender_name="Alex Rivera", sender="alex@example.org",
-                               to_name="Priya Raman", to="priya.raman@example.com",
-                               subject="Re: Ten minutes to learn about your work?",
-                               body="Hi Priya\n", now=NOW, message_id="<answer-1@example.org>",
-                               in_reply_to="<reply-0@mail.example.com>",
-                               references=("<reply-0@mail.example.com>",))
+        answer = answer_draft()
         ref = backend.mailbox.create_draft(answer, thread_id=thread_id)
         assert ref.thread_id == thread_id
 
