@@ -112,3 +112,18 @@ def test_the_watch_and_the_thread_lookup_are_set_queries_with_the_same_answer(
         found = store.contact_by_thread("t-shared")
         assert found is not None and found.id == ids[2] and found.aliases == ("alias2@example.net",)
         assert store.contact_by_thread("nope") is None
+
+
+@pytest.mark.parametrize(("query", "index"), [
+    ("SELECT * FROM interviews WHERE contact_id = 1 ORDER BY id DESC LIMIT 1",
+     "interviews_contact"),
+    ("SELECT * FROM messages WHERE direction = 'draft' AND state = 'drafted' ORDER BY id",
+     "messages_state"),
+])
+def test_the_dashboards_per_page_lookups_use_an_index(
+        tmp_path: Path, query: str, index: str) -> None:
+    """A contact's latest interview (per card, per prep sheet) and the drafts waiting are
+    found through an index, not by reading every interview or message."""
+    with Store.open(tmp_path / "db.sqlite") as store:
+        plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + query))
+        assert index in plan and "SCAN" not in plan, plan
