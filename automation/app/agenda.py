@@ -97,9 +97,9 @@ def attention_item(store: Store, contact: Contact, zone: ZoneInfo) -> dict[str, 
 def _drafts(config: Config, store: Store, now: datetime, zone: ZoneInfo
             ) -> tuple[list[dict[str, Any]], int]:
     """The first TODAY_LIMIT drafts waiting, oldest first, and how many more there are."""
-    rows = [r for r in store.messages_in_state("draft", "drafted") if r.contact_id is not None]
+    rows, total = store.drafts_waiting(TODAY_LIMIT)
     items = []
-    for row in rows[:TODAY_LIMIT]:
+    for row in rows:
         contact = store.get_contact(row.contact_id or 0)
         holds = store.holds_for(contact.id or 0, now)
         lapse = notice_lapses_at(holds[0].start, config.availability.min_notice_hours,
@@ -111,7 +111,7 @@ def _drafts(config: Config, store: Store, now: datetime, zone: ZoneInfo
                       "slots_lapse_at": _iso(lapse),
                       "slots_lapse_label": lapse.astimezone(zone).strftime("%a %b %d, %H:%M")
                       if lapse else None})
-    return items, len(rows) - len(items)
+    return items, total - len(items)
 
 
 def _interviews(svc: Services, now: datetime, zone: ZoneInfo
