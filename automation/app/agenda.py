@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from automation.app.effects import REAL_INBOUND, contact_state, contact_states_of
+from automation.app.effects import REAL_INBOUND, contact_states_of
 from automation.app.health import failing, template_failures
 from automation.app.ports import Store
-from automation.app.prep import prep_sheet
+from automation.app.prep import prep_sheet_of
 from automation.app.services import Services
 from automation.config import Config
 from automation.core import pipeline as core
@@ -132,7 +132,7 @@ def _interviews(svc: Services, now: datetime, zone: ZoneInfo
                       "slot": slot_view(slot, zone),
                       "their_time": slot_label(slot, contact.zone) if contact.zone else None,
                       "attendee_status": interview.attendee_status,
-                      "prep": prep_sheet(svc, contact.email).as_json()})
+                      "prep": prep_sheet_of(svc, contact).as_json()})
     return items, len(week) - len(items)
 
 
@@ -153,13 +153,15 @@ def _keep_in_touch(config: Config, store: Store, now: datetime, zone: ZoneInfo
     soon = now + timedelta(days=7)
     items: list[dict[str, Any]] = []
     candidates = _due_soon(config, store, now, soon)
+    # The most that can be looked at, read in three queries rather than three per contact.
+    contacts = {c.id: c for c in store.contacts_with_ids(candidates[:3 * TODAY_LIMIT])}
+    states, _ = contact_states_of(store, list(contacts.values()), zone)
     looked = 0
     for cid in candidates:
         if len(items) >= TODAY_LIMIT or looked >= 3 * TODAY_LIMIT:
             break
         looked += 1
-        contact = store.get_contact(cid)
-        state = contact_state(store, contact, zone)
+        contact, state = contacts[cid], states[cid]
         if contact.status in (Status.INTERVIEWED, Status.SCHEDULED):
             when, what = (None if state.thank_you_drafted else core.thank_you_due(state, policy),
                           "thank-you")

@@ -235,3 +235,35 @@ def test_board_next_steps_are_each_contacts_own_read_in_a_fixed_number_of_querie
         steps.add(want[0])
     assert {"follow-up", "interview", "thank-you", "check-in"} <= steps
     assert datetime.fromisoformat(cards[people[1].email]["next_at"]) == start
+
+
+def test_today_reads_the_check_ins_due_in_a_fixed_number_of_queries(svc: Services) -> None:
+    """Every contact quiet for a check-in is listed, read in the same few queries for five
+    as for one (each was read by three queries of its own)."""
+    store = svc.store
+    people = store.list_contacts()
+    long_ago = MONDAY - timedelta(days=400)
+
+    def nurture(person: object) -> None:
+        cid = person.id or 0  # type: ignore[attr-defined]
+        store.set_status(cid, Status.NURTURING, long_ago, cause="test")
+        store.add_message(contact_id=cid, kind="outreach", direction="sent", state="sent",
+                          now=long_ago, sent_at=long_ago)
+
+    def traced() -> tuple[list[str], list[str]]:
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        try:
+            data = agenda.today(svc, MONDAY)
+        finally:
+            store.conn.set_trace_callback(None)
+        return [i["email"] for i in data["keep_in_touch"]], statements
+
+    nurture(people[0])
+    due, one = traced()
+    assert due == [people[0].email]
+    for person in people[1:]:
+        nurture(person)
+    due, five = traced()
+    assert sorted(due) == sorted(p.email for p in people)
+    assert len(five) == len(one)
