@@ -214,6 +214,10 @@ class MessageStore(Protocol):
     def messages_in_state(self, direction: str, state: str) -> list[MessageRow]:
         """Messages of one direction in one state, oldest first."""
 
+    def drafts_waiting(self, limit: int) -> tuple[list[MessageRow], int]:
+        """The first ``limit`` drafts of contacts still waiting in Drafts (state drafted),
+        oldest first, and how many there are in all."""
+
     def watch(self) -> Watch:
         """What the mailbox sync looks out for, over every contact past ``new``: their
         threads (the contact's and its messages'), addresses (aliases included), the
