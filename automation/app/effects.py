@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from automation.app.booking import book  # the booking module owns events and invites
 from automation.app.ports import DraftRef, Mailbox, MessageFacts, Store
 from automation.app.services import Services
 from automation.core import pipeline as core
@@ -231,6 +230,9 @@ def run_bookings(svc: Services, keys: list[str], changes: Changes) -> None:
         if contact.status != Status.REPLIED:  # booked before a crash, or the user moved on
             store.finish_intent(key, now, {"skipped": str(contact.status)})
             continue
+        # The booking module (events, invites, the confirmation draft) only when one is made.
+        from automation.app.booking import book
+
         try:
             minutes = timedelta(minutes=svc.config.availability.slot_minutes)
             offer = [Slot(s, s + minutes) for s in map(datetime.fromisoformat,
