@@ -74,6 +74,17 @@ def contact_states(store: Store, statuses: Sequence[Status], default_zone: ZoneI
                        default_zone)) for c in contacts]
 
 
+def contact_states_of(store: Store, contacts: Sequence[Contact], default_zone: ZoneInfo
+                      ) -> tuple[dict[int, core.ContactState], dict[int, Interview]]:
+    """``contact_state`` of each of ``contacts`` (read already), and each one's latest
+    interview, by contact id: two queries however many there are."""
+    ids = [c.id or 0 for c in contacts]
+    facts = store.message_facts(_REAL, contact_ids=ids)
+    interviews = store.latest_interviews_of(ids)
+    return {c.id or 0: _state(c, facts.get(c.id or 0, MessageFacts()), interviews.get(c.id or 0),
+                              default_zone) for c in contacts}, interviews
+
+
 def timed_states(store: Store, statuses: Sequence[Status], default_zone: ZoneInfo,
                  bounds: core.DueBounds) -> list[tuple[Contact, core.ContactState]]:
     """``contact_states`` of the contacts in ``statuses`` time alone may act on under
