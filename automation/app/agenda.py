@@ -11,15 +11,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from automation.app.effects import REAL_INBOUND, contact_state
+from automation.app.effects import REAL_INBOUND, contact_states_of
 from automation.app.health import failing, template_failures
 from automation.app.ports import Store
-from automation.app.prep import prep_sheet
+from automation.app.prep import prep_sheet_of
 from automation.app.services import Services
 from automation.config import Config
 from automation.core import pipeline as core
 from automation.core.compose import slot_label
-from automation.core.models import TERMINAL, Contact, Slot, Status
+from automation.core.models import TERMINAL, Contact, Interview, Slot, Status
 from automation.core.offerwindow import notice_lapses_at
 
 #: The board's main columns, in pipeline order; the side exits are shown collapsed.
@@ -97,9 +97,9 @@ def attention_item(store: Store, contact: Contact, zone: ZoneInfo) -> dict[str, 
 def _drafts(config: Config, store: Store, now: datetime, zone: ZoneInfo
             ) -> tuple[list[dict[str, Any]], int]:
     """The first TODAY_LIMIT drafts waiting, oldest first, and how many more there are."""
-    rows = [r for r in store.messages_in_state("draft", "drafted") if r.contact_id is not None]
+    rows, total = store.drafts_waiting(TODAY_LIMIT)
     items = []
-    for row in rows[:TODAY_LIMIT]:
+    for row in rows:
         contact = store.get_contact(row.contact_id or 0)
         holds = store.holds_for(contact.id or 0, now)
         lapse = notice_lapses_at(holds[0].start, config.availability.min_notice_hours,
@@ -111,7 +111,7 @@ def _drafts(config: Config, store: Store, now: datetime, zone: ZoneInfo
                       "slots_lapse_at": _iso(lapse),
                       "slots_lapse_label": lapse.astimezone(zone).strftime("%a %b %d, %H:%M")
                       if lapse else None})
-    return items, len(rows) - len(items)
+    return items, total - len(items)
 
 
 def _interviews(svc: Services, now: datetime, zone: ZoneInfo
@@ -132,7 +132,7 @@ def _interviews(svc: Services, now: datetime, zone: ZoneInfo
                       "slot": slot_view(slot, zone),
                       "their_time": slot_label(slot, contact.zone) if contact.zone else None,
                       "attendee_status": interview.attendee_status,
-                      "prep": prep_sheet(svc, contact.email).as_json()})
+                      "prep": prep_sheet_of(svc, contact).as_json()})
     return items, len(week) - len(items)
 
 
@@ -153,13 +153,15 @@ def _keep_in_touch(config: Config, store: Store, now: datetime, zone: ZoneInfo
     soon = now + timedelta(days=7)
     items: list[dict[str, Any]] = []
     candidates = _due_soon(config, store, now, soon)
+    # The most that can be looked at, read in three queries rather than three per contact.
+    contacts = {c.id: c for c in store.contacts_with_ids(candidates[:3 * TODAY_LIMIT])}
+    states, _ = contact_states_of(store, list(contacts.values()), zone)
     looked = 0
     for cid in candidates:
         if len(items) >= TODAY_LIMIT or looked >= 3 * TODAY_LIMIT:
             break
         looked += 1
-        contact = store.get_contact(cid)
-        state = contact_state(store, contact, zone)
+        contact, state = contacts[cid], states[cid]
         if contact.status in (Status.INTERVIEWED, Status.SCHEDULED):
             when, what = (None if state.thank_you_drafted else core.thank_you_due(state, policy),
                           "thank-you")
@@ -196,23 +198,23 @@ def today(svc: Services, now: datetime) -> dict[str, Any]:
             "failing": failing(store) + template_failures(store)}
 
 
-def next_step(config: Config, store: Store, contact: Contact, now: datetime
-              ) -> tuple[str, str | None]:
-    """``(what, when)``: the contact's next step and its ISO date (None when it has none)."""
-    status, zone = contact.status, config.me.timezone
+def next_step(config: Config, contact: Contact, state: core.ContactState | None,
+              interview: Interview | None) -> tuple[str, str | None]:
+    """``(what, when)``: the contact's next step and its ISO date (None when it has none);
+    ``state`` and ``interview`` are the contact's (``contact_state``, its latest interview),
+    read beforehand for every card at once (``_step_inputs``)."""
+    status = contact.status
     if contact.needs_attention:
         return "needs you: " + reason_head(contact.needs_attention), None
     if status in TERMINAL:
         return "", None
     policy = config.cadence
-    if status in (Status.SENT, Status.SCHEDULED, Status.INTERVIEWED, Status.NURTURING):
-        state = contact_state(store, contact, zone)
+    if state is not None and status in _TIMED:
         if status == Status.SENT:
             when = core.follow_up_due(state, policy)
             return ("follow-up", _iso(when)) if when else \
                 ("no_response", _iso(core.no_response_due(state, policy)))
         if status == Status.SCHEDULED:
-            interview = store.interview_for(contact.id or 0)
             return "interview", _iso(interview.start if interview else None)
         if status == Status.INTERVIEWED:
             return "thank-you", _iso(core.thank_you_due(state, policy))
@@ -220,8 +222,23 @@ def next_step(config: Config, store: Store, contact: Contact, now: datetime
     return _NEXT.get(status, ""), None
 
 
-def _card(config: Config, store: Store, contact: Contact, now: datetime) -> dict[str, Any]:
-    what, when = next_step(config, store, contact, now)
+#: The statuses whose next step has a date read from the contact's messages and interview.
+_TIMED = (Status.SENT, Status.SCHEDULED, Status.INTERVIEWED, Status.NURTURING)
+
+
+def _step_inputs(config: Config, store: Store, contacts: list[Contact]
+                 ) -> tuple[dict[int, core.ContactState], dict[int, Interview]]:
+    """The states and latest interviews ``next_step`` needs for ``contacts``, in two queries
+    for the whole board (one per card was most of the page's time at 10,000 contacts)."""
+    timed = [c for c in contacts if c.status in _TIMED and not c.needs_attention]
+    if not timed:
+        return {}, {}
+    return contact_states_of(store, timed, config.me.timezone)
+
+
+def _card(config: Config, contact: Contact, state: core.ContactState | None,
+          interview: Interview | None) -> dict[str, Any]:
+    what, when = next_step(config, contact, state, interview)
     return {"email": contact.email, "name": contact.display_name, "company": contact.company,
             "tags": list(contact.tags), "last_activity": _iso(contact.status_changed_at),
             "next": what, "next_at": when}
@@ -234,10 +251,13 @@ def board(config: Config, store: Store, now: datetime, *, company: str = "",
     recently changed first), filtered by ``company`` (case-insensitive substring) and ``tag``
     (exact); ``companies`` and ``tags`` list the values there are to filter by."""
     counts = store.board_counts(company, tag)
+    statuses = (*MAIN_COLUMNS, *SIDE_EXITS)
+    shown = {s: store.latest_in_status(s, CARDS_PER_COLUMN, company, tag) for s in statuses}
+    states, interviews = _step_inputs(config, store, [c for cs in shown.values() for c in cs])
     columns = []
-    for status in (*MAIN_COLUMNS, *SIDE_EXITS):
-        cards = [_card(config, store, c, now) for c in
-                 store.latest_in_status(status, CARDS_PER_COLUMN, company, tag)]
+    for status in statuses:
+        cards = [_card(config, c, states.get(c.id or 0), interviews.get(c.id or 0))
+                 for c in shown[status]]
         columns.append({"status": str(status), "count": counts.get(str(status), 0),
                         "side": status in SIDE_EXITS, "cards": cards})
     companies, tags = store.companies_and_tags()

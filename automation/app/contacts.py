@@ -21,18 +21,21 @@ class ImportSummary:
 
 def import_contacts(svc: Services, path: Path, *, fmt: str = "auto", tags: Sequence[str] = (),
                     referred_by: str | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+                    progress: Callable[[int, int], None] | None = None,
+                    saving: Callable[[int, int], None] | None = None) -> ImportSummary:
     """Read ``path`` and upsert every valid row in one transaction.
 
     With ``referred_by`` (an existing contact's email), each imported contact records that
-    person as its referrer, and the outreach will name them.
+    person as its referrer, and the outreach will name them. ``progress(done, total)`` follows
+    the rows read, then ``saving(done, total)`` the contacts written.
     """
     store, now = svc.store, svc.clock()
     referrer = store.require_contact(referred_by) if referred_by else None
     result = read_contacts(path, fmt, progress=progress)
     with store.transaction():
         outcomes = store.upsert_contacts(result.records, now, tags=tags,
-                                         referred_by=referrer.id if referrer else None)
+                                         referred_by=referrer.id if referrer else None,
+                                         progress=saving)
         if referrer is not None:
             store.add_referrals(referrer.id or 0, [cid for cid, _ in outcomes], now)
     counts = Counter(outcome for _, outcome in outcomes)

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from automation.app.booking import book  # the booking module owns events and invites
 from automation.app.ports import DraftRef, Mailbox, MessageFacts, Store
 from automation.app.services import Services
 from automation.core import pipeline as core
@@ -72,6 +71,17 @@ def contact_states(store: Store, statuses: Sequence[Status], default_zone: ZoneI
         contacts = store.contacts_with_ids(ids)
     return [(c, _state(c, facts.get(c.id or 0, MessageFacts()), interviews.get(c.id or 0),
                        default_zone)) for c in contacts]
+
+
+def contact_states_of(store: Store, contacts: Sequence[Contact], default_zone: ZoneInfo
+                      ) -> tuple[dict[int, core.ContactState], dict[int, Interview]]:
+    """``contact_state`` of each of ``contacts`` (read already), and each one's latest
+    interview, by contact id: two queries however many there are."""
+    ids = [c.id or 0 for c in contacts]
+    facts = store.message_facts(_REAL, contact_ids=ids)
+    interviews = store.latest_interviews_of(ids)
+    return {c.id or 0: _state(c, facts.get(c.id or 0, MessageFacts()), interviews.get(c.id or 0),
+                              default_zone) for c in contacts}, interviews
 
 
 def timed_states(store: Store, statuses: Sequence[Status], default_zone: ZoneInfo,
@@ -220,6 +230,9 @@ def run_bookings(svc: Services, keys: list[str], changes: Changes) -> None:
         if contact.status != Status.REPLIED:  # booked before a crash, or the user moved on
             store.finish_intent(key, now, {"skipped": str(contact.status)})
             continue
+        # The booking module (events, invites, the confirmation draft) only when one is made.
+        from automation.app.booking import book
+
         try:
             minutes = timedelta(minutes=svc.config.availability.slot_minutes)
             offer = [Slot(s, s + minutes) for s in map(datetime.fromisoformat,

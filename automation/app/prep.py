@@ -60,8 +60,12 @@ def _connection(contact: Contact, referrer: Contact | None) -> str:
 
 def prep_sheet(svc: Services, email: str) -> PrepSheet:
     """The prep sheet of the contact ``email`` (UserError if there is none)."""
+    return prep_sheet_of(svc, svc.store.require_contact(email))
+
+
+def prep_sheet_of(svc: Services, contact: Contact) -> PrepSheet:
+    """The prep sheet of ``contact``, read already."""
     store = svc.store
-    contact = store.require_contact(email)
     referrer = store.get_contact(contact.referred_by) if contact.referred_by else None
     interview = store.interview_for(contact.id or 0)
     return PrepSheet(

@@ -194,3 +194,76 @@ def test_today_offers_to_add_the_person_a_reply_suggested(svc: Services) -> None
     assert item["referral"] == {"name": "Sam Lee", "email": "sam@example.org"}
     manual.refer(svc, PRIYA, name="Sam Lee", email="sam@example.org")
     assert agenda.today(svc, MONDAY)["attention"] == []  # recorded: the flag is settled
+
+
+def _board_statements(svc: Services) -> tuple[dict[str, object], list[str]]:
+    statements: list[str] = []
+    svc.store.conn.set_trace_callback(statements.append)
+    try:
+        return agenda.board(svc.config, svc.store, MONDAY), statements
+    finally:
+        svc.store.conn.set_trace_callback(None)
+
+
+def test_board_next_steps_are_each_contacts_own_read_in_a_fixed_number_of_queries(
+        svc: Services) -> None:
+    """The cards' next steps are read for the whole board at once: the same steps as read
+    contact by contact, and no more queries for five timed cards than for one."""
+    from automation.app.effects import contact_state
+
+    store = svc.store
+    people = store.list_contacts()
+    store.set_status(people[0].id or 0, Status.SENT, MONDAY, cause="sent")
+    store.add_message(contact_id=people[0].id, kind="outreach", direction="sent", state="sent",
+                      now=MONDAY, sent_at=MONDAY)
+    _, one = _board_statements(svc)
+    for person, status in zip(people[1:], (Status.SCHEDULED, Status.INTERVIEWED,
+                                           Status.NURTURING, Status.SENT), strict=True):
+        store.set_status(person.id or 0, status, MONDAY, cause="test")
+    start = MONDAY + timedelta(days=2)
+    store.save_interview(people[1].id or 0, "uid-board", start, start + timedelta(minutes=10),
+                         0, "confirmed", MONDAY)
+    board, five = _board_statements(svc)
+    assert len(five) == len(one)
+    cards = {card["email"]: card for column in board["columns"]  # type: ignore[attr-defined]
+             for card in column["cards"]}
+    steps = set()
+    for person in store.list_contacts():
+        state = contact_state(store, person, svc.config.me.timezone)
+        want = agenda.next_step(svc.config, person, state, store.interview_for(person.id or 0))
+        assert (cards[person.email]["next"], cards[person.email]["next_at"]) == want
+        steps.add(want[0])
+    assert {"follow-up", "interview", "thank-you", "check-in"} <= steps
+    assert datetime.fromisoformat(cards[people[1].email]["next_at"]) == start
+
+
+def test_today_reads_the_check_ins_due_in_a_fixed_number_of_queries(svc: Services) -> None:
+    """Every contact quiet for a check-in is listed, read in the same few queries for five
+    as for one (each was read by three queries of its own)."""
+    store = svc.store
+    people = store.list_contacts()
+    long_ago = MONDAY - timedelta(days=400)
+
+    def nurture(person: object) -> None:
+        cid = person.id or 0  # type: ignore[attr-defined]
+        store.set_status(cid, Status.NURTURING, long_ago, cause="test")
+        store.add_message(contact_id=cid, kind="outreach", direction="sent", state="sent",
+                          now=long_ago, sent_at=long_ago)
+
+    def traced() -> tuple[list[str], list[str]]:
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        try:
+            data = agenda.today(svc, MONDAY)
+        finally:
+            store.conn.set_trace_callback(None)
+        return [i["email"] for i in data["keep_in_touch"]], statements
+
+    nurture(people[0])
+    due, one = traced()
+    assert due == [people[0].email]
+    for person in people[1:]:
+        nurture(person)
+    due, five = traced()
+    assert sorted(due) == sorted(p.email for p in people)
+    assert len(five) == len(one)

@@ -112,3 +112,49 @@ def test_the_watch_and_the_thread_lookup_are_set_queries_with_the_same_answer(
         found = store.contact_by_thread("t-shared")
         assert found is not None and found.id == ids[2] and found.aliases == ("alias2@example.net",)
         assert store.contact_by_thread("nope") is None
+
+
+@pytest.mark.parametrize(("query", "index"), [
+    ("SELECT * FROM interviews WHERE contact_id = 1 ORDER BY id DESC LIMIT 1",
+     "interviews_contact"),
+    ("SELECT * FROM messages WHERE direction = 'draft' AND state = 'drafted' ORDER BY id",
+     "messages_state"),
+])
+def test_the_dashboards_per_page_lookups_use_an_index(
+        tmp_path: Path, query: str, index: str) -> None:
+    """A contact's latest interview (per card, per prep sheet) and the drafts waiting are
+    found through an index, not by reading every interview or message."""
+    with Store.open(tmp_path / "db.sqlite") as store:
+        plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + query))
+        assert index in plan and "SCAN" not in plan, plan
+
+
+def test_drafts_waiting_are_the_oldest_drafted_ones_of_contacts_and_their_total(
+        tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db.sqlite") as store:
+        cid = store.upsert_contact(ContactRecord(email="a@example.com", line=2), NOW)[0].id
+        ids = [store.add_message(contact_id=cid, kind="outreach", direction="draft",
+                                 state="drafted", now=NOW, subject=f"s{i}") for i in range(4)]
+        store.add_message(contact_id=None, kind="outreach", direction="draft",
+                          state="drafted", now=NOW)  # no contact: not shown
+        store.add_message(contact_id=cid, kind="outreach", direction="draft", state="sent",
+                          now=NOW)
+        store.add_message(contact_id=cid, kind="reply", direction="inbound", state="drafted",
+                          now=NOW)
+        shown, total = store.drafts_waiting(3)
+        assert [m.id for m in shown] == ids[:3] and total == 4
+        assert [m.subject for m in shown] == ["s0", "s1", "s2"]
+        assert store.drafts_waiting(10) == (store.drafts_waiting(4)[0], 4)
+
+
+def test_the_company_list_is_read_off_its_index(tmp_path: Path) -> None:
+    """The pipeline's company filter lists every company without sorting every contact."""
+    with Store.open(tmp_path / "db.sqlite") as store:
+        for i, company in enumerate(["Beta", "", "Alpha", "Beta"]):
+            store.upsert_contact(ContactRecord(email=f"p{i}@example.com", line=i + 2,
+                                               company=company), NOW)
+        assert store.companies_and_tags()[0] == ["Alpha", "Beta"]
+        plan = " ".join(str(r[-1]) for r in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT DISTINCT company FROM contacts WHERE company != '' "
+            "ORDER BY company"))
+        assert "contacts_company" in plan and "TEMP B-TREE" not in plan, plan

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,8 @@ def test_a_terminal_sees_the_bar_then_the_summary(setup: tuple[Path, Path]) -> N
     os.close(master)
     assert proc.wait(timeout=120) == 0
     assert b"importing" in seen and f"{ROWS}/{ROWS}".encode() in seen
+    # The bar covers the writing too, not only the reading: the contacts saved, all of them.
+    assert re.search(rb"saving[^\n]*" + f"{ROWS}/{ROWS}".encode(), seen)
     assert f"csv: {ROWS} imported, 0 updated, 0 unchanged, 0 skipped".encode() in seen
 
 

@@ -12,10 +12,11 @@ quarter of a minute.
 
 from __future__ import annotations
 
+import itertools
 import json
 import operator
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from automation.adapters.store.bulkwrite import bulk_write
 from automation.adapters.store.contacts import ContactTables
 from automation.adapters.store.db import ts
+from automation.adapters.store.freshrows import all_new, insert_fresh
 from automation.core.models import PROFILE_FIELDS, Contact, ContactRecord, Status
 
 _profile_of = operator.attrgetter(*PROFILE_FIELDS)
@@ -99,6 +101,11 @@ class _Known:
         self.next_id = int(conn.execute("SELECT COALESCE(max(id), 0) + 1 FROM contacts")
                            .fetchone()[0])
 
+    def has_any(self, emails: Iterable[str]) -> bool:
+        """Whether any of ``emails`` is a stored contact's address or alias."""
+        return not (self.primary.keys().isdisjoint(emails)
+                    and self.alias.keys().isdisjoint(emails))
+
     def preload(self, emails: Iterable[str]) -> None:
         """Read the stored contacts ``emails`` name, a chunk of them per query."""
         if not self.primary and not self.alias:
@@ -157,24 +164,41 @@ class ImportTables(ContactTables):
             return self.get_contact(contact_id), outcome == "created"
 
     def upsert_contacts(self, records: Sequence[ContactRecord], now: datetime, *,
-                        tags: Sequence[str] = (), referred_by: int | None = None
+                        tags: Sequence[str] = (), referred_by: int | None = None,
+                        progress: Callable[[int, int], None] | None = None
                         ) -> list[tuple[int, str]]:
         """``upsert_contact`` of each record in turn, in one transaction.
 
         Returns ``(contact id, outcome)`` per record, outcome "created", "updated" or
-        "unchanged" (no profile field, tag, alias or referrer changed).
+        "unchanged" (no profile field, tag, alias or referrer changed). ``progress(done,
+        total)`` is called as the records are written, and once at the end.
         """
         addresses = [r.email.strip().lower() for r in records]
         emails = set(addresses)
         emails.update(e.strip().lower() for r in records for e in r.extra_emails)
         with self.transaction():
             known = _Known(self.conn, emails, tuple(sorted(set(tags))), referred_by)
+            if all_new(records, addresses, known.has_any):
+                return self._create_all(known, records, now, progress)
             known.preload(addresses)
             new_aliases: list[tuple[str, int]] = []
             outcomes = [self._apply(known, r, e, new_aliases)
                         for r, e in zip(records, addresses, strict=True)]
             self._write(known, new_aliases, now)
+        if progress is not None:
+            progress(len(records), len(records))
         return outcomes
+
+    def _create_all(self, known: _Known, records: Sequence[ContactRecord], now: datetime,
+                    progress: Callable[[int, int], None] | None) -> list[tuple[int, str]]:
+        """What ``_apply`` and ``_write`` do for records that each create a new contact."""
+        ids = range(known.next_id, known.next_id + len(records))
+        with bulk_write(self.conn, {"contacts": len(records), "timeline": len(records)}):
+            insert_fresh(self.conn, records, known.next_id, json.dumps(list(known.tags)),
+                         known.referred_by, ts(now), progress)
+        if progress is not None:
+            progress(len(records), len(records))
+        return list(zip(ids, itertools.repeat("created")))
 
     @staticmethod
     def _apply(known: _Known, record: ContactRecord, email: str,

@@ -63,6 +63,15 @@ class MessageTables(Database):
                                  "ORDER BY id", (direction, state))
         return [self._message(r) for r in rows]
 
+    def drafts_waiting(self, limit: int) -> tuple[list[MessageRow], int]:
+        # Counted in SQL and only the shown ones decoded (Today lists 15 of the hundreds).
+        where = "direction = 'draft' AND state = 'drafted' AND contact_id IS NOT NULL"
+        rows = self.conn.execute(f"SELECT * FROM messages WHERE {where} ORDER BY id LIMIT ?",
+                                 (limit,))
+        shown = [self._message(r) for r in rows]
+        total = self.conn.execute(f"SELECT count(*) FROM messages WHERE {where}").fetchone()[0]
+        return shown, total
+
     def watch(self) -> Watch:
         # Four set queries instead of one per contact: an idle pass at 10,000 contacts read
         # every contact's messages one query at a time just to build these sets.

@@ -108,4 +108,17 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
     )""",
         "CREATE INDEX contacts_thread ON contacts(thread_id) WHERE thread_id IS NOT NULL",
     )),
+    # A contact's latest interview (read per card and per prep sheet on the dashboard, and by
+    # the pass) was a scan of every interview; the drafts waiting in Drafts were a scan of
+    # every message.
+    ("0007_page_indexes", (
+        "CREATE INDEX interviews_contact ON interviews(contact_id, id)",
+        "CREATE INDEX messages_state ON messages(direction, state)",
+    )),
+    # The pipeline's company filter lists every company: read off this index in order, not
+    # sorted out of a scan of every contact (costs a large import ~70 ms per 100,000 rows
+    # when its indexes are rebuilt).
+    ("0008_company_index", (
+        "CREATE INDEX contacts_company ON contacts(company)",
+    )),
 ]

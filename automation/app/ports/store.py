@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,11 +94,13 @@ class ContactStore(Protocol):
         Returns ``(contact, created)``. Empty fields in ``record`` never erase stored values."""
 
     def upsert_contacts(self, records: Sequence[ContactRecord], now: datetime, *,
-                        tags: Sequence[str] = (), referred_by: int | None = None
+                        tags: Sequence[str] = (), referred_by: int | None = None,
+                        progress: Callable[[int, int], None] | None = None
                         ) -> list[tuple[int, str]]:
         """``upsert_contact`` of each record in turn, in one transaction, as a whole import
         file is written. Returns ``(contact id, outcome)`` per record: "created", "updated" or
-        "unchanged" (no profile field, tag, alias or referrer changed)."""
+        "unchanged" (no profile field, tag, alias or referrer changed). ``progress(done,
+        total)`` is called as records are written and once at the end (total: the records)."""
 
     def add_alias(self, contact_id: int, email: str) -> None:
         """Link another address to the contact (ignored if it is a contact's own address)."""
@@ -211,6 +213,10 @@ class MessageStore(Protocol):
 
     def messages_in_state(self, direction: str, state: str) -> list[MessageRow]:
         """Messages of one direction in one state, oldest first."""
+
+    def drafts_waiting(self, limit: int) -> tuple[list[MessageRow], int]:
+        """The first ``limit`` drafts of contacts still waiting in Drafts (state drafted),
+        oldest first, and how many there are in all."""
 
     def watch(self) -> Watch:
         """What the mailbox sync looks out for, over every contact past ``new``: their

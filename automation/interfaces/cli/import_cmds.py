@@ -25,16 +25,22 @@ def import_cmd(app: AppContext, file: Path, fmt: str, tags: tuple[str, ...],
                referred_by: str | None) -> None:
     """Import contacts from FILE; re-importing updates fields and keeps history."""
     svc = app.services()
-    with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
+    # Two bars, one per half of the work: the rows read and checked, then the contacts saved
+    # (the database writes are as long as the reading on a big file).
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=rich_console(err_console), transient=True,
                   disable=not err_console.is_terminal) as progress:
-        task = progress.add_task("import", total=None)
+        reading = progress.add_task("importing", total=None)
+        saving = progress.add_task("saving", total=None, visible=False)
 
-        def tick(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+        def read(done: int, total: int) -> None:
+            progress.update(reading, completed=done, total=total)
+
+        def save(done: int, total: int) -> None:
+            progress.update(saving, completed=done, total=total, visible=True)
 
         summary = import_contacts(svc, file, fmt=fmt, tags=tags, referred_by=referred_by,
-                                  progress=tick)
+                                  progress=read, saving=save)
     for row in summary.result.skipped:
         err_console.print(f"[yellow]skipped[/] {escape(f'{file.name} line {row.line}: {row.reason}')}")
     for row in summary.result.warnings:

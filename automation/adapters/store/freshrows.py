@@ -1,0 +1,94 @@
+"""Writing the contacts an import creates when every row is a new address (a first import).
+
+Such rows need no look-up and no merge: each becomes one contact row and one "created" event.
+They are written a column at a time: the columns are read from the records once, a column
+that is empty in every row is left to its default instead of bound 100,000 times, and the
+rows handed to ``executemany`` are zipped from the columns in C, not built per row in Python.
+The database ends exactly as ``ImportTables._write``'s general path leaves it
+(tests/contract/test_store_fresh_rows.py compares both).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import operator
+import sqlite3
+from collections.abc import Callable, Sequence
+
+from automation.core.models import PROFILE_FIELDS, ContactRecord, Status
+
+__all__ = ["BATCH", "all_new", "insert_fresh"]
+
+#: Rows per ``executemany``: progress is reported after each batch.
+BATCH = 10_000
+_emails_of = operator.attrgetter("email")
+_extras_of = operator.attrgetter("extra_emails")
+_lines_of = operator.attrgetter("line")
+# One statement per batch: the events' lines arrive as one JSON array (json_each numbers
+# them from 0), and SQLite writes each detail as json.dumps({"line": n}) does for an integer.
+_TIMELINE = ("INSERT INTO timeline (contact_id, at, event, old_status, new_status, cause, detail)"
+             " SELECT ? + key, ?, 'created', NULL, ?, 'imported', '{\"line\": ' || value || '}'"
+             " FROM json_each(?) ORDER BY key")
+
+
+def all_new(records: Sequence[ContactRecord], addresses: list[str],
+            known_addresses: Callable[[list[str]], bool]) -> bool:
+    """Whether every record creates a contact of its own with nothing else to record: its
+    address is already normalised (``addresses`` holds the normalised ones), no other row
+    and no stored contact or alias has it (``known_addresses(addresses)`` is true when one
+    is stored), and it carries no extra address."""
+    return (not any(map(_extras_of, records))
+            and addresses == list(map(_emails_of, records))
+            and len(set(addresses)) == len(addresses)
+            and not known_addresses(addresses))
+
+
+def _columns(records: Sequence[ContactRecord]) -> dict[str, list[object]]:
+    """The profile columns to bind, as ``_profile`` gives them: a column empty in every row is
+    left out (its default is that value: '' for text, NULL for the time zone)."""
+    n, columns = len(records), {}
+    for name in PROFILE_FIELDS:
+        column: list[object] = list(map(operator.attrgetter(name), records))
+        if name == "timezone":
+            if column.count(None) == n:
+                continue
+        else:
+            if None in column:
+                column = [value or "" for value in column]
+            if column.count("") == n:
+                continue
+        columns[name] = column
+    return columns
+
+
+def _literal(value: int | str | None) -> str:
+    """``value`` as an SQL literal: the same for every row, so not bound 100,000 times."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + value.replace("'", "''") + "'"
+
+
+def insert_fresh(conn: sqlite3.Connection, records: Sequence[ContactRecord], first_id: int,
+                 tags_json: str, referred_by: int | None, at: int,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+    """Insert ``records`` as new contacts with ids from ``first_id`` on, in order, each with
+    its "created" timeline event; ``progress(done, total)`` after each batch of rows."""
+    n = len(records)
+    columns = _columns(records)
+    constant = ", ".join(map(_literal, (tags_json, referred_by, at, at, at)))
+    insert = (f"INSERT INTO contacts (id, email, {''.join(f'{c}, ' for c in columns)}tags, "
+              "referred_by, created_at, updated_at, status_changed_at) "
+              f"VALUES (?, ?, {'?, ' * len(columns)}{constant})")
+    contacts = zip(range(first_id, first_id + n), map(_emails_of, records), *columns.values(),
+                   strict=True)
+    lines = list(map(_lines_of, records))
+    new = str(Status.NEW)
+    for start in range(0, n, BATCH):
+        conn.executemany(insert, itertools.islice(contacts, BATCH))
+        conn.execute(_TIMELINE, (first_id + start, at, new,
+                                 json.dumps(lines[start:start + BATCH])))
+        if progress is not None and start + BATCH < n:
+            progress(start + BATCH, n)
