@@ -48,6 +48,17 @@ class FreeBusy:
     problems: list[str] = field(default_factory=list)
     _search: tuple[Availability, datetime, SlotSearch] | None = field(
         default=None, repr=False, compare=False)
+    _hours: dict[tuple[Availability, ZoneInfo | None], ContactHours] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def contact_hours(self, availability: Availability, contact: Contact) -> ContactHours:
+        """``contact_hours`` for the contact, made once per zone in the pass (a value: the
+        contacts of one zone share it, and the search their candidate lists)."""
+        key = (availability, contact.zone)
+        hours = self._hours.get(key)
+        if hours is None:
+            hours = self._hours[key] = contact_hours(availability, contact)
+        return hours
 
     def search(self, availability: Availability, now: datetime) -> SlotSearch:
         """The pass's search for ``availability`` at ``now`` (built once, then kept)."""
@@ -94,7 +105,7 @@ def offer(availability: Availability, avail: FreeBusy, contact: Contact,
     """Up to ``offer_count`` slots for this contact: inside the user's availability and the
     contact's working hours on their business days, never overlapping another's holds."""
     return avail.search(availability, now).find(exclude_holder=contact.id or 0,
-                                                contact=contact_hours(availability, contact),
+                                                contact=avail.contact_hours(availability, contact),
                                                 seed=contact.email)
 
 
@@ -102,7 +113,7 @@ def shortfall(availability: Availability, avail: FreeBusy, contact: Contact, now
               found: int) -> str:
     """Why only ``found`` (< ``offer_count``) slots could be offered, in words the user can
     act on: the two people's hours barely overlap, or the user's calendar is full."""
-    hours = contact_hours(availability, contact)
+    hours = avail.contact_hours(availability, contact)
     mine = avail.search(availability, now).find(exclude_holder=contact.id or 0)
     days = availability.horizon_days
     if len(mine) > found:
