@@ -97,8 +97,10 @@ def draft_many(svc: Services, batch: Sequence[tuple[DraftRequest, str]]) -> list
             todo.append((i, request, key, _payload(store, request)))
     if not todo:
         return refs
+    # Every hold of the batch lapses together: made at one ``now``, for the same days.
+    expires = hold_expiry(now, svc.config.cadence.hold_days, svc.config.availability.timezone)
     with store.transaction():
-        intents = [_journal(svc, request, key, payload, now)
+        intents = [_journal(store, request, key, payload, now, expires)
                    for _, request, key, payload in todo]
     # The messages in hand are the ones journaled: no need to parse the journal's copies.
     drafts = [(request.message, request.thread_id) for _, request, _, _ in todo]
@@ -141,14 +143,12 @@ def _payload(store: Store, request: DraftRequest) -> dict[str, Any]:
     }
 
 
-def _journal(svc: Services, request: DraftRequest, key: str, payload: dict[str, Any],
-             now: datetime) -> Intent:
-    """The intent and the holds it offers (inside the caller's transaction)."""
-    store = svc.store
+def _journal(store: Store, request: DraftRequest, key: str, payload: dict[str, Any],
+             now: datetime, expires: datetime) -> Intent:
+    """The intent and the holds it offers, lapsing at ``expires`` (inside the caller's
+    transaction)."""
     intent = store.begin_intent(key, "draft", request.contact_id, payload, now)
     if request.holds:
-        expires = hold_expiry(now, svc.config.cadence.hold_days,
-                              svc.config.availability.timezone)
         store.add_holds(request.contact_id, request.holds, expires, payload["message_id"])
     return intent
 

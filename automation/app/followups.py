@@ -11,22 +11,24 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime
-from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from automation.app.drafting import DraftRequest, draft_once, intent_key
 from automation.app.effects import Changes, describe, record_actions, timed_states
-from automation.app.exchanges import fresh_update, responsiveness
-from automation.app.invitation import interview_location, interview_view
 from automation.app.outreach import FreeBusy, offer, template_variables
 from automation.app.ports import Store
 from automation.app.services import Services
-from automation.app.threads import reply_context
-from automation.core import pipeline as core
-from automation.core.compose import build_message, new_message_id, render, slot_label
 from automation.core.models import Contact, Slot, Status, UserUpdate
 from automation.core.offerwindow import notice_cutoff
+from automation.core.timing import due_bounds
 from automation.errors import BackendError, TemplateError
+
+# Deciding (the pipeline), drafting and composing (templates, threads, the interview's
+# invitation) are imported by the functions that decide and draft: a pass where time brings
+# nothing (an idle one) needs none of them.
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from automation.core import pipeline as core
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,11 @@ def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> 
     """Decide and act for every contact whose status time can move (see ``pipeline.due``)."""
     policy = svc.config.cadence
     store = svc.store
-    states = timed_states(store, TIMED, svc.config.me.timezone, core.due_bounds(now, policy))
+    states = timed_states(store, TIMED, svc.config.me.timezone, due_bounds(now, policy))
+    if not states:
+        return  # nobody past the bounds: nothing to decide (and the pipeline not imported)
+    from automation.core import pipeline as core
+
     for contact, state in states:
         decision = _without_stale_check_in(store, contact, core.due(state, now, policy))
         if not decision.actions:
@@ -63,6 +69,9 @@ def _without_stale_check_in(store: Store, contact: Contact,
                             decision: core.Decision) -> core.Decision:
     """A check-in says something new or is not written: with no update the contact has not
     heard yet (``automation update``), its Draft is dropped and the digest asks for one."""
+    from automation.app.exchanges import fresh_update
+    from automation.core import pipeline as core
+
     if not any(isinstance(a, core.Draft) and a.kind == "check_in" for a in decision.actions) \
             or fresh_update(store, contact) is not None:
         return decision
@@ -73,6 +82,8 @@ def _without_stale_check_in(store: Store, contact: Contact,
 
 def _would_offer(svc: Services, contact: Contact, now: datetime, avail: FreeBusy) -> str:
     """The slots a follow-up drafted now would offer (a dry run: nothing is held)."""
+    from automation.core.compose import slot_label
+
     cid = contact.id or 0
     slots = svc.store.holds_for(cid, now) or offer(svc.config.availability, avail, contact, now)
     avail.hold(cid, slots)
@@ -84,6 +95,9 @@ def _draft(svc: Services, contact: Contact, action: core.Draft, now: datetime,
            avail: FreeBusy, changes: Changes) -> None:
     """Compose and create one follow-up, thank-you or check-in; a template error flags the
     contact (the others go on), a backend error is retried on the next tick."""
+    from automation.app.drafting import DraftRequest, draft_once, intent_key
+    from automation.app.exchanges import fresh_update
+
     cid = contact.id or 0
     holds: list[Slot] = []
     slots: list[Slot] = []
@@ -130,6 +144,11 @@ def compose(svc: Services, contact: Contact, kind: str, slots: list[Slot],
             ) -> tuple[EmailMessage, str | None]:
     """Render ``kind``'s template and address it as a reply in the contact's thread; a
     check-in's template sees ``update`` (``text``, ``at``) as the news it shares."""
+    from automation.app.exchanges import responsiveness
+    from automation.app.invitation import interview_location, interview_view
+    from automation.app.threads import reply_context
+    from automation.core.compose import build_message, new_message_id, render
+
     me, store = svc.config.me, svc.store
     referrer = store.get_contact(contact.referred_by) if contact.referred_by else None
     extra: dict[str, Any] = {}

@@ -6,21 +6,24 @@ import logging
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from automation.app.drafting import DraftRequest, draft_many, intent_key
 from automation.app.employers import outreach_gate
 from automation.app.ports import Store
 from automation.app.services import Services
 from automation.config import Me
-from automation.core.compose import build_message, new_message_id, render, slot_views
-from automation.core.contacthours import ContactHours
-from automation.core.mime import header_value
 from automation.core.models import Availability, Contact, Interval, Slot, Status
-from automation.core.slotsearch import SlotSearch
 from automation.errors import TemplateError
+
+# Drafting, composing and the slot search are imported by the functions that draft, compose
+# and search: a pass with no new contact to write to (an idle one) needs none of them.
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from automation.app.drafting import DraftRequest
+    from automation.core.contacthours import ContactHours
+    from automation.core.slotsearch import SlotSearch
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +48,23 @@ class FreeBusy:
     problems: list[str] = field(default_factory=list)
     _search: tuple[Availability, datetime, SlotSearch] | None = field(
         default=None, repr=False, compare=False)
+    _hours: dict[tuple[Availability, ZoneInfo | None], ContactHours] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def contact_hours(self, availability: Availability, contact: Contact) -> ContactHours:
+        """``contact_hours`` for the contact, made once per zone in the pass (a value: the
+        contacts of one zone share it, and the search their candidate lists)."""
+        key = (availability, contact.zone)
+        hours = self._hours.get(key)
+        if hours is None:
+            hours = self._hours[key] = contact_hours(availability, contact)
+        return hours
 
     def search(self, availability: Availability, now: datetime) -> SlotSearch:
         """The pass's search for ``availability`` at ``now`` (built once, then kept)."""
         if self._search is None or self._search[:2] != (availability, now):
+            from automation.core.slotsearch import SlotSearch
+
             built = SlotSearch(availability, now, self.busy, self.held, self.booked)
             self._search = (availability, now, built)
         return self._search[2]
@@ -68,17 +84,34 @@ class FreeBusy:
             self._search[2].release(holder, intervals)
 
 
+#: Slots start after ``now`` on today's local date or later (a local day is at most 25
+#: hours), so a booking that ended this long before ``now``, plus the buffer, can neither
+#: block one nor count towards a day's ``max_per_day``.
+BOOKED_LOOKBACK = timedelta(days=7)
+
+
 def read_availability(svc: Services, now: datetime) -> FreeBusy:
     """One read of the calendar (plus every busy_ics file) covering the offer horizon."""
     horizon = svc.config.availability.horizon_days + 1
     busy, problems = svc.calendar.busy(Interval(now, now + timedelta(days=horizon)))
-    booked = [i.interval for i in svc.store.interviews("confirmed")]
-    return FreeBusy(busy=busy, held=svc.store.active_holds(now), booked=booked,
+    return FreeBusy(busy=busy, held=svc.store.active_holds(now), booked=_booked(svc, now),
                     problems=list(problems))
+
+
+def _booked(svc: Services, now: datetime) -> list[Interval]:
+    """The confirmed interviews an offer made at ``now`` must avoid: not the year of past
+    ones (the same offers result, ``tests/app/test_outreach_booked.py``)."""
+    try:
+        since = now - BOOKED_LOOKBACK - timedelta(minutes=svc.config.availability.buffer_minutes)
+    except OverflowError:  # a buffer of centuries: every booking
+        return [i.interval for i in svc.store.interviews("confirmed")]
+    return [i.interval for i in svc.store.upcoming_interviews(since)]
 
 
 def contact_hours(availability: Availability, contact: Contact) -> ContactHours:
     """The contact's working hours and holidays (``[availability] contact_hours``)."""
+    from automation.core.contacthours import ContactHours
+
     return ContactHours.for_contact(availability, contact.zone)
 
 
@@ -87,7 +120,7 @@ def offer(availability: Availability, avail: FreeBusy, contact: Contact,
     """Up to ``offer_count`` slots for this contact: inside the user's availability and the
     contact's working hours on their business days, never overlapping another's holds."""
     return avail.search(availability, now).find(exclude_holder=contact.id or 0,
-                                                contact=contact_hours(availability, contact),
+                                                contact=avail.contact_hours(availability, contact),
                                                 seed=contact.email)
 
 
@@ -95,7 +128,7 @@ def shortfall(availability: Availability, avail: FreeBusy, contact: Contact, now
               found: int) -> str:
     """Why only ``found`` (< ``offer_count``) slots could be offered, in words the user can
     act on: the two people's hours barely overlap, or the user's calendar is full."""
-    hours = contact_hours(availability, contact)
+    hours = avail.contact_hours(availability, contact)
     mine = avail.search(availability, now).find(exclude_holder=contact.id or 0)
     days = availability.horizon_days
     if len(mine) > found:
@@ -117,6 +150,8 @@ def template_variables(me: Me, contact: Contact, *, slots: Sequence[Slot] = (),
 
     Slots are shown in the contact's zone when known, else the user's.
     """
+    from automation.core.compose import slot_views
+
     zone = contact.zone or me.timezone
     first = contact.first_name or (contact.name.split()[0] if contact.name else "")
     contact_view = {
@@ -151,6 +186,8 @@ def sentence(text: str) -> str:
 def compose_outreach(svc: Services, contact: Contact, slots: list[Slot],
                      now: datetime) -> EmailMessage:
     """Render the outreach template into a message (raises TemplateError)."""
+    from automation.core.compose import build_message, new_message_id, render
+
     referrer = svc.store.get_contact(contact.referred_by) if contact.referred_by else None
     rendered = render(svc.templates, OUTREACH_TEMPLATE,
                       template_variables(svc.config.me, contact, slots=slots, referrer=referrer))
@@ -205,6 +242,8 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *, dry_run: bool
         if len(slots) < svc.config.availability.offer_count:
             result.short.append((contact.email, shortfall(availability, avail, contact, now,
                                                           len(slots))))
+        from automation.core.mime import header_value  # imported with the first draft
+
         try:
             message = compose_outreach(svc, contact, slots, now)
         except TemplateError as exc:
@@ -217,16 +256,26 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *, dry_run: bool
         if not dry_run:
             batch.append(_request(store, contact, message, slots, now))
             if len(batch) == DRAFT_BATCH:
-                draft_many(svc, batch)
+                _draft_many(svc, batch)
                 batch.clear()
-    draft_many(svc, batch)
+    _draft_many(svc, batch)
     return result
+
+
+def _draft_many(svc: Services, batch: list[tuple[DraftRequest, str]]) -> None:
+    """``drafting.draft_many`` of a batch; nothing to draft, nothing imported."""
+    if batch:
+        from automation.app.drafting import draft_many
+
+        draft_many(svc, batch)
 
 
 def _request(store: Store, contact: Contact, message: EmailMessage, slots: list[Slot],
              now: datetime) -> tuple[DraftRequest, str]:
     """The outreach draft to make for ``contact`` and its intent key (a flag the contact
     carried from an earlier pass, a template error or no slots, is cleared first)."""
+    from automation.app.drafting import DraftRequest, intent_key
+
     if contact.needs_attention:
         store.flag(contact.id or 0, None, now)
     request = DraftRequest(contact_id=contact.id or 0, kind="outreach", message=message,

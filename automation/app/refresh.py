@@ -22,22 +22,25 @@ import base64
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from automation.app.drafting import journaled_message
 from automation.app.effects import Changes
 from automation.app.outreach import FreeBusy, compose_outreach, offer
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
-from automation.core import pipeline as core
-from automation.core.compose import fingerprint, slot_label
 from automation.core.mailsafe import message_ids
 from automation.core.models import Contact, Intent, MessageRow, Slot, Status
 from automation.core.offerwindow import hold_expiry, notice_cutoff
 from automation.errors import BackendError, TemplateError
+
+# Composing, journaling and parsing a replacement draft (templates, the email package's
+# parser, the drafting journal) are imported by the functions that refresh one: a pass with
+# no lapsed offer (an idle one) needs none of them.
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from automation.core import pipeline as core
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +143,8 @@ def refresh_one(svc: Services, row: MessageRow, contact: Contact, now: datetime,
                 avail: FreeBusy, *, force: bool) -> Outcome:
     """Replace one unsent offer with fresh slots (unless the user edited it and not
     ``force``)."""
+    from automation.core.compose import fingerprint
+
     ref = DraftRef(row.draft_id or "", row.message_id or "", row.thread_id)
     try:
         current = svc.mailbox.read_draft(ref)
@@ -174,6 +179,9 @@ def written_fingerprint(svc: Services, row: MessageRow) -> str | None:
     written before fingerprints were recorded, that of the message its intent journaled --
     the bytes the draft was created from, so an untouched draft matches and an edited one
     does not. None (always "edited": flagged, never overwritten) when neither exists."""
+    from automation.app.drafting import journaled_message
+    from automation.core.compose import fingerprint
+
     recorded = row.detail.get("fingerprint")
     if recorded:
         return str(recorded)
@@ -197,6 +205,10 @@ def _compose(svc: Services, row: MessageRow, contact: Contact, slots: list[Slot]
 
 def _journal(svc: Services, row: MessageRow, message: EmailMessage, slots: list[Slot],
              now: datetime) -> Intent:
+    from email import policy
+
+    from automation.core.compose import fingerprint
+
     store = svc.store
     number = int(row.detail.get("refreshes", 0)) + 1
     payload = {"row": row.id, "message_id": row.message_id, "kind": row.kind,
@@ -215,6 +227,9 @@ def _journal(svc: Services, row: MessageRow, message: EmailMessage, slots: list[
 
 def _perform(svc: Services, intent: Intent) -> Outcome:
     """Replace the draft (idempotent), then record it; a no-op once done."""
+    from email import policy
+    from email.parser import BytesParser
+
     store, p = svc.store, intent.payload
     message = BytesParser(policy=policy.default).parsebytes(base64.b64decode(p["raw"]))
     ref = DraftRef(p["draft_id"] or "", p["message_id"], p["thread_id"])
@@ -266,6 +281,8 @@ def answered_offer(svc: Services, msg: EmailMessage) -> list[Slot] | None:
 
 def with_offer(decision: core.Decision, offer: list[Slot]) -> core.Decision:
     """``decision`` with each Book of an option counting in ``offer``."""
+    from automation.core import pipeline as core
+
     return replace(decision, actions=tuple(
         replace(a, offer=tuple(s.start for s in offer))
         if isinstance(a, core.Book) and a.option is not None else a for a in decision.actions))
@@ -291,6 +308,8 @@ def _label(row: MessageRow) -> str:
 
 def _slots(slots: list[Slot], zone: ZoneInfo) -> str:
     """The slots as the contact reads them, in ``zone`` (theirs, else the user's)."""
+    from automation.core.compose import slot_label
+
     return "; ".join(slot_label(s, zone) for s in slots) or "no free slot"
 
 

@@ -16,14 +16,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automation.app.effects import Changes
 from automation.app.services import Services
-from automation.core.compose import slot_label
 from automation.core.models import Contact, Interview, Slot
 from automation.errors import BackendError
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+
+def _when(interview: Interview, contact: Contact, svc: Services) -> str:
+    """The interview's time as the contact reads it (composing is imported when an answer
+    or a gone event is to be told: not by a pass where nothing changed)."""
+    from automation.core.compose import slot_label
+
+    return slot_label(Slot(interview.start, interview.end), contact.zone or svc.config.me.timezone)
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +64,7 @@ def _event_gone(svc: Services, interview: Interview, changes: Changes) -> None:
     CalDAV server): the contact is flagged once with what to do; nothing is re-created."""
     store, now = svc.store, svc.clock()
     contact = store.get_contact(interview.contact_id)
-    when = slot_label(Slot(interview.start, interview.end), contact.zone or svc.config.me.timezone)
+    when = _when(interview, contact, svc)
     reason = (f"the calendar event for the interview on {when} is gone (deleted from the "
               f"calendar, perhaps by a sync): put it back with `automation reschedule "
               f"{contact.email} --at TIME` or call it off with `automation cancel {contact.email}`")
@@ -80,8 +89,7 @@ def record_answer(svc: Services, interview: Interview, answer: str, changes: Cha
             with store.transaction():
                 store.set_attendee_status(interview.uid, answer)
         return
-    when = slot_label(Slot(interview.start, interview.end),
-                      contact.zone or svc.config.me.timezone)
+    when = _when(interview, contact, svc)
     line = f"{contact.email}: {answer} the invitation for {when}"
     changes.add("invitation_" + answer, line)
     if changes.dry_run:

@@ -21,9 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from automation.app import health, newdb, refresh
-from automation.app.booking import complete_pending
-from automation.app.drafting import reconcile
-from automation.app.effects import Changes, pending_bookings, run_bookings
+from automation.app.effects import Changes
 from automation.app.followups import run_due
 from automation.app.observe import observe
 from automation.app.outreach import OutreachResult, read_availability, run_outreach
@@ -77,11 +75,8 @@ def _pass(svc: Services, *, dry_run: bool, accept_new_database: bool) -> TickRep
     guard = newdb.check(svc, accept=accept_new_database, dry_run=dry_run)
     if guard is not None:
         report.problems.append(guard.warning(str(svc.config.database)))
-    if not dry_run:
-        report.problems.extend(reconcile(svc))
-        report.problems.extend(complete_pending(svc))  # bookings a crash interrupted
-        report.problems.extend(refresh.reconcile(svc))  # refreshed drafts a crash interrupted
-        run_bookings(svc, pending_bookings(svc.store), changes)  # replies a crash interrupted
+    if not dry_run and svc.store.pending_intents():
+        _recover(svc, report, changes)
     observe(svc, changes)  # sent drafts, replies, deleted drafts
     check_answers(svc, changes)  # accepted/declined invitations → timeline, needs_attention
     avail = read_availability(svc, now)  # after observe: includes what replies booked
@@ -94,6 +89,20 @@ def _pass(svc: Services, *, dry_run: bool, accept_new_database: bool) -> TickRep
     report.pipeline.update(changes.counts)
     report.problems.extend(changes.problems)
     return report
+
+
+def _recover(svc: Services, report: TickReport, changes: Changes) -> None:
+    """Finish what an earlier pass left pending (a crash, a failing backend). Each step reads
+    the pending intents of its kind; the drafting and booking modules they need are imported
+    only when there is one, not on every pass."""
+    from automation.app.booking import complete_pending
+    from automation.app.drafting import reconcile
+    from automation.app.effects import pending_bookings, run_bookings
+
+    report.problems.extend(reconcile(svc))
+    report.problems.extend(complete_pending(svc))  # bookings a crash interrupted
+    report.problems.extend(refresh.reconcile(svc))  # refreshed drafts a crash interrupted
+    run_bookings(svc, pending_bookings(svc.store), changes)  # replies a crash interrupted
 
 
 def recorded_tick(svc: Services, *, accept_new_database: bool = False) -> TickReport:

@@ -17,10 +17,11 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -162,15 +163,21 @@ def render(env: jinja2.Environment, name: str, variables: dict[str, Any]) -> Ren
 
 def slot_label(slot: Slot, zone: ZoneInfo) -> str:
     """A human label such as "Tue, Dec 8, 10:00–10:10 AM EST" in ``zone``."""
-    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+    return _label(slot.start.astimezone(zone), slot.end.astimezone(zone))
 
+
+def _label(start: datetime, end: datetime) -> str:
+    """``slot_label`` of a slot already in the reader's zone. One ``strftime`` per end (each
+    costs as much as all the rest of a label): day, month and AM/PM are the locale's, as
+    ``strftime`` writes them; ``%Z`` is ``tzname()``."""
     def clock(moment: datetime) -> str:
         return f"{moment.hour % 12 or 12}:{moment.minute:02d}"
 
-    same_half = start.strftime("%p") == end.strftime("%p")
-    first = clock(start) + ("" if same_half else f" {start.strftime('%p')}")
-    return (f"{start.strftime('%a, %b')} {start.day}, {first}\u2013{clock(end)} "
-            f"{end.strftime('%p')} {end.strftime('%Z')}")
+    day_month, start_half = start.strftime("%a, %b\x1f%p").split("\x1f")
+    end_half = end.strftime("%p")
+    first = clock(start) + ("" if start_half == end_half else f" {start_half}")
+    return (f"{day_month} {start.day}, {first}\u2013{clock(end)} "
+            f"{end_half} {end.tzname() or ''}")
 
 
 @dataclass(frozen=True)
@@ -184,8 +191,11 @@ class SlotView:
 
 
 def slot_views(slots: list[Slot], zone: ZoneInfo) -> list[SlotView]:
-    return [SlotView(i + 1, s.start.astimezone(zone), s.end.astimezone(zone),
-                     slot_label(s, zone)) for i, s in enumerate(slots)]
+    views = []
+    for number, slot in enumerate(slots, 1):
+        start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+        views.append(SlotView(number, start, end, _label(start, end)))
+    return views
 
 
 def new_message_id(sender: str) -> str:
@@ -218,7 +228,7 @@ def build_message(*, sender_name: str, sender: str, to_name: str, to: str, subje
     to_text = plain_address(clean_header(to_name), to)
     if sender_text is not None and to_text is not None:
         headers = [("From", sender_text), ("To", to_text), ("Subject", clean_header(subject)),
-                   ("Date", format_datetime(now)), ("Message-ID", message_id)]
+                   ("Date", _date_header(now, now.utcoffset())), ("Message-ID", message_id)]
         if in_reply_to:
             headers += [("In-Reply-To", in_reply_to), ("References", " ".join(refs))]
         simple = simple_message(headers, body)
@@ -227,6 +237,14 @@ def build_message(*, sender_name: str, sender: str, to_name: str, to: str, subje
     return email_message(sender_name=sender_name, sender=sender, to_name=to_name, to=to,
                          subject=subject, body=body, now=now, message_id=message_id,
                          in_reply_to=in_reply_to, references=references)
+
+
+@lru_cache(maxsize=16)
+def _date_header(now: datetime, offset: timedelta | None) -> str:
+    """``format_datetime(now)``, once per pass's ``now`` (its messages share one). Keyed
+    with the offset too: equal instants compare equal across zones (and two readings of a
+    repeated hour in one zone), yet each is written with its own offset."""
+    return format_datetime(now)
 
 
 def email_message(*, sender_name: str, sender: str, to_name: str, to: str, subject: str,

@@ -150,25 +150,32 @@ class SlotSearch:
         wanted = avail.offer_count if count is None else count
         if wanted <= 0:
             return []
-        key = _key(contact)
+        fitting, free_lists, minutes = self._lists(_key(contact))
         own = self._reach(self._holds.of.get(exclude_holder, ())) if exclude_holder is not None \
             else set()
         phase = _phase(seed) if avail.vary_time_of_day else None
 
         def free(day: date) -> list[Candidate]:
             if day in own:  # its own holds may block what is free for it: not the shared list
-                return [c for c in self._fits(day, contact, key) if self._clear(c, exclude_holder)]
-            return self._free_of(day, contact, key)
+                return [c for c in self._fits(day, contact, fitting)
+                        if self._clear(c, exclude_holder)]
+            return self._free_of(day, contact, fitting, free_lists)
 
         chosen: list[Candidate] = []
         used: list[date] = []
+        holders_of, booked, cap = self._holders, self._booked, avail.max_per_day
+        # A date's load: its bookings and the other contacts holding slots on it (inline: a
+        # late offer of a pass walks past many full dates).
         for day in self._days:
-            if self._load(day, exclude_holder) >= avail.max_per_day:
+            holders = holders_of.get(day)
+            load = booked.get(day, 0) + (len(holders) - (exclude_holder in holders)
+                                         if holders else 0)
+            if load >= cap:
                 continue
             candidates = free(day)
             if not candidates:
                 continue
-            aim = None if phase is None else self._aim(day, contact, key, phase)
+            aim = None if phase is None else self._aim(day, contact, minutes, phase)
             chosen.append(_nearest(candidates, aim))
             used.append(day)
             if len(chosen) == wanted:
@@ -190,8 +197,11 @@ class SlotSearch:
         for day in self._reach([(start, end)]):
             for lists in self._free.values():
                 kept = lists.get(day)
-                if kept is not None:
-                    lists[day] = [c for c in kept if not low < c[0] < high]
+                if kept:  # sorted by start: the blocked ones are one run, found by bisection
+                    first = bisect_right(kept, low, key=_start_us)
+                    stop = bisect_left(kept, high, key=_start_us)
+                    if first < stop:
+                        lists[day] = kept[:first] + kept[stop:]
 
     def _reach(self, spans: Iterable[tuple[int, int]]) -> set[date]:
         """The local dates whose candidates a span can block: a candidate ``c`` is blocked
@@ -211,34 +221,37 @@ class SlotSearch:
             for day in days:
                 lists.pop(day, None)
 
-    def _load(self, day: date, exclude: int | None) -> int:
-        holders = self._holders.get(day)
-        if not holders:
-            return self._booked[day]
-        return self._booked[day] + len(holders) - (1 if exclude in holders else 0)
-
     def _clear(self, candidate: Candidate, exclude: int | None) -> bool:
         start, end = self._grid.padded(candidate[0])
         return self._busy.clear(start, end) and self._holds.clear(start, end, exclude)
 
-    def _fits(self, day: date, contact: ContactHours | None, key: object) -> list[Candidate]:
+    def _lists(self, key: object) -> tuple[dict[date, list[Candidate]],
+                                           dict[date, list[Candidate]], dict[date, list[int]]]:
+        """The kept fitting, free and aim lists of the contacts of ``key``, looked up once per
+        ``find`` (hashing a ``ContactHours`` is most of a look-up); lists of their own, kept
+        for one call, for a contact that cannot be hashed."""
+        if key is _UNSHARED:
+            return {}, {}, {}
+        return (self._fitting.setdefault(key, {}), self._free.setdefault(key, {}),
+                self._minutes.setdefault(key, {}))
+
+    def _fits(self, day: date, contact: ContactHours | None,
+              lists: dict[date, list[Candidate]]) -> list[Candidate]:
         every = self._all.get(day)
         if every is None:
             every = self._all[day] = list(self._grid.day_candidates(day))
         if contact is None:
             return every
-        lists = self._fitting.setdefault(key, {}) if key is not _UNSHARED else {}
         found = lists.get(day)
         if found is None:
             found = lists[day] = [c for c in every if self._grid.fits(contact, c)]
         return found
 
-    def _aim(self, day: date, contact: ContactHours | None, key: object,
+    def _aim(self, day: date, contact: ContactHours | None, lists: dict[date, list[int]],
              phase: int) -> int | None:
         """The time of day (minutes since local midnight) the offer aims at on ``day``: the
         ``k``-th of all the date's candidates that fit ``contact``, with ``k / n`` the
         fractional part of ``hash(seed) + day.toordinal() / golden ratio``."""
-        lists = self._minutes.setdefault(key, {}) if key is not _UNSHARED else {}
         minutes = lists.get(day)
         if minutes is None:
             minutes = lists[day] = [_minute_of_day(c[1])
@@ -249,11 +262,12 @@ class SlotSearch:
         position = (phase + day.toordinal() * _GOLDEN_64) % 2**64
         return minutes[position * len(minutes) >> 64]
 
-    def _free_of(self, day: date, contact: ContactHours | None, key: object) -> list[Candidate]:
-        lists = self._free.setdefault(key, {}) if key is not _UNSHARED else {}
+    def _free_of(self, day: date, contact: ContactHours | None,
+                 fitting: dict[date, list[Candidate]],
+                 lists: dict[date, list[Candidate]]) -> list[Candidate]:
         found = lists.get(day)
         if found is None:
-            found = lists[day] = [c for c in self._fits(day, contact, key)
+            found = lists[day] = [c for c in self._fits(day, contact, fitting)
                                   if self._clear(c, None)]
         return found
 
@@ -269,6 +283,10 @@ def _key(contact: ContactHours | None) -> object:
     except TypeError:
         return _UNSHARED
     return contact
+
+
+def _start_us(candidate: Candidate) -> int:
+    return candidate[0]
 
 
 def _minute_of_day(start: datetime) -> int:
@@ -287,12 +305,8 @@ def _nearest(candidates: list[Candidate], aim: int | None) -> Candidate:
     earliest when ``aim`` is None)."""
     if aim is None:
         return candidates[0]
-    best, best_gap = candidates[0], abs(_minute_of_day(candidates[0][1]) - aim)
-    for candidate in candidates[1:]:
-        gap = abs(_minute_of_day(candidate[1]) - aim)
-        if gap < best_gap:
-            best, best_gap = candidate, gap
-    return best
+    # min keeps the first of equals, and candidates are in time order.
+    return min(candidates, key=lambda c: abs(c[1].hour * 60 + c[1].minute - aim))
 
 
 def _fill(spare: list[Candidate], chosen: list[Candidate], wanted: int, grid: SlotGrid) -> None:

@@ -145,3 +145,16 @@ def test_drafts_waiting_are_the_oldest_drafted_ones_of_contacts_and_their_total(
         assert [m.id for m in shown] == ids[:3] and total == 4
         assert [m.subject for m in shown] == ["s0", "s1", "s2"]
         assert store.drafts_waiting(10) == (store.drafts_waiting(4)[0], 4)
+
+
+def test_the_company_list_is_read_off_its_index(tmp_path: Path) -> None:
+    """The pipeline's company filter lists every company without sorting every contact."""
+    with Store.open(tmp_path / "db.sqlite") as store:
+        for i, company in enumerate(["Beta", "", "Alpha", "Beta"]):
+            store.upsert_contact(ContactRecord(email=f"p{i}@example.com", line=i + 2,
+                                               company=company), NOW)
+        assert store.companies_and_tags()[0] == ["Alpha", "Beta"]
+        plan = " ".join(str(r[-1]) for r in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT DISTINCT company FROM contacts WHERE company != '' "
+            "ORDER BY company"))
+        assert "contacts_company" in plan and "TEMP B-TREE" not in plan, plan

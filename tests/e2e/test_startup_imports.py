@@ -88,6 +88,36 @@ def test_an_idle_pass_on_an_empty_workspace_imports_no_heavy_library(
     assert [m for m in modules if any(m == h or m.startswith(h + ".") for h in IDLE_HEAVY)] == []
 
 
+#: The use cases that write: drafting, composing (templates, threads, invitations), booking
+#: and the slot search. An idle pass finds nothing due and nothing pending: it needs none.
+IDLE_UNWRITTEN = (
+    "automation.app.drafting", "automation.app.booking", "automation.app.threads",
+    "automation.app.invitation", "automation.app.slotchecks", "automation.core.compose",
+    "automation.core.slotsearch", "automation.core.contacthours",
+)
+
+
+def test_an_idle_pass_imports_no_use_case_that_writes(tmp_path: Path,
+                                                     empty_workspace: Path) -> None:
+    args = ("--config", str(empty_workspace), "run", "--once")
+    loaded(tmp_path, *args)
+    modules = loaded(tmp_path, *args)
+    assert "automation.app.followups" in modules and "automation.app.outreach" in modules
+    assert [m for m in modules if m in IDLE_UNWRITTEN] == []
+
+
+def test_an_idle_pass_decides_for_nobody_without_importing_the_pipeline(
+        tmp_path: Path, empty_workspace: Path) -> None:
+    """The store finds nobody past the due bounds and no new mail: no decision is built, so
+    neither the pipeline nor its decisions' dataclasses are imported."""
+    args = ("--config", str(empty_workspace), "run", "--once")
+    loaded(tmp_path, *args)
+    modules = loaded(tmp_path, *args)
+    assert "automation.core.timing" in modules  # the due bounds were asked...
+    assert [m for m in modules if m in ("automation.core.pipeline", "automation.core.decision",
+                                        "automation.app.gate")] == []  # ...nothing decided
+
+
 def test_a_command_still_gets_what_it_needs(tmp_path: Path, empty_workspace: Path) -> None:
     """Lazy is not missing: ``templates check`` renders, so it loads Jinja2 on its own."""
     modules = loaded(tmp_path, "--config", str(empty_workspace), "templates", "check")

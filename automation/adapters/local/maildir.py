@@ -18,9 +18,9 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any
 
 from automation.adapters.local.draftcache import DraftIds
+from automation.adapters.local.maildirwrite import Raw, RawFolder, remove_quietly, sync_dir
 from automation.app.ports import DraftRef, FileCacheStore, MailItem, SyncResult, Watch
 from automation.core.mailsafe import header_addresses, parse_message
 from automation.core.mime import header_value, message_bytes
@@ -36,64 +36,6 @@ _HEADERS = BytesHeaderParser(policy=policy.default)
 #: What is read of a draft to know its headers, and how often a moved one is looked up again.
 HEADER_BYTES = 256 * 1024
 RESCANS = 20
-
-
-class _Raw(mailbox.MaildirMessage):
-    """A message to store as these exact bytes, with a MaildirMessage's subdir and flags."""
-
-    def __init__(self, raw: bytes) -> None:
-        super().__init__()
-        self.raw = raw
-
-
-class _Folder(mailbox.Maildir):
-    """A Maildir that stores a ``_Raw`` message's bytes as they are.
-
-    ``Maildir.add`` regenerates any ``email.message.Message`` it is given, and a
-    ``MaildirMessage`` made from bytes parses them first: a draft would be serialised, parsed
-    and serialised again. Only writing the file is changed (``Mailbox._dump_message``, the
-    hook every ``add`` calls, unchanged since Python 2.5); the delivery through ``tmp/``,
-    fsync and rename stay ``mailbox``'s.
-    """
-
-    def _dump_message(self, message: Any, target: Any,  # private hook: only .write is used
-                      mangle_from_: bool = False) -> None:
-        if isinstance(message, _Raw):
-            target.write(message.raw)
-            return
-        super()._dump_message(message, target, mangle_from_)
-
-    def stage(self, message: _Raw) -> tuple[str, str, str]:
-        """``add`` up to the rename: ``message`` written into ``tmp/`` (not synced, not yet
-        visible to a mail client); returns its tmp path, its final path and its key."""
-        tmp = self._create_tmp()  # type: ignore[attr-defined]  # add's own first step
-        try:
-            tmp.write(message.raw)
-            tmp.close()
-        except BaseException:
-            tmp.close()
-            os.remove(tmp.name)
-            raise
-        key = os.path.basename(tmp.name).split(self.colon)[0]
-        dest = os.path.join(self._path, message.get_subdir(),
-                            key + self.colon + message.get_info())
-        os.utime(tmp.name, (os.path.getatime(tmp.name), message.get_date()))
-        return tmp.name, dest, key
-
-    @staticmethod
-    def publish(tmp: str, dest: str) -> None:
-        """The rest of ``add``: link the staged file to its final name (rename where links
-        are refused), so a reader sees the whole message or nothing."""
-        try:
-            try:
-                os.link(tmp, dest)
-            except (AttributeError, PermissionError):
-                os.rename(tmp, dest)
-            else:
-                os.remove(tmp)
-        except OSError:
-            os.remove(tmp)
-            raise
 
 
 def draft_bytes(message: EmailMessage) -> bytes:
@@ -122,14 +64,14 @@ class MaildirMailbox:
         except OSError as exc:
             raise BackendError(f"cannot create the Maildir at {root}: {exc}; check the "
                                "[local] maildir path and its permissions", retryable=False) from exc
-        self.drafts = _Folder(str(root / "Drafts"), factory=None, create=False)
+        self.drafts = RawFolder(str(root / "Drafts"), factory=None, create=False)
         self.draft_ids = DraftIds(cache, root / "Drafts")
 
     def _folder(self, name: str) -> mailbox.Maildir:
         return mailbox.Maildir(str(self.root / name), factory=None, create=False)
 
     def create_draft(self, message: EmailMessage, *, thread_id: str | None = None) -> DraftRef:
-        msg = _Raw(draft_bytes(message))
+        msg = Raw(draft_bytes(message))
         msg.set_subdir("cur")
         msg.set_flags("DS")  # D = draft, S = seen: mail clients list it under Drafts, unread-free
         try:
@@ -141,14 +83,14 @@ class MaildirMailbox:
 
     def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
                       ) -> Iterator[list[DraftRef]]:
-        """Each file is written into ``tmp/``, then each synced (ours only: a machine-wide
-        ``sync`` waits on every disk and mount), then renamed into ``cur/`` and the folder
+        """Each file is written into ``tmp/`` and synced (ours only: a machine-wide ``sync``
+        waits on every disk and mount), then each renamed into ``cur/`` and the folder
         synced, so after a power cut each draft is whole in ``cur/`` or not there at all."""
         staged: list[tuple[str, str, str, str, str | None]] = []
         error: BackendError | None = None
         try:
             for message, thread_id in drafts:
-                raw = _Raw(draft_bytes(message))
+                raw = Raw(draft_bytes(message))
                 raw.set_subdir("cur")
                 raw.set_flags("DS")
                 staged.append((*self.drafts.stage(raw), header_value(message, "Message-ID"),
@@ -156,13 +98,7 @@ class MaildirMailbox:
         except OSError as exc:
             error = self._write_error(exc)
         refs: list[DraftRef] = []
-        try:
-            for tmp, *_ in staged:  # data before names: no rename reaches the disk first
-                fd = os.open(tmp, os.O_RDONLY)  # an error here is the batch's write error
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+        try:  # every file synced (stage) before any is named: no rename reaches the disk first
             for tmp, dest, key, message_id, thread_id in staged:
                 self.drafts.publish(tmp, dest)
                 refs.append(DraftRef(draft_id=key, message_id=message_id, thread_id=thread_id))
@@ -170,9 +106,9 @@ class MaildirMailbox:
             error = error or self._write_error(exc)
         finally:
             for tmp, *_ in staged[len(refs):]:
-                _remove_quietly(tmp)
+                remove_quietly(tmp)
             if refs:
-                _sync_dir(self.root / "Drafts" / "cur")
+                sync_dir(self.root / "Drafts" / "cur")
         if refs:
             yield refs
         if error is not None:
@@ -354,28 +290,6 @@ class MaildirMailbox:
         received = datetime.fromtimestamp(stat.st_mtime, UTC)
         return MailItem(key=item_key, folder=label, message=parsed.message,
                         has_body=parsed.has_body, received_at=received)
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass  # tmp/ is cleaned of old files on every look-up (Maildir.clean)
-
-
-def _sync_dir(path: Path) -> None:
-    """fsync a directory: the renames into it reach the disk (ignored where a directory
-    cannot be opened for it)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _file_of(box: mailbox.Maildir, key: str) -> Path:

@@ -115,4 +115,10 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         "CREATE INDEX interviews_contact ON interviews(contact_id, id)",
         "CREATE INDEX messages_state ON messages(direction, state)",
     )),
+    # The pipeline's company filter lists every company: read off this index in order, not
+    # sorted out of a scan of every contact (costs a large import ~70 ms per 100,000 rows
+    # when its indexes are rebuilt).
+    ("0008_company_index", (
+        "CREATE INDEX contacts_company ON contacts(company)",
+    )),
 ]

@@ -10,7 +10,6 @@ import click
 
 from automation.app.tick import TickReport, tick_guarded
 from automation.config import Config
-from automation.core.compose import slot_label
 from automation.errors import UserError
 from automation.interfaces.cli.root import AppContext, cli, err_console, escape, out
 
@@ -201,6 +200,8 @@ def print_report(report: TickReport, config: Config) -> None:
     for email, subject, slots in report.outreach.drafted:
         offered = f"{len(slots)} slots offered"
         if report.dry_run:  # say which: the user checks the times before anything is held
+            from automation.core.compose import slot_label  # a dry run that drafts only
+
             zone = config.me.timezone
             offered += ": " + "; ".join(slot_label(s, zone) for s in slots)
         drafted.append(f"{verb} outreach to {email}: \"{subject}\" ({offered})")
