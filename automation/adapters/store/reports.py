@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,41 +14,56 @@ from automation.adapters.store.db import ts
 from automation.app.ports.store import ContactListing
 from automation.core.models import Contact, Interview, Status
 
-# The contact table in one statement: each contact's referrer joined to it, and one pass over
-# the messages for the first Sent outreach and the first answer's time; the first answer's
-# kind is looked up only for the contacts that have one (a window over all answers cost more).
-_LISTING = """
+# The contact table in three statements read in one snapshot, joined here by contact id: the
+# contacts with their referrer's address; the first Sent outreach of each; every answer, latest
+# first, so that a dict keeps each contact's earliest (the lower row id on a tie). One statement
+# joining the message aggregates to the contacts cost half as much again at 10,000 contacts
+# (SQLite built an automatic index over the materialised aggregate, then looked up each
+# answer's kind in a correlated subquery).
+_CONTACTS = """
 SELECT c.id, c.email, c.name, c.first_name, c.last_name, c.company, c.role, c.status,
-       c.needs_attention, c.timezone, c.snoozed_until, r.email, c.tags, f.sent, f.answered,
-       CASE WHEN f.answered IS NOT NULL THEN (
-           SELECT classification FROM messages m WHERE m.contact_id = c.id
-             AND direction = 'inbound' AND classification IN ({kinds})
-             AND coalesce(sent_at, created_at) = f.answered ORDER BY id LIMIT 1) END
-FROM contacts c
-LEFT JOIN contacts r ON r.id = c.referred_by
-LEFT JOIN (
-    SELECT contact_id,
-           min(CASE WHEN direction = 'sent' AND kind = 'outreach' THEN sent_at END) AS sent,
-           min(CASE WHEN direction = 'inbound' AND classification IN ({kinds})
-                    THEN coalesce(sent_at, created_at) END) AS answered
-    FROM messages WHERE contact_id IS NOT NULL AND direction IN ('sent', 'inbound')
-    GROUP BY contact_id) f ON f.contact_id = c.id
-{where} ORDER BY c.id
+       c.needs_attention, c.timezone, c.snoozed_until, r.email, c.tags
+FROM contacts c LEFT JOIN contacts r ON r.id = c.referred_by{where} ORDER BY c.id
 """
+_SENT = """
+SELECT contact_id, min(sent_at) FROM messages
+WHERE direction = 'sent' AND kind = 'outreach' AND sent_at IS NOT NULL
+  AND contact_id IS NOT NULL{only} GROUP BY contact_id
+"""
+_ANSWERED = """
+SELECT contact_id, coalesce(sent_at, created_at) AS at, classification FROM messages
+WHERE direction = 'inbound' AND classification IN ({kinds}) AND contact_id IS NOT NULL{only}
+ORDER BY at DESC, id DESC
+"""
+_ONLY = " AND contact_id IN (SELECT id FROM contacts WHERE status = ?)"
 
 
 _utc = datetime.fromtimestamp  # ``dt``, without a call of its own per value
+_NO_ANSWER = (None, None)
 
 
-def _listing(r: tuple[Any, ...]) -> ContactListing:
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction around several reads (they see one state of the database), or
+    the caller's transaction when it holds one."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+def _listings(contacts: Iterable[tuple[Any, ...]], sent: dict[int, datetime],
+              answers: dict[int, tuple[datetime, str]]) -> list[ContactListing]:
     # Positional, with ``dt`` inlined and no JSON parser for the empty tags most contacts
     # have: 10,000 of these per call.
-    snoozed, tags, sent, answered = r[10], r[12], r[13], r[14]
-    return ContactListing._make((
-        *r[:10], None if snoozed is None else _utc(snoozed, UTC), r[11],
-        () if tags == "[]" else tuple(json.loads(tags)),
-        None if sent is None else _utc(sent, UTC),
-        None if answered is None else _utc(answered, UTC), r[15]))
+    make = ContactListing._make
+    return [make((*r[:10], None if r[10] is None else _utc(r[10], UTC), r[11],
+                  () if r[12] == "[]" else tuple(json.loads(r[12])), sent.get(r[0]),
+                  *answers.get(r[0], _NO_ANSWER))) for r in contacts]
 
 
 def _filter(company: str, tag: str) -> tuple[str, list[str]]:
@@ -161,15 +177,18 @@ class ReportTables:
         return {(r[0], r[1]): r[2] for r in rows}
 
     def interviewed_ids(self, now: datetime, statuses: list[str] | None = None) -> list[int]:
-        where = ""
-        args: list[int | str] = [ts(now)]
-        if statuses:
-            where = f" AND c.status IN ({','.join('?' * len(statuses))})"
-            args += statuses
+        ended = "i.status = 'confirmed' AND i.end <= ?"
+        if not statuses:
+            return [r[0] for r in self.conn.execute(
+                "SELECT DISTINCT i.contact_id FROM interviews i JOIN contacts c ON c.id = "
+                f"i.contact_id WHERE {ended} ORDER BY i.end", (ts(now),))]
+        # Checked against the set of the ids in ``statuses``, read off an index once, rather
+        # than by looking up the contact of each interview (a year has thousands).
+        marks = ",".join("?" * len(statuses))
         return [r[0] for r in self.conn.execute(
-            "SELECT DISTINCT i.contact_id FROM interviews i JOIN contacts c ON c.id = "
-            f"i.contact_id WHERE i.status = 'confirmed' AND i.end <= ?{where} ORDER BY i.end",
-            args)]
+            f"SELECT DISTINCT i.contact_id FROM interviews i WHERE {ended} AND i.contact_id IN "
+            f"(SELECT id FROM contacts WHERE status IN ({marks})) ORDER BY i.end",
+            (ts(now), *statuses))]
 
     def interviews_between(self, start: datetime, end: datetime) -> list[Interview]:
         rows = self.conn.execute("SELECT * FROM interviews WHERE status = 'confirmed' AND "
@@ -184,10 +203,14 @@ class ReportTables:
 
     def contact_listing(self, status: Status | str | None,
                         answer_kinds: Sequence[str]) -> list[ContactListing]:
-        sql = _LISTING.format(kinds=",".join("?" * len(answer_kinds)),
-                              where="" if status is None else "WHERE c.status = ?")
-        kinds = [*answer_kinds]  # bound twice: in the kind lookup, then in the pass
-        args = [*kinds, *kinds] if status is None else [*kinds, *kinds, str(status)]
+        only, args = ("", []) if status is None else (_ONLY, [str(status)])
         cursor = self.conn.cursor()
         cursor.row_factory = None  # plain tuples: a sqlite3.Row per contact is not needed
-        return [_listing(r) for r in cursor.execute(sql, args)]
+        with _snapshot(self.conn):
+            sent = {r[0]: _utc(r[1], UTC) for r in cursor.execute(_SENT.format(only=only), args)}
+            answers = {r[0]: (_utc(r[1], UTC), r[2]) for r in cursor.execute(
+                _ANSWERED.format(kinds=",".join("?" * len(answer_kinds)), only=only),
+                [*answer_kinds, *args])}
+            contacts = cursor.execute(_CONTACTS.format(
+                where="" if status is None else " WHERE c.status = ?"), args).fetchall()
+        return _listings(contacts, sent, answers)
