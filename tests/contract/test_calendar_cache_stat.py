@@ -226,3 +226,28 @@ def test_a_sliding_window_finds_what_parsing_finds(tmp_path: Path, store: Store)
         parsed = busy_from_files(paths, window, NY)
         assert calendar(tmp_path, store, *exports).busy(window) == parsed, day
         assert daemon.busy(window) == parsed, day
+
+
+@pytest.mark.parametrize("where", ["absolute", "relative", "current"])
+def test_busy_time_and_answers_share_one_row_per_file(
+        tmp_path: Path, store: Store, reads: list[str], where: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """However the folder is named (``[local] calendar = "."`` included), the pass's busy
+    read and the answer check key a file alike: neither forgets what the other learnt."""
+    (tmp_path / "calendar").mkdir()
+    monkeypatch.chdir({"absolute": tmp_path, "relative": tmp_path,
+                       "current": tmp_path / "calendar"}[where])
+    folder = {"absolute": tmp_path / "calendar", "relative": Path("calendar"),
+              "current": Path(".")}[where]
+
+    def a_pass() -> str | None:
+        cal = VdirCalendar(folder, (), NY, cache=store)
+        found = cal.attendee_status("meet1")
+        cal.busy(WINDOW)
+        return found
+
+    interview(VdirCalendar(folder, (), NY, cache=store))
+    assert a_pass() == "needsAction"
+    reads.clear()
+    assert a_pass() == "needsAction" and reads == []
+    assert len(store.file_cache(filecache.KIND)) == 1

@@ -117,10 +117,10 @@ class FileCache:
 
     # -- invitation answers ---------------------------------------------------------------
 
-    def known_answer(self, path: Path) -> Answer | None:
-        """The answer parsed from ``path`` when stat alone vouches that the file is the one
-        parsed (see the module docstring), else None: then read it and call ``answer``."""
-        key = str(path)
+    def known_answer(self, key: str) -> Answer | None:
+        """The answer parsed from the file ``key`` (``str`` of its path) when stat alone
+        vouches that it is the one parsed (see the module docstring), else None: then read
+        it and call ``answer``."""
         head = self._entries().get(key)
         if head is None or not head.trusted or not head.answered or \
                 not _same_stat(key, head.ident):

@@ -69,6 +69,8 @@ class VdirCalendar:
         self.default_tz = default_tz
         self.clock = clock  # only for DTSTAMP, the time a file's content was written
         self.cache = FileCache(cache, default_tz)
+        # What str(folder / name) starts with: the cache keys files by that text.
+        self._prefix = str(folder / "x")[:-1]
         folder.mkdir(parents=True, exist_ok=True)
 
     def busy(self, window: Interval) -> tuple[list[Interval], list[str]]:
@@ -77,12 +79,12 @@ class VdirCalendar:
     def _event_files(self) -> list[str]:
         """The folder's ``*.ics`` paths as text, sorted: what ``Path.glob("*.ics")`` lists
         (a missing or unlistable folder has none), without 2,000 Path objects a pass."""
-        base = os.path.join(str(self.folder), "")  # with its one trailing separator
+        prefix = self._prefix
         try:
-            names = os.listdir(base)
+            names = os.listdir(prefix or ".")
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             return []
-        return sorted(f"{base}{name}" for name in names if name.endswith(".ics"))
+        return sorted(f"{prefix}{name}" for name in names if name.endswith(".ics"))
 
     # -- events ---------------------------------------------------------------------------
 
@@ -138,10 +140,10 @@ class VdirCalendar:
 
         The file is read only when its ``stat`` changed (see ``filecache``), and parsed only
         when its content changed."""
-        path = self.path_for(uid)
-        found = self.cache.known_answer(path)
+        found = self.cache.known_answer(f"{self._prefix}{event_filename(uid)}")
         if found is not None:
             return found[1] if found[0] == uid else None
+        path = self.path_for(uid)
         try:
             with path.open("rb") as fh:
                 info, data = os.fstat(fh.fileno()), fh.read()
