@@ -131,8 +131,11 @@ def _whole_names(name: Sequence[str], first: Sequence[str], middle: Sequence[str
     if has_name:
         return tuple(zip(*map(names, name, first, middle, last), strict=True))
     # No name column: the name is made of the parts, which stay as they are.
-    made = [" ".join(filter(None, (f, m, la))) if f or la else ""
-            for f, m, la in zip(first, middle, last, strict=True)]
+    if not any(middle):  # " ".join(filter(None, (f, "", la))), spelt out
+        made = [f"{f} {la}" if f and la else f or la for f, la in zip(first, last, strict=True)]
+    else:
+        made = [" ".join(filter(None, (f, m, la))) if f or la else ""
+                for f, m, la in zip(first, middle, last, strict=True)]
     return made, first, last
 
 

@@ -175,3 +175,19 @@ def test_interviewed_ids_come_by_first_end_and_keep_to_the_statuses(tmp_path: Pa
         assert store.interviewed_ids(NOW + 4 * hour, ["scheduled"]) == [a, b]
         assert store.interviewed_ids(NOW + 2 * hour, ["scheduled", "new"]) == [c, a, b]
         assert store.interviewed_ids(NOW + 1 * hour, ["scheduled"]) == [a]
+
+
+def test_the_tag_list_reads_only_the_tagged_contacts(tmp_path: Path) -> None:
+    """The pipeline's tag filter lists every tag in use without reading every contact."""
+    with Store.open(tmp_path / "db.sqlite") as store:
+        for i, tags in enumerate([["b", "a"], [], ["c"], []]):
+            store.upsert_contact(ContactRecord(email=f"p{i}@example.com", line=i + 2), NOW,
+                                 tags=tags)
+        assert store.companies_and_tags()[1] == ["a", "b", "c"]
+        seen: list[str] = []
+        store.conn.set_trace_callback(seen.append)
+        store.companies_and_tags()
+        store.conn.set_trace_callback(None)
+        (sql,) = [s for s in seen if "json_each" in s]
+        plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "contacts_tagged" in plan, plan

@@ -145,7 +145,7 @@ class ReportTables:
     def companies_and_tags(self) -> tuple[list[str], list[str]]:
         companies = [r[0] for r in self.conn.execute(
             "SELECT DISTINCT company FROM contacts WHERE company != '' ORDER BY company")]
-        # Most contacts carry no tag: skipping their '[]' spares a JSON parse of each.
+        # Most contacts carry no tag: only the tagged are read (contacts_tagged).
         tags = [r[0] for r in self.conn.execute(
             "SELECT DISTINCT j.value FROM contacts, json_each(contacts.tags) AS j "
             "WHERE contacts.tags != '[]' ORDER BY 1")]
