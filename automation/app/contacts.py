@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,24 @@ class ImportSummary:
     unchanged: int = 0
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a file is imported.
+
+    An import keeps hundreds of thousands of new rows, cells and records alive at once, which
+    no cycle holds (each is freed by its reference count as usual); the collector still ran
+    every 700 allocations, walking all of them again each time it reached the oldest
+    generation: a third of a big import's time. It runs again as before afterwards.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def import_contacts(svc: Services, path: Path, *, fmt: str = "auto", tags: Sequence[str] = (),
                     referred_by: str | None = None,
                     progress: Callable[[int, int], None] | None = None,
@@ -31,11 +51,12 @@ def import_contacts(svc: Services, path: Path, *, fmt: str = "auto", tags: Seque
     """
     store, now = svc.store, svc.clock()
     referrer = store.require_contact(referred_by) if referred_by else None
-    result = read_contacts(path, fmt, progress=progress)
-    with store.transaction():
-        outcomes = store.upsert_contacts(result.records, now, tags=tags,
-                                         referred_by=referrer.id if referrer else None,
-                                         progress=saving)
+    with _no_cycle_collection():
+        result = read_contacts(path, fmt, progress=progress)
+        with store.transaction():
+            outcomes = store.upsert_contacts(result.records, now, tags=tags,
+                                             referred_by=referrer.id if referrer else None,
+                                             progress=saving)
         if referrer is not None:
             store.add_referrals(referrer.id or 0, [cid for cid, _ in outcomes], now)
     counts = Counter(outcome for _, outcome in outcomes)

@@ -14,20 +14,25 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from automation.app.ports import DraftRef, Mailbox, MessageFacts, Store
 from automation.app.services import Services
-from automation.core import pipeline as core
 from automation.core.businessdays import country_for_zone
 from automation.core.models import Contact, Interview, Slot, Status
+from automation.core.replykinds import ANSWER_KINDS
 from automation.errors import BackendError, UserError
+
+# The pipeline's decisions (core.pipeline and the dataclasses of core.decision) are imported
+# by the functions that build or carry one out: an idle pass decides for nobody.
+if TYPE_CHECKING:
+    from automation.core import pipeline as core
 
 log = logging.getLogger(__name__)
 
 #: Inbound classifications that are a person writing (they reset the check-in clock).
-REAL_INBOUND = frozenset(str(k) for k in core.ANSWER_KINDS)
+REAL_INBOUND = frozenset(str(k) for k in ANSWER_KINDS)
 
 
 @dataclass
@@ -107,6 +112,8 @@ def _state(contact: Contact, facts: MessageFacts, interview: Interview | None,
     # it went.
     outbound = [facts.last_outbound_at, *(at for k, at in facts.discarded if k == "follow_up")]
     exchange = [facts.last_exchange_at, *(at for k, at in facts.discarded if k == "check_in")]
+    from automation.core import pipeline as core
+
     zone = contact.zone or default_zone
     return core.ContactState(
         email=contact.email, status=contact.status, zone=zone,
@@ -124,6 +131,8 @@ def _state(contact: Contact, facts: MessageFacts, interview: Interview | None,
 
 def describe(contact: Contact, action: core.Action) -> tuple[str, str]:
     """(count key, one line) for an action."""
+    from automation.core import pipeline as core
+
     who = contact.email
     if isinstance(action, core.SetStatus):
         return "status", f"{who}: → {action.status} ({action.cause})"
@@ -168,6 +177,8 @@ def record_withdrawal(store: Store, contact_id: int, message_id: str, kind: str,
 
 def withdraw_drafts(svc: Services, actions: tuple[core.Action, ...]) -> None:
     """Remove the drafts a decision withdraws (idempotent: a draft already gone is fine)."""
+    from automation.core import pipeline as core
+
     for action in actions:
         if isinstance(action, core.Withdraw):
             delete_draft(svc.store, svc.mailbox, action.message_id)
@@ -177,6 +188,8 @@ def record_actions(store: Store, contact: Contact, decision: core.Decision, now:
                    changes: Changes, *, item_key: str = "") -> list[str]:
     """Write a decision's effects to the store (call inside a transaction); Draft actions are
     the caller's. Returns the keys of the ``book`` intents journaled."""
+    from automation.core import pipeline as core
+
     cid = contact.id or 0
     books: list[str] = []
     expected = contact.status

@@ -17,15 +17,18 @@ from automation.app.effects import Changes, describe, record_actions, timed_stat
 from automation.app.outreach import FreeBusy, offer, template_variables
 from automation.app.ports import Store
 from automation.app.services import Services
-from automation.core import pipeline as core
 from automation.core.models import Contact, Slot, Status, UserUpdate
 from automation.core.offerwindow import notice_cutoff
+from automation.core.timing import due_bounds
 from automation.errors import BackendError, TemplateError
 
-# Drafting and composing (templates, threads, the interview's invitation) are imported by
-# the functions that draft: a pass where time brings nothing (an idle one) needs none of them.
+# Deciding (the pipeline), drafting and composing (templates, threads, the interview's
+# invitation) are imported by the functions that decide and draft: a pass where time brings
+# nothing (an idle one) needs none of them.
 if TYPE_CHECKING:
     from email.message import EmailMessage
+
+    from automation.core import pipeline as core
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,11 @@ def run_due(svc: Services, now: datetime, avail: FreeBusy, changes: Changes) -> 
     """Decide and act for every contact whose status time can move (see ``pipeline.due``)."""
     policy = svc.config.cadence
     store = svc.store
-    states = timed_states(store, TIMED, svc.config.me.timezone, core.due_bounds(now, policy))
+    states = timed_states(store, TIMED, svc.config.me.timezone, due_bounds(now, policy))
+    if not states:
+        return  # nobody past the bounds: nothing to decide (and the pipeline not imported)
+    from automation.core import pipeline as core
+
     for contact, state in states:
         decision = _without_stale_check_in(store, contact, core.due(state, now, policy))
         if not decision.actions:
@@ -63,6 +70,7 @@ def _without_stale_check_in(store: Store, contact: Contact,
     """A check-in says something new or is not written: with no update the contact has not
     heard yet (``automation update``), its Draft is dropped and the digest asks for one."""
     from automation.app.exchanges import fresh_update
+    from automation.core import pipeline as core
 
     if not any(isinstance(a, core.Draft) and a.kind == "check_in" for a in decision.actions) \
             or fresh_update(store, contact) is not None:

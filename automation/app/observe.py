@@ -25,7 +25,6 @@ from automation.app.effects import (
     run_bookings,
     withdraw_drafts,
 )
-from automation.app.gate import held_back
 from automation.app.matching import (
     addresses,
     after_outreach,
@@ -41,13 +40,15 @@ from automation.app.refresh import answered_offer, with_offer
 from automation.app.reports import record_unmatched
 from automation.app.services import Services
 from automation.app.vanished import vanished
-from automation.core import pipeline as core
 from automation.core.mailsafe import message_id
 from automation.core.models import Contact, Slot
 from automation.core.replykinds import Kind
 from automation.errors import BackendError
 
-if TYPE_CHECKING:  # the reply reader is imported when a message is read (``_read``)
+# The reply reader is imported when a message is read (``_read``), the pipeline when one is
+# decided on: a pass with no new mail (an idle one) imports neither.
+if TYPE_CHECKING:
+    from automation.core import pipeline as core
     from automation.core.picks import Pick
     from automation.core.replies import Classification
 
@@ -100,6 +101,8 @@ def observe(svc: Services, changes: Changes) -> None:
 
 def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
     """Record a Sent copy; returns the row id of our draft it is, if any."""
+    from automation.core import pipeline as core
+
     store, now, msg = svc.store, svc.clock(), item.message
     draft = match_sent(svc, item)
     contact = store.get_contact(draft.contact_id) if draft and draft.contact_id else None
@@ -143,6 +146,8 @@ def _inbound_item(svc: Services, item: MailItem, changes: Changes,
     """Match, classify, decide and record one inbound message; returns the ``book`` intents
     it journaled (carried out after the sync). ``fresh`` are those journaled earlier in this
     pass, not yet carried out: a later pick supersedes them."""
+    from automation.core import pipeline as core
+
     store, now, msg = svc.store, svc.clock(), item.message
     contact, how = match_inbound(svc, item)
     if contact is None or svc.config.me.email in addresses(msg, "From"):
@@ -182,6 +187,7 @@ def _read(svc: Services, contact: Contact, msg: EmailMessage,
           now: datetime) -> tuple[Classification, tuple[str, str] | None, Pick | None,
                                   list[Slot] | None]:
     """The verdict on ``msg``, whether it is held back, its pick and the offer it answers."""
+    from automation.app.gate import held_back
     from automation.core.picks import find_pick
     from automation.core.replies import classify
 
@@ -230,6 +236,8 @@ def _failed_address(contact: Contact, verdict: Classification, how: str) -> str 
 def _detail(item: MailItem, how: str, verdict: Classification, pick: Pick | None,
             held: tuple[str, str] | None) -> dict[str, Any]:
     """What the message row and the timeline keep of an inbound message."""
+    from automation.core import pipeline as core
+
     detail: dict[str, Any] = {"key": item.key, "from": header(item.message, "From"),
                               "matched_by": how, "reason": verdict.reason,
                               "summary": core.summary(verdict.text)}
@@ -246,6 +254,8 @@ def _detail(item: MailItem, how: str, verdict: Classification, pick: Pick | None
 def _record_inbound(store: Store, contact: Contact, item: MailItem, verdict: Classification,
                     at: datetime, detail: dict[str, Any], now: datetime) -> None:
     """The inbound message's row and its timeline entry (inside the item's transaction)."""
+    from automation.core import pipeline as core
+
     msg = item.message
     store.add_message(contact_id=contact.id, kind="reply", direction="inbound",
                       state="received", now=now, message_id=message_id(header(msg, "Message-ID")),
@@ -262,6 +272,8 @@ def _supersede(svc: Services, contact: Contact, decision: core.Decision, fresh: 
     """The last word wins: a later answer in the same pass that books or needs the user
     ("option 1 works", then "actually option 3 is better") replaces the booking journaled for
     the earlier one, which was not carried out yet (call inside the transaction)."""
+    from automation.core import pipeline as core
+
     if not any(isinstance(a, core.Book) or isinstance(a, core.Flag) and a.reason
                for a in decision.actions):
         return
@@ -320,6 +332,8 @@ def _quarantine(svc: Services, item: MailItem, exc: Exception, changes: Changes)
 def _held(state: core.ContactState, reason: str, flag: str) -> core.Decision:
     """A message that may not act for the contact: a timeline entry, and a flag if the user
     should look at it."""
+    from automation.core import pipeline as core
+
     actions: list[core.Action] = [core.Record("held_back", reason)]
     if flag:
         actions.append(core.Flag(flag))

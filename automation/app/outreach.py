@@ -84,13 +84,28 @@ class FreeBusy:
             self._search[2].release(holder, intervals)
 
 
+#: Slots start after ``now`` on today's local date or later (a local day is at most 25
+#: hours), so a booking that ended this long before ``now``, plus the buffer, can neither
+#: block one nor count towards a day's ``max_per_day``.
+BOOKED_LOOKBACK = timedelta(days=7)
+
+
 def read_availability(svc: Services, now: datetime) -> FreeBusy:
     """One read of the calendar (plus every busy_ics file) covering the offer horizon."""
     horizon = svc.config.availability.horizon_days + 1
     busy, problems = svc.calendar.busy(Interval(now, now + timedelta(days=horizon)))
-    booked = [i.interval for i in svc.store.interviews("confirmed")]
-    return FreeBusy(busy=busy, held=svc.store.active_holds(now), booked=booked,
+    return FreeBusy(busy=busy, held=svc.store.active_holds(now), booked=_booked(svc, now),
                     problems=list(problems))
+
+
+def _booked(svc: Services, now: datetime) -> list[Interval]:
+    """The confirmed interviews an offer made at ``now`` must avoid: not the year of past
+    ones (the same offers result, ``tests/app/test_outreach_booked.py``)."""
+    try:
+        since = now - BOOKED_LOOKBACK - timedelta(minutes=svc.config.availability.buffer_minutes)
+    except OverflowError:  # a buffer of centuries: every booking
+        return [i.interval for i in svc.store.interviews("confirmed")]
+    return [i.interval for i in svc.store.upcoming_interviews(since)]
 
 
 def contact_hours(availability: Availability, contact: Contact) -> ContactHours:

@@ -29,7 +29,6 @@ from automation.app.effects import Changes
 from automation.app.outreach import FreeBusy, compose_outreach, offer
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
-from automation.core import pipeline as core
 from automation.core.mailsafe import message_ids
 from automation.core.models import Contact, Intent, MessageRow, Slot, Status
 from automation.core.offerwindow import hold_expiry, notice_cutoff
@@ -40,6 +39,8 @@ from automation.errors import BackendError, TemplateError
 # no lapsed offer (an idle one) needs none of them.
 if TYPE_CHECKING:
     from email.message import EmailMessage
+
+    from automation.core import pipeline as core
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +281,8 @@ def answered_offer(svc: Services, msg: EmailMessage) -> list[Slot] | None:
 
 def with_offer(decision: core.Decision, offer: list[Slot]) -> core.Decision:
     """``decision`` with each Book of an option counting in ``offer``."""
+    from automation.core import pipeline as core
+
     return replace(decision, actions=tuple(
         replace(a, offer=tuple(s.start for s in offer))
         if isinstance(a, core.Book) and a.option is not None else a for a in decision.actions))

@@ -13,7 +13,6 @@ from automation.app.effects import Changes, contact_state, record_actions
 from automation.app.matching import draft_ref
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
-from automation.core import pipeline as core
 from automation.core.models import MessageRow
 
 
@@ -66,6 +65,8 @@ def _still_here(store: Store, row: MessageRow, here: DraftRef, *, dry_run: bool)
 
 
 def _discarded(svc: Services, row: MessageRow, changes: Changes) -> None:
+    from automation.core import pipeline as core  # a draft is gone: the pipeline decides
+
     store, now = svc.store, svc.clock()
     contact = store.get_contact(row.contact_id or 0)
     state = contact_state(store, contact, svc.config.me.timezone)

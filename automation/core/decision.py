@@ -29,8 +29,6 @@ FORWARD: dict[Status, Status] = {
 UNANSWERED_KINDS = frozenset({"follow_up", "check_in"})
 #: Drafts whose loss the user must hear about; the others are counted as skipped.
 MUST_SEND_KINDS = frozenset({"outreach", "confirmation", "cancellation", "thank_you"})
-#: Inbound kinds that are a person answering (auto-replies and bounces are machines).
-ANSWER_KINDS = frozenset({Kind.HUMAN, Kind.DECLINE, Kind.REDIRECT, Kind.OPT_OUT})
 EARLY = frozenset({Status.DRAFTED, Status.SENT, Status.REPLIED})
 
 

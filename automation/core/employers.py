@@ -41,8 +41,12 @@ __all__ = ["AWAITING", "Blocker", "Candidate", "employer_key", "holding", "outre
 def employer_key(company: str) -> str:
     """The employer a company name stands for: case, accents, punctuation and legal forms
     ("Inc.", "LLC", "Co") ignored; "&" and "and" are one. "" when there is no company."""
-    text = unicodedata.normalize("NFKD", company or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    company = company or ""
+    if company.isascii():  # most names: NFKD leaves ASCII as it is, and marks none
+        text = company.casefold()
+    else:
+        text = unicodedata.normalize("NFKD", company)
+        text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = text.replace("&", " and ").replace(".", "")  # "S.A." is "sa", "Inc." is "inc"
     words = [w for w in re.split(r"[^\w]+", text) if w]
     if len(words) > 1 and words[0] == "the":

@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from automation.core.contactfields import (
-    bad_zone_reason,
-    bare_address,
-    clean,
-    normalise_email,
-    zone_name,
-)
-from automation.core.csvrows import Layout, Raw, Row, Table, read_table, read_text, sniff
+from automation.core.contactfields import bad_zone_reason, clean, normalise_email, zone_name
+from automation.core.csvrows import Raw, Row, Table, read_table, read_text, sniff
 from automation.core.models import PROFILE_FIELDS, ContactRecord, SkippedRow
+from automation.core.quickrows import names as _names
+from automation.core.quickrows import quick_batch as _quick_batch
+from automation.core.quickrows import quick_row as _quick
+from automation.core.quickrows import record as _record
 from automation.core.vcard import parse_vcards
 from automation.errors import UserError
 
@@ -64,20 +62,6 @@ _NO_EMAIL_HINT = {
     "csv": "",
 }
 _MERGEABLE = PROFILE_FIELDS
-
-
-def _names(name: str, first: str, middle: str, last: str) -> tuple[str, str, str]:
-    """(name, first, last): fill whichever side is missing from the other."""
-    if not name and (first or last):
-        name = " ".join(filter(None, (first, middle, last)))
-    elif name and not first and not last:
-        core = name.partition(",")[0].strip() if "," in name else name
-        if "," in name and " " not in core:  # "Doe, Jane"
-            last, first = core, name.partition(",")[2].strip()
-        else:  # "Jane van Doe" -> "Jane van" / "Doe"; a suffix after a comma is dropped
-            first, _, last = core.rpartition(" ")
-            first, last = (first.strip(), last) if first.strip() else (last, "")
-    return name, first, last
 
 
 def _to_record(raw: Raw, fmt: str, result: ImportResult) -> ContactRecord | None:
@@ -119,80 +103,6 @@ def _to_record(raw: Raw, fmt: str, result: ImportResult) -> ContactRecord | None
         valid[0], raw.line, name, first, last, get("company", ""), get("role", ""), zone,
         get("notes", ""), get("phone", ""), get("location", ""), get("connection", ""),
         () if len(valid) == 1 else tuple(dict.fromkeys(e for e in valid[1:] if e != valid[0])))
-
-
-_new = object.__new__
-_SET = tuple(ContactRecord.__dict__[f.name].__set__ for f in fields(ContactRecord))
-if len(_SET) != 13 or hasattr(ContactRecord, "__post_init__"):  # pragma: no cover
-    raise ImportError("ContactRecord changed: update core.importers._record")
-
-
-def _record(email: str, line: int, name: str, first: str, last: str, company: str, role: str,
-            zone: str | None, notes: str, phone: str, location: str, connection: str,
-            extra_emails: tuple[str, ...]) -> ContactRecord:
-    """``ContactRecord(...)`` with every field given in order, at a third of the cost: the
-    frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``, and an
-    import builds 100,000 (tests/core/test_quick_rows.py checks both agree)."""
-    record = _new(ContactRecord)
-    s_email, s_line, s_name, s_first, s_last, s_company, s_role, s_zone, s_notes, s_phone, \
-        s_location, s_connection, s_extra = _SET
-    s_email(record, email)
-    s_line(record, line)
-    s_name(record, name)
-    s_first(record, first)
-    s_last(record, last)
-    s_company(record, company)
-    s_role(record, role)
-    s_zone(record, zone)
-    s_notes(record, notes)
-    s_phone(record, phone)
-    s_location(record, location)
-    s_connection(record, connection)
-    s_extra(record, extra_emails)
-    return record
-
-
-_QUICK_FIELDS = ("name", "first_name", "middle_name", "last_name", "company", "role", "timezone",
-                 "notes", "phone", "location", "connection")
-
-
-def _quick(layout: Layout, fmt: str) -> Callable[[int, list[str]], ContactRecord | None]:
-    """``quick(line, cells)``: the record of an ordinary CSV row straight from its cells,
-    exactly what ``_to_record`` makes of it, or None (then ``_to_record`` decides, with its
-    messages). A closure, not a class: it runs for every row.
-
-    Ordinary: a one-column-per-field file (``Layout.simple``), a row as wide as its header,
-    printable cells (cleaning is then stripping), one bare valid address (nothing to split),
-    a known time zone or none, and nothing for Google's " ::: " to split.
-    """
-    width, email_column, google = layout.width, layout.email, fmt == "google"
-    # A field without a column reads the "" appended to the row's cells.
-    pick = operator.itemgetter(*(layout.single.get(f, -1) for f in _QUICK_FIELDS))
-
-    def quick(line: int, cells: list[str]) -> ContactRecord | None:
-        if len(cells) < width:
-            return None
-        joined = "".join(cells)
-        if not joined.isprintable() or (google and " ::: " in joined):
-            return None
-        if (email := bare_address(cells[email_column])) is None:
-            return None
-        cells.append("")  # harmless if _to_record reads the row after all: no field's column
-        name, first, middle, last, company, role, zone, notes, phone, location, connection = (
-            map(str.strip, pick(cells)))
-        if zone and (zone := zone_name(zone)) is None:  # type: ignore[assignment]
-            return None
-        if not name and (first or last):  # the usual first and last name columns
-            name = " ".join(filter(None, (first, middle, last)))
-        else:
-            name, first, last = _names(name, first, middle, last)
-        return _record(email, line, name, first, last, company, role, zone or None, notes,
-                       phone, location, connection, ())
-
-    def never(line: int, cells: list[str]) -> None:
-        return None
-
-    return quick if layout.simple else never
 
 
 def _emails(candidates: list[str]) -> tuple[list[str], list[str]]:
@@ -251,10 +161,12 @@ def merge_note(first: ContactRecord, later: ContactRecord) -> str:
 
 
 _RecordOf = Callable[[Any, ImportResult], "ContactRecord | None"]
+#: A chunk's records the quick way, or None (then row by row: quick ``_RecordOf`` first).
+_BatchOf = Callable[[Sequence[Any]], "list[ContactRecord] | None"]
 
 
-def _csv_records(table: Table, fmt: str) -> _RecordOf:
-    """``record_of(row, result)`` for a CSV table's rows: the quick way when it applies."""
+def _csv_records(table: Table, fmt: str) -> tuple[_BatchOf, _RecordOf]:
+    """``(batch, record_of)`` for a CSV table's rows: the quick way when it applies."""
     quick = _quick(table.layout, fmt)
 
     def record_of(row: Row, result: ImportResult) -> ContactRecord | None:
@@ -263,30 +175,52 @@ def _csv_records(table: Table, fmt: str) -> _RecordOf:
             return record
         return _to_record(table.raw(row), fmt, result)
 
-    return record_of
+    return _quick_batch(table.layout, fmt), record_of
 
 
-def _build(rows: Sequence[Any], record_of: _RecordOf, fmt: str,
+def _no_batch(rows: Sequence[Any]) -> None:
+    return None
+
+
+_email_of = operator.attrgetter("email")
+
+
+def _build(rows: Sequence[Any], batch: _BatchOf, record_of: _RecordOf, fmt: str,
            progress: Callable[[int, int], None] | None) -> ImportResult:
-    """Validate (``record_of``) and deduplicate the rows."""
+    """Validate (``batch``, else ``record_of``) and deduplicate the rows, a chunk of
+    PROGRESS_EVERY at a time."""
     result = ImportResult(format=fmt, total_rows=len(rows))
-    position: dict[str, int] = {}
+    records, position = result.records, dict[str, int]()
     total = len(rows)
-    for done, row in enumerate(rows, 1):
-        record = record_of(row, result)
-        if record is not None:
-            if (at := position.get(record.email)) is None:
-                position[record.email] = len(result.records)
-                result.records.append(record)
-            else:
-                earlier = result.records[at]
-                result.records[at] = _merge(earlier, record)
-                result.warnings.append(SkippedRow(record.line, merge_note(earlier, record)))
-        if progress is not None and done % PROGRESS_EVERY == 0 and done != total:
-            progress(done, total)
+    for start in range(0, total, PROGRESS_EVERY):
+        chunk = rows[start:start + PROGRESS_EVERY]
+        made = batch(chunk)
+        emails = [] if made is None else list(map(_email_of, made))
+        if made is not None and len(set(emails)) == len(emails) \
+                and position.keys().isdisjoint(emails):  # no row of it merges: all are new
+            position.update(zip(emails, range(len(records), len(records) + len(made)),
+                                strict=True))
+            records.extend(made)
+        else:
+            for row in chunk:
+                if (record := record_of(row, result)) is not None:
+                    _add(result, position, record)
+        if progress is not None and start + len(chunk) != total:
+            progress(start + len(chunk), total)
     if progress is not None:
         progress(total, total)
     return result
+
+
+def _add(result: ImportResult, position: dict[str, int], record: ContactRecord) -> None:
+    """Append ``record``, or merge it into the earlier record of its address."""
+    if (at := position.get(record.email)) is None:
+        position[record.email] = len(result.records)
+        result.records.append(record)
+    else:
+        earlier = result.records[at]
+        result.records[at] = _merge(earlier, record)
+        result.warnings.append(SkippedRow(record.line, merge_note(earlier, record)))
 
 
 # --- public entry points ----------------------------------------------------------------------
@@ -326,12 +260,14 @@ def read_contacts(
     rows: Sequence[Any]
     if used == "vcard":
         rows = [Raw(card.line, card.emails, card.fields) for card in parse_vcards(text)]
+        batch: _BatchOf = _no_batch
         record_of: _RecordOf = lambda raw, result: _to_record(raw, used, result)  # noqa: E731
     else:
         table = read_table(text, path)
-        rows, record_of = table.rows, _csv_records(table, used)
+        rows = table.rows
+        batch, record_of = _csv_records(table, used)
     if not rows:
         raise UserError(f"{path} has a header row but no contacts under it; export it again")
-    result = _build(rows, record_of, used, progress)
+    result = _build(rows, batch, record_of, used, progress)
     result.warnings[:0] = file_warnings
     return result

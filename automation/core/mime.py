@@ -17,6 +17,7 @@ content, an attachment) is serialised again by the email package.
 
 from __future__ import annotations
 
+import operator
 import re
 import weakref
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from email import contentmanager, policy
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import EmailPolicy
+
+from automation.core.qp import encode_text
 
 
 class _Headers(HeaderRegistry):
@@ -84,12 +87,14 @@ class _Written:
     payload: object
     lf: bytes
     text: str
+    #: Each header's first value by lower-case name, as ``header_value`` reads it.
+    values: dict[str, str]
 
     def fresh(self, message: EmailMessage) -> bool:
         """Whether ``message`` still holds exactly what these bytes were written from."""
         now, payload = vars(message)["_headers"], vars(message)["_payload"]  # what it writes
         return (payload is self.payload and len(now) == len(self.headers)
-                and all(a is b for a, b in zip(now, self.headers, strict=True)))
+                and all(map(operator.is_, now, self.headers)))
 
 
 _WRITTEN: weakref.WeakKeyDictionary[EmailMessage, _Written] = weakref.WeakKeyDictionary()
@@ -108,7 +113,7 @@ def simple_message(headers: list[tuple[str, str]], body: str) -> EmailMessage | 
                 or len(name) + 2 + len(value) > _MAX_LINE:
             return None
         lines.append(f"{name}: {value}\n")
-    cte, payload = _ENCODE_TEXT(body, "utf-8", None, MESSAGE_POLICY)
+    cte, payload = encode_text(body, MESSAGE_POLICY)  # _ENCODE_TEXT's, with less work
     if "\r" in payload or not payload.endswith("\n"):
         return None
     added = [("Content-Type", 'text/plain; charset="utf-8"'),
@@ -122,7 +127,11 @@ def simple_message(headers: list[tuple[str, str]], body: str) -> EmailMessage | 
     # get_content()'s text: the body's lines as _ENCODE_TEXT split them (at CR and LF only).
     text = (b"\n".join(body.encode("utf-8").splitlines()) + b"\n").decode("utf-8")
     fields = vars(message)
-    _WRITTEN[message] = _Written(tuple(fields["_headers"]), fields["_payload"], raw, text)
+    values: dict[str, str] = {}
+    for name, value in fields["_headers"]:
+        values.setdefault(name.lower(), str(value))
+    _WRITTEN[message] = _Written(tuple(fields["_headers"]), fields["_payload"], raw, text,
+                                 values)
     return message
 
 
@@ -147,8 +156,7 @@ def header_value(message: EmailMessage, name: str) -> str:
     the message is unchanged (reading a raw header parses it every time)."""
     written = _written(message)
     if written is not None:
-        lower = name.lower()
-        return next((str(v) for n, v in written.headers if n.lower() == lower), "")
+        return written.values.get(name.lower(), "")
     value = message.get(name)
     return "" if value is None else str(value)
 

@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from automation.core.decision import (
-    ANSWER_KINDS,
     EARLY,
     FORWARD,
     MUST_SEND_KINDS,
@@ -51,7 +50,7 @@ from automation.core.decision import (
     decide,
 )
 from automation.core.models import TERMINAL, Status
-from automation.core.replykinds import Kind
+from automation.core.replykinds import ANSWER_KINDS, Kind
 from automation.core.timing import (
     DueBounds,
     add_business_days,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["Kind"]
+__all__ = ["ANSWER_KINDS", "Kind"]
 
 
 class Kind(StrEnum):
@@ -21,3 +21,7 @@ class Kind(StrEnum):
     OPT_OUT = "opt_out"
     DECLINE = "decline"
     REDIRECT = "redirect"
+
+
+#: Inbound kinds that are a person answering (auto-replies and bounces are machines).
+ANSWER_KINDS = frozenset({Kind.HUMAN, Kind.DECLINE, Kind.REDIRECT, Kind.OPT_OUT})

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from automation.core.businessdays import BusinessCalendar
-from automation.core.decision import (
-    Action,
-    ContactState,
-    Decision,
-    Draft,
-    ReleaseHolds,
-    SetStatus,
-    decide,
-)
 from automation.core.models import TERMINAL, Cadence, Status
+
+# The decisions' types (a dozen dataclasses) are imported by ``due`` when a contact is
+# decided for: an idle pass asks only ``due_bounds`` and the store finds nobody past them.
+if TYPE_CHECKING:
+    from automation.core.decision import Action, ContactState, Decision
 
 
 def add_business_days(start: datetime, days: int, zone: ZoneInfo,
@@ -132,6 +129,8 @@ def due(state: ContactState, now: datetime, policy: Cadence) -> Decision:
     user clears the flag: the machine waits for the person. Thank-yous and check-ins still
     come (as drafts the user reviews): a flag left over from booking must not cost them.
     """
+    from automation.core.decision import Draft, ReleaseHolds, SetStatus, decide
+
     actions: list[Action] = []
     status = state.status
     if status == Status.SCHEDULED and state.interview_end and now >= state.interview_end:

@@ -267,3 +267,26 @@ def test_today_reads_the_check_ins_due_in_a_fixed_number_of_queries(svc: Service
     due, five = traced()
     assert sorted(due) == sorted(p.email for p in people)
     assert len(five) == len(one)
+
+
+def test_today_reads_the_contacts_of_its_drafts_and_interviews_together(
+        svc: Services) -> None:
+    """The contacts of the drafts waiting and of the week's interviews on Today are read in
+    one query per list, not one (and their aliases another) per entry."""
+    from automation.app import booking
+
+    store = svc.store
+    people = store.list_contacts()
+    for person in people[:3]:
+        booking.book(svc, person, option=1)
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        data = agenda.today(svc, MONDAY)
+    finally:
+        store.conn.set_trace_callback(None)
+    assert {i["email"] for i in data["interviews"]} == {p.email for p in people[:3]}
+    assert {d["email"] for d in data["drafts"]} >= {p.email for p in people[3:]}
+    one_by_one = [s for s in statements if s.startswith(("SELECT * FROM contacts WHERE id =",
+                                                         "SELECT email FROM aliases"))]
+    assert one_by_one == []

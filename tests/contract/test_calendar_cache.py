@@ -1,7 +1,8 @@
 """The calendar file cache (adapters/local/filecache.py) over real files and the real store.
 
-Every rule of its policy has a test here: an unchanged file is not parsed again (and a past
-interview not even read), a changed one is, even when its size and mtime are the same; a
+Every rule of its policy has a test here (the rules where stat vouches for a file also in
+test_calendar_cache_stat.py): an unchanged file is not parsed again (nor even read once stat
+may vouch for it), a changed one is, even when its size and mtime are the same; a
 deleted file is forgotten, a new one read; a corrupt row is ignored and rebuilt; and a cached
 pass finds exactly what parsing every file finds, and offers the same slots.
 """
@@ -23,20 +24,20 @@ from automation.core import icsbusy
 from automation.core.icsbusy import busy_from_files, busy_from_ics
 from automation.core.models import Availability, EventSpec, Interval
 from automation.core.slots import find_slots
+from tests.support.calfiles import (
+    NOW,
+    NY,
+    WINDOW,
+    calendar,
+    event,
+    folder,
+    interview,
+    rewrite_in_place,
+    set_partstat,
+    write,
+)
 
-NY = ZoneInfo("America/New_York")
-NOW = datetime(2026, 12, 7, 8, 30, tzinfo=NY)
-WINDOW = Interval(NOW, NOW + timedelta(days=22))
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ics"
-
-
-def event(uid: str, start: datetime, minutes: int = 30, extra: str = "") -> str:
-    utc = "%Y%m%dT%H%M%SZ"
-    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
-            f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n"
-            f"DTSTART:{start.astimezone(UTC).strftime(utc)}\r\n"
-            f"DTEND:{(start + timedelta(minutes=minutes)).astimezone(UTC).strftime(utc)}\r\n"
-            f"{extra}SUMMARY:Busy\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 
 
 @pytest.fixture
@@ -73,40 +74,6 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def calendar(tmp_path: Path, store: Store | None, *busy_ics: Path) -> VdirCalendar:
-    """A fresh adapter, as a new ``run --once`` process opens it."""
-    return VdirCalendar(tmp_path / "calendar", tuple(busy_ics), NY, cache=store)
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode())
-    return path
-
-
-def rewrite_in_place(path: Path, text: str) -> None:
-    """Rewrite ``path`` (same inode) with ``text`` and put its mtime back: only the content
-    (and the ctime, which no program can set) tells the change."""
-    before = path.stat()
-    assert len(text.encode()) == before.st_size
-    while True:  # wait for the filesystem's clock to tick, so the ctime really differs
-        with path.open("rb+") as fh:
-            fh.write(text.encode())
-        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-        after = path.stat()
-        if after.st_ctime_ns != before.st_ctime_ns:
-            break
-    assert (after.st_size, after.st_mtime_ns, after.st_ino) == \
-        (before.st_size, before.st_mtime_ns, before.st_ino)
-
-
-def folder(tmp_path: Path) -> tuple[Path, Path]:
-    """A past interview and an upcoming one."""
-    past = write(tmp_path / "calendar" / "past.ics", event("past", NOW - timedelta(days=90)))
-    soon = write(tmp_path / "calendar" / "soon.ics", event("soon", NOW + timedelta(days=2)))
-    return past, soon
-
-
 def test_an_unchanged_folder_is_parsed_once_across_processes(
         tmp_path: Path, store: Store, parses: list[str]) -> None:
     """The second process finds every parse in the store and parses nothing."""
@@ -128,18 +95,19 @@ def test_the_daemon_keeps_them_in_memory(tmp_path: Path, parses: list[str]) -> N
     assert cal.busy(WINDOW) == first and parses == []
 
 
-def test_a_past_interview_is_not_even_read(tmp_path: Path, store: Store, reads: list[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settled files (nothing repeats, all ended) are vouched for by stat alone, once their
-    ctime was old enough when they were hashed; upcoming ones are read (and hashed)."""
+def test_an_unchanged_file_is_not_even_read(tmp_path: Path, store: Store, reads: list[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are vouched for by stat alone, once their ctime was old enough when they were
+    hashed: neither the past interview nor the upcoming one is read, and the upcoming one's
+    busy time is still there."""
     folder(tmp_path)
-    calendar(tmp_path, store).busy(WINDOW)
+    first = calendar(tmp_path, store).busy(WINDOW)
     reads.clear()
     monkeypatch.setattr(filecache, "RACY_SECONDS", -3600)  # as if hashed long after writing
     calendar(tmp_path, store).busy(WINDOW)  # hashed again, now trusted
     reads.clear()
-    calendar(tmp_path, store).busy(WINDOW)
-    assert reads == ["soon.ics"]
+    assert calendar(tmp_path, store).busy(WINDOW) == first
+    assert reads == []
 
 
 def test_a_file_just_written_is_read_until_its_ctime_is_old(
@@ -306,26 +274,6 @@ def test_refused_files_stay_refused_through_the_cache(tmp_path: Path, store: Sto
 
 
 # -- invitation answers ----------------------------------------------------------------------
-
-
-def interview(cal: VdirCalendar, uid: str = "meet1") -> Path:
-    cal.put_event(EventSpec(uid=uid, start=NOW + timedelta(days=2),
-                            end=NOW + timedelta(days=2, minutes=10), summary="call",
-                            description="", location="", organizer_name="A",
-                            organizer_email="a@example.org", attendee_name="B",
-                            attendee_email="b@example.com", timezone="America/New_York"))
-    return cal.path_for(uid)
-
-
-def set_partstat(path: Path, old: str, new: str) -> None:
-    """What the attendee's synced client writes back; same-size answers keep the mtime."""
-    text = path.read_bytes().decode()
-    assert f"PARTSTAT={old}" in text
-    text = text.replace(f"PARTSTAT={old}", f"PARTSTAT={new}")
-    if len(old) == len(new):
-        rewrite_in_place(path, text)
-    else:
-        path.write_bytes(text.encode())
 
 
 def test_an_answer_is_parsed_once_per_content(tmp_path: Path, store: Store,

@@ -158,3 +158,36 @@ def test_the_company_list_is_read_off_its_index(tmp_path: Path) -> None:
             "EXPLAIN QUERY PLAN SELECT DISTINCT company FROM contacts WHERE company != '' "
             "ORDER BY company"))
         assert "contacts_company" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_interviewed_ids_come_by_first_end_and_keep_to_the_statuses(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db.sqlite") as store:
+        a, b, c = (store.upsert_contact(ContactRecord(email=f"{n}@example.com", line=2),
+                                        NOW)[0].id or 0 for n in "abc")
+        for cid in (a, b):
+            store.set_status(cid, Status.SCHEDULED, NOW, cause="booked")
+        hour = timedelta(hours=1)
+        for cid, uid, ends in ((a, "a2", 3), (b, "b1", 2), (c, "c1", 0), (a, "a1", 1),
+                               (b, "b-gone", 0)):
+            store.save_interview(cid, uid, NOW + ends * hour - hour, NOW + ends * hour, 0,
+                                 "cancelled" if uid == "b-gone" else "confirmed", NOW)
+        assert store.interviewed_ids(NOW + 4 * hour) == [c, a, b]
+        assert store.interviewed_ids(NOW + 4 * hour, ["scheduled"]) == [a, b]
+        assert store.interviewed_ids(NOW + 2 * hour, ["scheduled", "new"]) == [c, a, b]
+        assert store.interviewed_ids(NOW + 1 * hour, ["scheduled"]) == [a]
+
+
+def test_the_tag_list_reads_only_the_tagged_contacts(tmp_path: Path) -> None:
+    """The pipeline's tag filter lists every tag in use without reading every contact."""
+    with Store.open(tmp_path / "db.sqlite") as store:
+        for i, tags in enumerate([["b", "a"], [], ["c"], []]):
+            store.upsert_contact(ContactRecord(email=f"p{i}@example.com", line=i + 2), NOW,
+                                 tags=tags)
+        assert store.companies_and_tags()[1] == ["a", "b", "c"]
+        seen: list[str] = []
+        store.conn.set_trace_callback(seen.append)
+        store.companies_and_tags()
+        store.conn.set_trace_callback(None)
+        (sql,) = [s for s in seen if "json_each" in s]
+        plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "contacts_tagged" in plan, plan

@@ -107,3 +107,47 @@ def test_the_pre_check_takes_the_common_address() -> None:
     """The fast path is really taken (else the tests above compare the full path with itself)."""
     assert contactfields._FAST_EMAIL_RE.fullmatch("jane.doe+x@example.co.uk")
     assert not contactfields._FAST_EMAIL_RE.fullmatch("jane..doe@example.com")
+
+
+# --- a column of addresses at once ------------------------------------------------------------
+
+
+def one_by_one(raws: list[str]) -> list[str] | None:
+    """``bare_addresses``'s oracle: ``bare_address`` of each, None if one is not bare."""
+    each = [contactfields.bare_address(raw) for raw in raws]
+    return None if None in each else each  # type: ignore[return-value]
+
+
+_ORDINARY = st.sampled_from(["ana@example.com", "Bo.Li@Example.ORG", " c+d@x.co.uk ",
+                             "person1@example.com", "x@example.com\n", "\ta@b.test"])
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_ORDINARY, min_size=1, max_size=6),
+       st.lists(addresses() | st.sampled_from(HOSTILE) | st.text(_CHARS, max_size=8),
+                max_size=2),
+       st.randoms())
+@example(["ana@example.com"], ["b@example.com\nc@example.com"], None)
+@example(["ana@example.com"], ["\u3000b@example.com"], None)
+@example(["ana@example.com"], ["b@example.com\n\n"], None)
+def test_a_column_of_addresses_gets_the_answer_of_each_address(
+        ordinary: list[str], odd: list[str], rng: object) -> None:
+    """Ordinary addresses with at most two others among them (hostile ones, two addresses
+    in one cell split by a line break, non-ASCII blanks around one): the column's answer is
+    each address's, or None exactly when one of them is not bare."""
+    raws = ordinary + odd
+    if rng is not None:
+        rng.shuffle(raws)  # type: ignore[attr-defined]
+    assert contactfields.bare_addresses(raws) == one_by_one(raws)
+
+
+@pytest.mark.parametrize("raw", HOSTILE)
+def test_one_hostile_address_in_a_column_is_found(raw: str) -> None:
+    raws = ["ana@example.com", raw, "bo@example.org"]
+    assert contactfields.bare_addresses(raws) == one_by_one(raws)
+
+
+def test_a_column_of_ordinary_addresses_is_answered_at_once() -> None:
+    """(Else the property above compares None with None.)"""
+    assert contactfields.bare_addresses(["Ana@Example.com ", "bo@example.org"]) == [
+        "ana@example.com", "bo@example.org"]

@@ -35,6 +35,35 @@ def sent(email: str, at: datetime | None, status: Status = Status.SENT,
     return Candidate(email, employer, status, at, SPAIN)
 
 
+def _reference_key(company: str) -> str:
+    """``employer_key`` as first written: every name through NFKD and accent stripping."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", company)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = text.replace("&", " and ").replace(".", "")
+    words = [w for w in re.split(r"[^\w]+", text) if w]
+    if len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    while len(words) > 1 and words[-1] in {"inc", "llc", "ltd", "co", "corp", "company",
+                                           "incorporated", "limited", "corporation", "plc",
+                                           "llp", "lp", "gmbh", "ag", "sa", "sas", "srl",
+                                           "bv", "nv", "pty"}:
+        words.pop()
+    return " ".join(words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)),
+                 st.text(), st.sampled_from(["The ACME Co.", "Acme & Sons, Inc.", "S.A.",
+                                             "Société Générale SA", "ＡＣＭＥ", "the", ""])))
+def test_the_ascii_shortcut_keys_every_name_as_the_full_normalisation(company: str) -> None:
+    """Most company names are ASCII and skip NFKD (a third of an idle pass's employer
+    check at 10,000 contacts): the key is the same as through the full normalisation."""
+    assert employer_key(company) == _reference_key(company)
+
+
 def test_employer_names_are_normalised() -> None:
     assert employer_key("Acme, Inc.") == employer_key("ACME") == employer_key("acme corp") \
         == "acme"

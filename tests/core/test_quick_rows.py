@@ -18,9 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from automation.core import importers
+from automation.core import importers, quickrows
+from automation.core.csvrows import read_table
 from automation.core.importers import ImportResult, read_contacts
 from automation.core.models import ContactRecord
+from automation.errors import UserError
 
 _HEADERS = ["First Name", "Last Name", "Middle Name", "Name", "Email Address", "Company",
             "Position", "Time Zone", "Notes", "Phone", "Location", "How we met", "URL",
@@ -63,6 +65,7 @@ def files(draw: st.DrawFn) -> str:
 def _general(monkeypatch: pytest.MonkeyPatch, path: Path, fmt: str) -> ImportResult:
     with monkeypatch.context() as m:
         m.setattr(importers, "_quick", lambda layout, fmt: lambda line, cells: None)
+        m.setattr(importers, "_quick_batch", lambda layout, fmt: importers._no_batch)
         return read_contacts(path, fmt)
 
 
@@ -115,3 +118,84 @@ def test_the_fast_record_builder_is_the_dataclass_constructor() -> None:
     assert repr(built) == repr(ContactRecord(**values))
     with pytest.raises(AttributeError):
         built.email = "other@example.com"  # type: ignore[misc]
+
+
+# --- a chunk of ordinary rows at once -----------------------------------------------------------
+
+_ORDINARY_PIECES = ["", " ", "Ana", "de la Cruz", "Doe, Jane", "Jane van Doe", "Acme, Inc.",
+                    "Eng", "Europe/Berlin", "europe/berlin", "\u00e9l\u00e8ve", "a,b", " Bo "]
+_ORDINARY_ADDRESSES = ["ana@example.com", "ANA@Example.COM", " bo@example.org ",
+                       "c.d+e@x.co.uk", "x@example.com\n"]
+
+
+@st.composite
+def mostly_ordinary_files(draw: st.DrawFn) -> str:
+    """Files the quick way takes a chunk at a time: ordinary rows, now and then one that is
+    not (a hostile cell or address, a short row, a duplicate address)."""
+    headers = draw(st.lists(st.sampled_from(_HEADERS), min_size=1, max_size=8, unique=True))
+    if "Email Address" not in headers:
+        headers.insert(draw(st.integers(0, len(headers))), "Email Address")
+    rows = []
+    for i in range(draw(st.integers(1, 30))):
+        odd = draw(st.integers(0, 15)) == 0
+        row = [(draw(st.sampled_from(_ADDRESSES)) if odd else
+                draw(st.sampled_from(_ORDINARY_ADDRESSES)).replace("@", f"{i}@", 1))
+               if h == "Email Address" else
+               draw(st.sampled_from(_PIECES if odd else _ORDINARY_PIECES)) for h in headers]
+        if odd and draw(st.booleans()):
+            row = row[:draw(st.integers(0, len(row)))]
+        elif rows and draw(st.integers(0, 8)) == 0:  # an ordinary row, an earlier address
+            earlier = draw(st.sampled_from(rows))
+            at = headers.index("Email Address")
+            if at < len(earlier):
+                row[at] = earlier[at]
+        rows.append(row)
+    out = io.StringIO()
+    csv.writer(out).writerows([headers, *rows])
+    return out.getvalue()
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(text=mostly_ordinary_files(), fmt=st.sampled_from(["auto", "csv", "linkedin", "google"]),
+       chunk=st.sampled_from([1, 3, 200]))
+def test_mostly_ordinary_files_read_the_same_both_ways(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, fmt: str,
+        chunk: int) -> None:
+    """Whole chunks the quick way, the general way for the rest: the same result, progress
+    included, whatever the chunk."""
+    path = tmp_path / "contacts.csv"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(importers, "PROGRESS_EVERY", chunk)
+    _same(monkeypatch, path, fmt)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=mostly_ordinary_files(), fmt=st.sampled_from(["csv", "linkedin", "google"]))
+def test_a_chunk_at_once_is_each_row_the_quick_way(text: str, fmt: str) -> None:
+    """``quick_batch`` gives the records ``quick_row`` gives, or None when one row gets none."""
+    try:
+        table = read_table(text, Path("contacts.csv"))
+    except UserError:
+        return  # refused as a whole (an unclosed quote): no rows to compare
+    each = [None if cells is None else quickrows.quick_row(table.layout, fmt)(line, [*cells])
+            for line, cells in table.rows]
+    if table.rows:
+        assert quickrows.quick_batch(table.layout, fmt)(table.rows) == (
+            None if None in each else each)
+
+
+def test_a_chunk_of_ordinary_rows_is_taken_at_once(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """(Else the properties above compare the row-by-row way with itself.)"""
+    path = tmp_path / "contacts.csv"
+    path.write_text("First Name,Last Name,Email Address,Time Zone\n"
+                    "Ana,Lima,ana@example.com,europe/berlin\n"
+                    "Bo,,BO@example.org,\n", encoding="utf-8")
+    monkeypatch.setattr(importers, "_quick", lambda layout, fmt: lambda line, cells: None)
+    monkeypatch.setattr(importers, "_to_record", lambda raw, fmt, result: None)
+    assert read_contacts(path).records == [
+        ContactRecord(email="ana@example.com", line=2, name="Ana Lima", first_name="Ana",
+                      last_name="Lima", timezone="Europe/Berlin"),
+        ContactRecord(email="bo@example.org", line=3, name="Bo", first_name="Bo"),
+    ]

@@ -27,3 +27,21 @@ def test_a_failing_command_says_so_unless_asked_not_to() -> None:
     with pytest.raises(RuntimeError, match="exited 3"):
         run_process([sys.executable, "-c", "raise SystemExit(3)"])
     assert run_process([sys.executable, "-c", "raise SystemExit(3)"], check=False).wall > 0
+
+
+def test_the_measured_package_imports_bytecode_as_an_installed_copy_does() -> None:
+    """Measured commands must not compile the package from source in every process (as they
+    would with ``PYTHONDONTWRITEBYTECODE`` set): ``make bench`` writes its bytecode first."""
+    import importlib.util
+    from pathlib import Path
+
+    import automation
+    from benchmarks.__main__ import compile_package
+
+    compile_package()
+    stale = []
+    for source in Path(automation.__file__).parent.rglob("*.py"):
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        if not cached.exists() or cached.stat().st_mtime < source.stat().st_mtime:
+            stale.append(str(source))
+    assert stale == []

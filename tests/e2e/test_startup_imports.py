@@ -106,6 +106,18 @@ def test_an_idle_pass_imports_no_use_case_that_writes(tmp_path: Path,
     assert [m for m in modules if m in IDLE_UNWRITTEN] == []
 
 
+def test_an_idle_pass_decides_for_nobody_without_importing_the_pipeline(
+        tmp_path: Path, empty_workspace: Path) -> None:
+    """The store finds nobody past the due bounds and no new mail: no decision is built, so
+    neither the pipeline nor its decisions' dataclasses are imported."""
+    args = ("--config", str(empty_workspace), "run", "--once")
+    loaded(tmp_path, *args)
+    modules = loaded(tmp_path, *args)
+    assert "automation.core.timing" in modules  # the due bounds were asked...
+    assert [m for m in modules if m in ("automation.core.pipeline", "automation.core.decision",
+                                        "automation.app.gate")] == []  # ...nothing decided
+
+
 def test_a_command_still_gets_what_it_needs(tmp_path: Path, empty_workspace: Path) -> None:
     """Lazy is not missing: ``templates check`` renders, so it loads Jinja2 on its own."""
     modules = loaded(tmp_path, "--config", str(empty_workspace), "templates", "check")

@@ -28,6 +28,8 @@ from automation.adapters.store.freshrows import all_new, insert_fresh
 from automation.core.models import PROFILE_FIELDS, Contact, ContactRecord, Status
 
 _profile_of = operator.attrgetter(*PROFILE_FIELDS)
+_email_of = operator.attrgetter("email")
+_extras_of = operator.attrgetter("extra_emails")
 #: Bound parameters per ``IN (...)`` query, well under SQLite's limit.
 _CHUNK = 500
 _COLUMNS = ("id", "email", *PROFILE_FIELDS, "tags", "referred_by", "created_at", "updated_at",
@@ -173,9 +175,12 @@ class ImportTables(ContactTables):
         "unchanged" (no profile field, tag, alias or referrer changed). ``progress(done,
         total)`` is called as the records are written, and once at the end.
         """
-        addresses = [r.email.strip().lower() for r in records]
+        # r.email.strip().lower() of each record, and of each extra address: in C (map of
+        # the methods), not a Python step per record of a 100,000-row file
+        addresses = list(map(str.lower, map(str.strip, map(_email_of, records))))
         emails = set(addresses)
-        emails.update(e.strip().lower() for r in records for e in r.extra_emails)
+        emails.update(map(str.lower, map(str.strip, itertools.chain.from_iterable(
+            map(_extras_of, records)))))
         with self.transaction():
             known = _Known(self.conn, emails, tuple(sorted(set(tags))), referred_by)
             if all_new(records, addresses, known.has_any):

@@ -121,4 +121,8 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
     ("0008_company_index", (
         "CREATE INDEX contacts_company ON contacts(company)",
     )),
+    # The pipeline's tag filter lists every tag in use: only the tagged contacts are read.
+    ("0009_tagged_index", (
+        "CREATE INDEX contacts_tagged ON contacts(id) WHERE tags != '[]'",
+    )),
 ]

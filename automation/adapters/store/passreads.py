@@ -59,8 +59,10 @@ class PassTables(Database):
         outbound = latest.format("m.direction = 'sent' AND m.kind IN ('outreach', 'follow_up')")
         exchange = latest.format("(m.direction IN ('sent', 'logged') OR m.direction = "
                                  f"'inbound' AND m.classification IN ({real}))")
+        # Per contact, through messages_contact: the unary + keeps SQLite off messages_state
+        # (direction, state), which would walk every drafted message for each contact.
         pending = ("NOT EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND "
-                   "m.direction = 'draft' AND m.state = 'drafted' AND m.kind = '{}')")
+                   "+m.direction = 'draft' AND m.state = 'drafted' AND m.kind = '{}')")
         ended = ("c.id IN (SELECT contact_id FROM interviews WHERE status = 'confirmed' AND "
                  "end <= :ended)")
         thanked = ("EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND "

@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from automation.app.contacts import import_contacts
 from automation.core.importers import FORMATS
-from automation.interfaces.cli.root import AppContext, cli, err_console, out, rich_console
+from automation.interfaces.cli.root import AppContext, cli, err_console, escape, out, rich_console
+
+_Tick = Callable[[int, int], None]
+
+
+def _maybe_terminal() -> bool:
+    """False when stderr is plainly no terminal (a pipe, a file) and nothing asks rich to act
+    as one: then neither the bars nor rich itself are needed (rich costs a tenth of a second)."""
+    try:
+        if sys.stderr is not None and sys.stderr.isatty():
+            return True
+    except ValueError:  # closed
+        return False
+    return any(name in os.environ for name in ("FORCE_COLOR", "TTY_COMPATIBLE",
+                                               "FORCE_TERMINAL"))
+
+
+@contextmanager
+def _bars() -> Iterator[tuple[_Tick | None, _Tick | None]]:
+    """``(read, save)`` progress callbacks drawing two bars on a terminal (None elsewhere): the
+    rows read and checked, then the contacts saved (as long as the reading on a big file)."""
+    if not (_maybe_terminal() and err_console.is_terminal):
+        yield None, None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=rich_console(err_console), transient=True) as progress:
+        reading = progress.add_task("importing", total=None)
+        saving = progress.add_task("saving", total=None, visible=False)
+
+        def read(done: int, total: int) -> None:
+            progress.update(reading, completed=done, total=total)
+
+        def save(done: int, total: int) -> None:
+            progress.update(saving, completed=done, total=total, visible=True)
+
+        yield read, save
 
 
 @cli.command("import")
@@ -25,20 +64,7 @@ def import_cmd(app: AppContext, file: Path, fmt: str, tags: tuple[str, ...],
                referred_by: str | None) -> None:
     """Import contacts from FILE; re-importing updates fields and keeps history."""
     svc = app.services()
-    # Two bars, one per half of the work: the rows read and checked, then the contacts saved
-    # (the database writes are as long as the reading on a big file).
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=rich_console(err_console), transient=True,
-                  disable=not err_console.is_terminal) as progress:
-        reading = progress.add_task("importing", total=None)
-        saving = progress.add_task("saving", total=None, visible=False)
-
-        def read(done: int, total: int) -> None:
-            progress.update(reading, completed=done, total=total)
-
-        def save(done: int, total: int) -> None:
-            progress.update(saving, completed=done, total=total, visible=True)
-
+    with _bars() as (read, save):
         summary = import_contacts(svc, file, fmt=fmt, tags=tags, referred_by=referred_by,
                                   progress=read, saving=save)
     for row in summary.result.skipped:
