@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
     from automation.app.drafting import DraftRequest
+    from automation.core.compose import PassTemplates
     from automation.core.contacthours import ContactHours
     from automation.core.slotsearch import SlotSearch
 
@@ -183,13 +184,14 @@ def sentence(text: str) -> str:
     return text if text[-1] in ".!?…" else text + "."
 
 
-def compose_outreach(svc: Services, contact: Contact, slots: list[Slot],
-                     now: datetime) -> EmailMessage:
-    """Render the outreach template into a message (raises TemplateError)."""
+def compose_outreach(svc: Services, contact: Contact, slots: list[Slot], now: datetime, *,
+                     templates: PassTemplates | None = None) -> EmailMessage:
+    """Render the outreach template into a message (raises TemplateError); ``templates``:
+    a pass's, loaded once for all its messages."""
     from automation.core.compose import build_message, new_message_id, render
 
     referrer = svc.store.get_contact(contact.referred_by) if contact.referred_by else None
-    rendered = render(svc.templates, OUTREACH_TEMPLATE,
+    rendered = render(templates or svc.templates, OUTREACH_TEMPLATE,
                       template_variables(svc.config.me, contact, slots=slots, referrer=referrer))
     me = svc.config.me
     return build_message(sender_name=me.name, sender=me.email, to_name=contact.display_name,
@@ -226,6 +228,7 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *, dry_run: bool
     cap = svc.config.cadence.daily_outreach_cap
     remaining = cap - store.count_drafts_since("outreach", local_day_start(now, svc.config.me.timezone))
     gate = outreach_gate(svc, now)  # ranked employers first; one awaiting reply per employer
+    templates = None
     for contact in gate.order:
         if _waits(contact, gate.waiting, withheld, result):
             continue
@@ -244,8 +247,9 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *, dry_run: bool
                                                           len(slots))))
         from automation.core.mime import header_value  # imported with the first draft
 
+        templates = templates or _pass_templates(svc)
         try:
-            message = compose_outreach(svc, contact, slots, now)
+            message = compose_outreach(svc, contact, slots, now, templates=templates)
         except TemplateError as exc:
             _flag(store, contact, f"template error: {exc}", now, result, dry_run)
             remaining -= 1
@@ -260,6 +264,13 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *, dry_run: bool
                 batch.clear()
     _draft_many(svc, batch)
     return result
+
+
+def _pass_templates(svc: Services) -> PassTemplates:
+    """The templates of this pass, loaded once (imported with the first draft)."""
+    from automation.core.compose import PassTemplates
+
+    return PassTemplates(svc.templates)
 
 
 def _draft_many(svc: Services, batch: list[tuple[DraftRequest, str]]) -> None:

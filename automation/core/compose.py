@@ -121,7 +121,25 @@ def _collect(template: jinja2.Template, variables: dict[str, Any], chunks: list[
     return "".join(chunks)
 
 
-def render(env: jinja2.Environment, name: str, variables: dict[str, Any]) -> Rendered:
+class PassTemplates:
+    """The templates of one pass: each is loaded once, its file checked for a change once
+    (Jinja checks the file's time at every ``get_template``: a ``stat`` per message). An
+    edit made during the pass is read by the next pass; a template that fails to load is
+    looked up again each time, so every message it fails gets its own error."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self._env = env
+        self._loaded: dict[str, jinja2.Template] = {}
+
+    def get_template(self, name: str) -> jinja2.Template:
+        template = self._loaded.get(name)
+        if template is None:
+            template = self._loaded[name] = self._env.get_template(name)
+        return template
+
+
+def render(env: jinja2.Environment | PassTemplates, name: str,
+           variables: dict[str, Any]) -> Rendered:
     """Render template ``name``; raise TemplateError(name, detail, line) on any failure."""
     import jinja2
     from jinja2.sandbox import SecurityError

@@ -15,10 +15,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from automation.core.contactfields import MAX_FIELD_CHARS, split_emails
 from automation.core.models import SkippedRow
 from automation.errors import UserError
+
+if TYPE_CHECKING:
+    import _csv
 
 __all__ = ["TOO_LONG", "Layout", "Raw", "Row", "Table", "parse_csv", "read_table", "read_text",
            "sniff"]
@@ -129,13 +133,27 @@ def _delimiter(header_line: str) -> str:
     return max(",;\t", key=header_line.count)
 
 
+#: How much of a file ``sniff`` reads for its header first (a LinkedIn preamble is 3 lines).
+_HEAD_CHARS = 1 << 16
+
+
+def _header_of(text: str) -> tuple[str, int, bool]:
+    """``_find_header`` over the lines of ``text``, from its head alone when the header line
+    ends there (copying a big file into a StringIO costs more than the rest of the sniff)."""
+    if len(text) > _HEAD_CHARS:
+        found = _find_header(io.StringIO(text[:_HEAD_CHARS], newline=""))
+        if found[0].endswith("\n"):  # the whole line, and every line before it: as in text
+            return found
+    return _find_header(io.StringIO(text, newline=""))
+
+
 _VCARD_START_RE = re.compile(r"\s*BEGIN:VCARD", re.IGNORECASE)
 
 
 def sniff(text: str) -> str:
     if _VCARD_START_RE.match(text):
         return "vcard"
-    header_line, _, preamble = _find_header(io.StringIO(text, newline=""))
+    header_line, _, preamble = _header_of(text)
     if preamble:
         return "linkedin"
     header = next(csv.reader([header_line], delimiter=_delimiter(header_line)), [])
@@ -177,16 +195,52 @@ def read_table(text: str, path: Path) -> Table:
     Raises UserError when there is no header row after a LinkedIn preamble, no email column,
     a line the csv module cannot parse, or a quoted field that is never closed.
     """
+    reader, header_number = _reader(text, path)
+    layout = Layout(*_columns(next(reader), path))
+    # The csv module refuses a field over 131,072 characters by failing the whole file; read
+    # long ones (bounded) and skip just their row.
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
+    try:
+        rows = _one_line_rows(list(reader), reader.line_num, header_number)
+    except csv.Error:
+        rows = None
+    if rows is None:  # read again, a record at a time, to say where (or skip a long field)
+        reader, _ = _reader(text, path)
+        next(reader)
+        rows = _line_by_line(reader, header_number, path)
+    return Table(layout, rows)
+
+
+def _reader(text: str, path: Path) -> tuple[_csv.Reader, int]:
+    """A csv reader of ``text`` from its header row on, and the header's line number."""
     lines = io.StringIO(text, newline="")
     header_line, header_number, _ = _find_header(lines)
     if not header_line:
         raise UserError(f"{path} has a LinkedIn 'Notes:' preamble but no header row after it")
     reader = csv.reader(itertools.chain([header_line], lines), delimiter=_delimiter(header_line))
-    header = next(reader)
-    layout = Layout(*_columns(header, path))
-    # The csv module refuses a field over 131,072 characters by failing the whole file; read
-    # long ones (bounded) and skip just their row.
-    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
+    return reader, header_number
+
+
+def _one_line_rows(records: list[list[str]], lines_read: int, header_number: int
+                   ) -> list[Row] | None:
+    """The usual file's rows, numbered without asking the reader after each record: when
+    every record (the header's too) took one line, record k is on line header + 1 + k.
+    None when one did not (a quoted line break), or a field is too long: read line by line.
+    Such a file has no unclosed quote to report: that record would take the lines to the
+    end of the file."""
+    if lines_read != 1 + len(records):
+        return None
+    joined = list(map("".join, records))
+    if joined and max(map(len, joined)) > MAX_FIELD_CHARS:
+        return None
+    first = header_number + 1
+    if "" in joined or any(map(str.isspace, joined)):  # blank lines, spreadsheets' ",,,,"
+        return [(line, cells) for line, cells, text in zip(
+            itertools.count(first), records, joined, strict=False) if text and not text.isspace()]
+    return list(zip(range(first, first + len(records)), records, strict=True))
+
+
+def _line_by_line(reader: _csv.Reader, header_number: int, path: Path) -> list[Row]:
     rows: list[Row] = []
     last_cells: list[str] = []
     offset = header_number - 1  # physical line = offset + reader.line_num
@@ -210,7 +264,7 @@ def read_table(text: str, path: Path) -> Table:
             f"{path}: line {rows[-1][0]}: a quoted field is never closed, so the rest of the "
             "file was read as one value; add the missing closing quote (\")"
         )
-    return Table(layout, rows)
+    return rows
 
 
 def _columns(header: list[str], path: Path) -> tuple[list[int], dict[str, list[int]]]:

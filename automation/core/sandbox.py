@@ -26,6 +26,9 @@ MAX_LOOP_STEPS = 100_000
 #: Largest string, list or number (in digits) an operator or a call may produce.
 MAX_VALUE_SIZE = 1_000_000
 
+#: Every attribute a plain dict has (``getattr`` finds nothing else on one).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
 _steps: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("steps", default=None)
 
 
@@ -71,6 +74,17 @@ class BoundedSandbox(SandboxedEnvironment):
         # Filters are called directly, not through ``call``: 'x'|center(10**9) is checked here.
         self.filters = {name: _size_checked(f) for name, f in self.filters.items()}
         self.filters["_counted"] = _counted
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Jinja's ``getattr``, reading a plain dict's item first when no attribute of that
+        name exists (Jinja would look for one, fail and then read the item: an exception
+        raised and caught for each of a dozen fields in every message)."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except LookupError:
+                pass  # undefined: Jinja's path says so in its own words
+        return super().getattr(obj, attribute)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)

@@ -65,3 +65,38 @@ def test_a_pass_offers_what_each_contact_gets_from_a_fresh_search(tmp_path: Path
             held += [(person.id, s.interval) for s in slots]
     finally:
         svc.close()
+
+
+def test_a_pass_reads_its_template_once_and_the_next_pass_reads_an_edit(
+        tmp_path: Path, monkeypatch) -> None:
+    """The outreach template's file is checked once per pass, not once per message; an edit
+    made between passes is what the next pass writes."""
+    import os.path
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    template = templates / "outreach.txt.j2"
+    template.write_text("Subject: Hello {{ contact.first_name }}\n\nFirst text\n")
+    svc = open_world(tmp_path, MONDAY, cadence={"daily_outreach_cap": 100})
+    try:
+        for i in range(5):
+            add_contact(svc, f"first{i}@example.com", first_name=f"F{i}")
+        checks = []
+        real = os.path.getmtime
+
+        def getmtime(path):
+            if str(path).endswith("outreach.txt.j2"):
+                checks.append(path)
+            return real(path)
+
+        monkeypatch.setattr(os.path, "getmtime", getmtime)
+        first = run_outreach(svc, MONDAY, read_availability(svc, MONDAY))
+        assert len(first.drafted) == 5 and len(checks) <= 1
+        template.write_text("Subject: Hi again {{ contact.first_name }}\n\nSecond text\n")
+        os.utime(template, (1, 1))  # a different time, whatever the file system's resolution
+        add_contact(svc, "second@example.com", first_name="S")
+        second = run_outreach(svc, MONDAY, read_availability(svc, MONDAY))
+        assert [subject for _, subject, _ in second.drafted] == ["Hi again S"]
+        assert {subject for _, subject, _ in first.drafted} == {f"Hello F{i}" for i in range(5)}
+    finally:
+        svc.close()
