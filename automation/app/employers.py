@@ -52,16 +52,15 @@ def outreach_sent_at(store: Store, contact: Contact) -> datetime | None:
 
 def _candidates(svc: Services, keys: set[str]) -> list[Candidate]:
     """The contacts awaiting a first reply at the employers in ``keys``, in id order: only
-    those can hold a turn a new contact waits for (read without decoding each ``Contact``)."""
+    those can hold a turn a new contact waits for (read without decoding each ``Contact``,
+    and only those stored with a company name of one of ``keys``)."""
     user_zone = svc.config.me.timezone
-    key_of: dict[str, str] = {}  # many colleagues share a company name: normalised once
+    statuses = [str(s) for s in AWAITING]
+    key_of = {name: key for name in svc.store.companies_of(statuses)
+              if (key := employer_key(name)) in keys}  # each spelling normalised once
     found = []
-    for row in svc.store.awaiting([str(s) for s in AWAITING], "outreach"):
-        key = key_of.get(row.company)
-        if key is None:
-            key = key_of[row.company] = employer_key(row.company)
-        if key not in keys:
-            continue
+    for row in svc.store.awaiting(statuses, "outreach", list(key_of)):
+        key = key_of[row.company]
         person = Contact(email=row.email, timezone=row.timezone)  # for its zone and calendar
         status = Status(row.status)
         found.append(Candidate(row.email, key, status,

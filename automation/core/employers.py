@@ -31,6 +31,8 @@ _SUFFIXES = frozenset({
     "inc", "incorporated", "llc", "ltd", "limited", "co", "corp", "corporation", "company",
     "plc", "llp", "lp", "gmbh", "ag", "sa", "sas", "srl", "bv", "nv", "pty",
 })
+#: Every ASCII character that ``\w`` does not match, as a space.
+_ASCII_NON_WORD = {c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
 #: The statuses that hold an employer's turn (awaiting a first reply).
 AWAITING = (Status.DRAFTED, Status.SENT)
 _AWAITING = frozenset(AWAITING)
@@ -48,7 +50,10 @@ def employer_key(company: str) -> str:
         text = unicodedata.normalize("NFKD", company)
         text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = text.replace("&", " and ").replace(".", "")  # "S.A." is "sa", "Inc." is "inc"
-    words = [w for w in re.split(r"[^\w]+", text) if w]
+    if text.isascii():  # the words of re.split(r"[^\w]+"), without the regular expression
+        words = text.translate(_ASCII_NON_WORD).split()
+    else:
+        words = [w for w in re.split(r"[^\w]+", text) if w]
     if len(words) > 1 and words[0] == "the":
         words.pop(0)
     while len(words) > 1 and words[-1] in _SUFFIXES:

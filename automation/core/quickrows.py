@@ -10,16 +10,17 @@ makes of each (tests/core/test_quick_rows.py holds both to the general way).
 
 from __future__ import annotations
 
+import collections
 import itertools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 
 from automation.core.contactfields import bare_address, bare_addresses, zone_name
 from automation.core.csvrows import Layout, Row
 from automation.core.models import ContactRecord
 
-__all__ = ["names", "quick_batch", "quick_row", "record"]
+__all__ = ["names", "quick_batch", "quick_row", "record", "records"]
 
 
 def names(name: str, first: str, middle: str, last: str) -> tuple[str, str, str]:
@@ -65,6 +66,17 @@ def record(email: str, line: int, name: str, first: str, last: str, company: str
     s_connection(record, connection)
     s_extra(record, extra_emails)
     return record
+
+
+def records(count: int, columns: Sequence[Iterable[object]]) -> list[ContactRecord]:
+    """``[record(*values) for values in zip(*columns)]`` a field at a time: ``count`` bare
+    records, then each column set on all of them by a map of the field's slot setter (C
+    calls, no Python step per record: half the cost again of ``record`` per row). The
+    columns are in ``record``'s order and hold ``count`` values each."""
+    made = list(map(_new, itertools.repeat(ContactRecord, count)))
+    for setter, column in zip(_SET, columns, strict=True):
+        collections.deque(map(setter, made, column), maxlen=0)  # runs the map, keeps nothing
+    return made
 
 
 _QUICK_FIELDS = ("name", "first_name", "middle_name", "last_name", "company", "role", "timezone",
@@ -162,9 +174,10 @@ def quick_batch(layout: Layout, fmt: str) -> Callable[[Sequence[Row]], list[Cont
         name, first, last = _whole_names(column["name"], column["first_name"],
                                          column["middle_name"], column["last_name"],
                                          at["name"] is not None)
-        return list(map(record, emails, lines, name, first, last, column["company"],
-                        column["role"], zones, column["notes"], column["phone"],
-                        column["location"], column["connection"], itertools.repeat(())))
+        return records(len(rows), (emails, lines, name, first, last, column["company"],
+                                   column["role"], zones, column["notes"], column["phone"],
+                                   column["location"], column["connection"],
+                                   itertools.repeat((), len(rows))))
 
     def never(rows: Sequence[Row]) -> None:
         return None

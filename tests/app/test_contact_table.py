@@ -22,7 +22,7 @@ from automation.app.services import Services
 from automation.bootstrap import open_services
 from automation.config import load_config
 from automation.core.models import ContactRecord, Slot, Status
-from automation.interfaces.cli.contacts_cmds import json_rows
+from automation.interfaces.cli.contacts_cmds import contacts_json
 from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
 
 NY = ZoneInfo("America/New_York")
@@ -119,18 +119,64 @@ def test_the_table_is_the_one_contact_read_model_of_each_contact(svc: Services,
         assert any(r["snoozed_until"] for r in table) and any(r["tags"] for r in table)
 
 
-def test_contacts_json_writes_what_json_dumps_would(svc: Services) -> None:
+ODD = 'Zoë "Z" \\ \n\t\x00\x1f\x7f \u2028 %s %% {} <b> 🙂'
+
+
+def _odd(svc: Services) -> None:
+    """Contacts whose every text needs escaping in JSON, with lists of several items."""
+    store = svc.store
+    for i in range(3):
+        record = ContactRecord(email=f"odd{i}@example.com", name=f"{ODD} {i}" if i else "",
+                               first_name=ODD if i == 0 else "", company=ODD, role=ODD,
+                               timezone=ODD, line=i + 2)
+        contact, _ = store.upsert_contact(record, NOW - timedelta(days=9),
+                                          tags=(ODD, "", f"t{i}"))
+        cid = int(contact.id or 0)
+        store.flag(cid, ODD, NOW - timedelta(days=1))
+        for h in range(3):
+            start = NOW + timedelta(days=1, hours=h)
+            store.add_holds(cid, [Slot(start, start + timedelta(minutes=10))],
+                            NOW + timedelta(days=2), f"odd{i}")
+
+
+@pytest.mark.parametrize("status", [None, "new", "sent"])
+def test_contacts_json_writes_what_json_dumps_would(svc: Services, status: str | None) -> None:
     """``contacts --json`` formats the rows itself (json's indenting encoder is slow); the
     text must be json.dumps(rows, indent=2, ensure_ascii=False) to the byte."""
     _varied(svc)
-    rows = queries.contact_table(svc.store, NOW, None, NY)
-    odd = [{}, {"name": "Zoë \"Z\" \n\u2028 <b>", "n": 3, "ok": True, "x": 1.5, "nested":
-                {"a": [1, {"b": None}], "c": {}}, "mixed": [1, "a"], "deep": [[]]}]
-    # Rows whose keys change between rows, keys holding "%", and str subclasses as values.
-    shapes = [{"a": "1", "b%s": None}, {"a": "2", "b%s": None}, {"%d": Status.NEW, "a": ["x"]},
-              {"a": "3", "b%s": "%s"}, {}, {"a": None}]
-    for value in (rows, odd, [], shapes):
-        assert json_rows(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    _odd(svc)
+    rows = queries.contact_table(svc.store, NOW, status, NY)
+    text = contacts_json(queries.contact_values(svc.store, NOW, status, NY))
+    assert text == json.dumps(rows, indent=2, ensure_ascii=False)
+    if status is None:  # every kind of value is in the text
+        assert any(len(r["offered_slots"]) > 1 for r in rows)
+        assert any(len(r["tags"]) > 1 for r in rows)
+        assert json.dumps(ODD, ensure_ascii=False)[1:-1] in text  # the store kept it as written
+        assert any(r["name"].startswith(ODD) for r in rows) and any(r["name"] == ODD for r in rows)
+
+
+def test_contacts_json_of_no_contacts_is_an_empty_list() -> None:
+    assert contacts_json([]) == json.dumps([], indent=2) == "[]"
+
+
+def test_plain_contacts_of_every_status_are_the_one_contact_read_model(svc: Services) -> None:
+    """Most contacts have no hold, no answer, no flag, snooze, referrer or tag, and a name:
+    the table lists those from their columns alone; one such contact in every status (an
+    outreach sent but never answered), each as ``contact_row`` says."""
+    store = svc.store
+    for i, status in enumerate(Status):
+        record = ContactRecord(email=f"plain{i}@example.com", name=f"Plain {i}", company="Co",
+                               role="r", timezone=ZONES[i % len(ZONES)] or None, line=i + 2)
+        contact, _ = store.upsert_contact(record, NOW - timedelta(days=40))
+        cid = int(contact.id or 0)
+        if status is not Status.NEW:
+            store.set_status(cid, status, NOW - timedelta(days=39), cause="test")
+            store.add_message(contact_id=cid, kind="outreach", direction="sent", state="sent",
+                              now=NOW - timedelta(days=39), sent_at=NOW - timedelta(days=39))
+    table = queries.contact_table(store, NOW, None, NY)
+    assert table == [queries.contact_row(store, c, NOW, NY) for c in store.list_contacts(None)]
+    assert [r["status"] for r in table] == [s.value for s in Status]
+    assert {r["responsiveness"] for r in table} == {"curmudgeon", None}
 
 
 def test_an_empty_workspace_has_an_empty_table(svc: Services) -> None:

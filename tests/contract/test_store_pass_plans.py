@@ -1,4 +1,5 @@
-"""The pass's correlated reads go through the index of the contact they are about.
+"""The pass's reads: the correlated ones go through the index of the contact they are about,
+and the employer gate reads only the colleagues it can need.
 
 An index added for a page (``messages_state``: every drafted message) must not become the way
 the pass looks at one contact's messages: SQLite would walk every drafted message for each of
@@ -28,3 +29,24 @@ def test_the_follow_up_check_reads_each_contacts_messages_by_contact(tmp_path: P
         plan = [str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql)]
         assert any("messages_contact" in step for step in plan), plan
         assert not any("messages_state" in step for step in plan), plan
+
+
+def test_the_awaiting_colleagues_can_be_read_for_some_company_names(tmp_path: Path) -> None:
+    """``companies_of`` lists each stored spelling once; ``awaiting`` with names reads the
+    rows of exactly those spellings (the employer gate asks only for its new contacts'
+    employers), in id order, as the unfiltered read gives them."""
+    from automation.core.models import ContactRecord, Status
+
+    with Store.open(tmp_path / "db.sqlite") as store:
+        spellings = ["Acme", "ACME, Inc.", "Beta", "", "Acme"]
+        for i, company in enumerate(spellings):
+            c = store.upsert_contact(ContactRecord(email=f"p{i}@example.com", line=i + 2,
+                                                   company=company), NOW)[0]
+            store.set_status(c.id or 0, Status.SENT if i % 2 else Status.DRAFTED, NOW,
+                             cause="test")
+        statuses = ["drafted", "sent"]
+        assert sorted(store.companies_of(statuses)) == ["", "ACME, Inc.", "Acme", "Beta"]
+        every = store.awaiting(statuses, "outreach")
+        for names in (["Acme"], ["ACME, Inc.", ""], [], ["Gamma"]):
+            assert store.awaiting(statuses, "outreach", names) == \
+                [r for r in every if r.company in names], names

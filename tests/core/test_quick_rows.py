@@ -199,3 +199,16 @@ def test_a_chunk_of_ordinary_rows_is_taken_at_once(tmp_path: Path,
                       last_name="Lima", timezone="Europe/Berlin"),
         ContactRecord(email="bo@example.org", line=3, name="Bo", first_name="Bo"),
     ]
+
+
+def test_records_by_column_are_the_dataclass_constructor_row_by_row() -> None:
+    rows = [dict(email=f"p{i}@example.com", line=i + 2, name=f"N{i}", first_name="F",
+                 last_name="L" * i, company="C", role="R", timezone=("Asia/Tokyo", None)[i % 2],
+                 notes="n", phone=str(i), location="x", connection="met",
+                 extra_emails=(f"b{i}@example.com",) * (i % 2)) for i in range(5)]
+    columns = [[row[f] for row in rows] for f in rows[0]]
+    built = quickrows.records(len(rows), columns)
+    assert built == [ContactRecord(**row) for row in rows]  # type: ignore[arg-type]
+    assert [hash(r) for r in built] == [hash(ContactRecord(**row)) for row in rows]  # type: ignore[arg-type]
+    with pytest.raises(AttributeError):
+        built[0].email = "other@example.com"  # type: ignore[misc]

@@ -28,7 +28,7 @@ def bulk_write(conn: sqlite3.Connection, adding: dict[str, int]) -> Iterator[Non
 
     ``adding`` maps a table to the number of rows the block will insert into it. A table that
     gets at least ``REBUILD_AT`` new rows and at least as many as it has has its secondary
-    (non-unique) indexes dropped here and created again, from their stored definitions, at the
+    (non-unique, non-partial) indexes dropped here and created again, from their stored definitions, at the
     end of the block. Unique indexes and primary keys always stay, so every constraint is
     checked as the rows go in. Must be called inside a transaction.
     """
@@ -62,7 +62,7 @@ def _drop_indexes(conn: sqlite3.Connection, tables: Sequence[str]) -> list[str]:
     found = conn.execute(
         f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks}) "
         "AND sql IS NOT NULL ORDER BY name", tuple(tables)).fetchall()
-    kept = [(name, sql) for name, sql in found if not _is_unique(sql)]
+    kept = [(name, sql) for name, sql in found if not _is_unique(sql) and not _is_partial(sql)]
     for name, _ in kept:
         conn.execute(f"DROP INDEX {_quoted(name)}")
     return [sql for _, sql in kept]
@@ -70,6 +70,12 @@ def _drop_indexes(conn: sqlite3.Connection, tables: Sequence[str]) -> list[str]:
 
 def _is_unique(sql: str) -> bool:
     return sql.split(None, 2)[1].upper() == "UNIQUE"
+
+
+def _is_partial(sql: str) -> bool:
+    """A partial index (``... WHERE``) stays: its condition is checked per row, the new rows
+    mostly fail it (no thread, no flag, no tag yet), and building it again reads the table."""
+    return " WHERE " in " ".join(sql.upper().split())
 
 
 def _quoted(name: str) -> str:

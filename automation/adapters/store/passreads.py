@@ -40,14 +40,24 @@ class PassTables(Database):
             (json.dumps(list(ids)),))
         return {r["contact_id"]: self._interview(r) for r in rows}
 
-    def awaiting(self, statuses: Sequence[str], kind: str) -> list[Awaiting]:
+    def awaiting(self, statuses: Sequence[str], kind: str,
+                 companies: Sequence[str] | None = None) -> list[Awaiting]:
         marks = ",".join("?" * len(statuses))
+        among = "" if companies is None else \
+            "AND c.company IN (SELECT value FROM json_each(?)) "
         rows = self.conn.execute(
             "SELECT c.id, c.email, c.status, c.company, c.timezone, (SELECT min(m.sent_at) "
             "FROM messages m WHERE m.contact_id = c.id AND m.direction = 'sent' AND "
             "m.kind = ? AND m.sent_at IS NOT NULL) FROM contacts c "
-            f"WHERE c.status IN ({marks}) ORDER BY c.id", [kind, *statuses])
+            f"WHERE c.status IN ({marks}) {among}ORDER BY c.id",
+            [kind, *statuses, *([] if companies is None else [json.dumps(list(companies))])])
         return [Awaiting(r[0], r[1], r[2], r[3], r[4], dt(r[5])) for r in rows]
+
+    def companies_of(self, statuses: Sequence[str]) -> list[str]:
+        marks = ",".join("?" * len(statuses))
+        rows = self.conn.execute(
+            f"SELECT DISTINCT company FROM contacts WHERE status IN ({marks})", list(statuses))
+        return [r[0] for r in rows]
 
     def timed_candidates(self, real_inbound: Sequence[str], *, sent_before: datetime,
                          exchanged_before: datetime, ended_before: datetime) -> list[int]:

@@ -5,41 +5,47 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from automation.adapters.store.db import ts
-from automation.app.ports.store import ContactListing
+from automation.app.ports.listing import ContactDetails, ContactListing, FirstAnswer
 from automation.core.models import Contact, Interview, Status
 
-# The contact table in three statements read in one snapshot, joined here by contact id: the
-# contacts with their referrer's address; the first Sent outreach of each; every answer, latest
-# first, so that a dict keeps each contact's earliest (the lower row id on a tie). One statement
-# joining the message aggregates to the contacts cost half as much again at 10,000 contacts
-# (SQLite built an automatic index over the materialised aggregate, then looked up each
-# answer's kind in a correlated subquery).
-_CONTACTS = """
-SELECT c.id, c.email, c.name, c.first_name, c.last_name, c.company, c.role, c.status,
-       c.needs_attention, c.timezone, c.snoozed_until, r.email, c.tags
-FROM contacts c LEFT JOIN contacts r ON r.id = c.referred_by{where} ORDER BY c.id
-"""
-_SENT = """
-SELECT contact_id, min(sent_at) FROM messages
-WHERE direction = 'sent' AND kind = 'outreach' AND sent_at IS NOT NULL
-  AND contact_id IS NOT NULL{only} GROUP BY contact_id
+# The contact table (app/ports/listing.py) in four reads of one snapshot, joined here by
+# contact id. Every column of every row costs a conversion (and a release of the GIL) out of
+# SQLite, so the dense read has the seven columns all contacts fill, and the columns most leave
+# empty come from a second read of only the contacts that fill one; the answers come latest
+# first, so that a dict keeps each contact's earliest (the lower row id on a tie), and the first
+# Sent outreach is read for the answered contacts only. One statement joining the message
+# aggregates to the contacts cost half as much again at 10,000 contacts (SQLite built an
+# automatic index over the materialised aggregate, then looked up each answer's kind in a
+# correlated subquery).
+_CONTACTS = "SELECT id, email, name, company, role, status, timezone FROM contacts{where} ORDER BY id"
+_DETAILS = """
+SELECT c.id, c.first_name, c.last_name, c.needs_attention, c.snoozed_until, r.email, c.tags
+FROM contacts c LEFT JOIN contacts r ON r.id = c.referred_by
+WHERE (c.name = '' OR c.needs_attention IS NOT NULL OR c.snoozed_until IS NOT NULL
+       OR c.referred_by IS NOT NULL OR c.tags != '[]'){also}
 """
 _ANSWERED = """
 SELECT contact_id, coalesce(sent_at, created_at) AS at, classification FROM messages
 WHERE direction = 'inbound' AND classification IN ({kinds}) AND contact_id IS NOT NULL{only}
 ORDER BY at DESC, id DESC
 """
+_SENT = """
+SELECT contact_id, min(sent_at) FROM messages
+WHERE direction = 'sent' AND kind = 'outreach' AND sent_at IS NOT NULL
+  AND contact_id IN (SELECT contact_id FROM messages
+                     WHERE direction = 'inbound' AND classification IN ({kinds})){only}
+GROUP BY contact_id
+"""
 _ONLY = " AND contact_id IN (SELECT id FROM contacts WHERE status = ?)"
 
 
 _utc = datetime.fromtimestamp  # ``dt``, without a call of its own per value
-_NO_ANSWER = (None, None)
 
 
 @contextmanager
@@ -56,14 +62,10 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("COMMIT")
 
 
-def _listings(contacts: Iterable[tuple[Any, ...]], sent: dict[int, datetime],
-              answers: dict[int, tuple[datetime, str]]) -> list[ContactListing]:
-    # Positional, with ``dt`` inlined and no JSON parser for the empty tags most contacts
-    # have: 10,000 of these per call.
-    make = ContactListing._make
-    return [make((*r[:10], None if r[10] is None else _utc(r[10], UTC), r[11],
-                  () if r[12] == "[]" else tuple(json.loads(r[12])), sent.get(r[0]),
-                  *answers.get(r[0], _NO_ANSWER))) for r in contacts]
+def _details(r: tuple[Any, ...]) -> ContactDetails:
+    snoozed, tags = r[4], r[6]
+    return ContactDetails(r[1], r[2], r[3], None if snoozed is None else _utc(snoozed, UTC),
+                          r[5], () if tags == "[]" else tuple(json.loads(tags)))
 
 
 def _filter(company: str, tag: str) -> tuple[str, list[str]]:
@@ -202,15 +204,21 @@ class ReportTables:
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def contact_listing(self, status: Status | str | None,
-                        answer_kinds: Sequence[str]) -> list[ContactListing]:
+                        answer_kinds: Sequence[str]) -> ContactListing:
         only, args = ("", []) if status is None else (_ONLY, [str(status)])
+        kinds = ",".join("?" * len(answer_kinds))
         cursor = self.conn.cursor()
         cursor.row_factory = None  # plain tuples: a sqlite3.Row per contact is not needed
         with _snapshot(self.conn):
-            sent = {r[0]: _utc(r[1], UTC) for r in cursor.execute(_SENT.format(only=only), args)}
-            answers = {r[0]: (_utc(r[1], UTC), r[2]) for r in cursor.execute(
-                _ANSWERED.format(kinds=",".join("?" * len(answer_kinds)), only=only),
-                [*answer_kinds, *args])}
-            contacts = cursor.execute(_CONTACTS.format(
-                where="" if status is None else " WHERE c.status = ?"), args).fetchall()
-        return _listings(contacts, sent, answers)
+            rows = cursor.execute(_CONTACTS.format(
+                where="" if status is None else " WHERE status = ?"), args).fetchall()
+            details = {r[0]: _details(r) for r in cursor.execute(_DETAILS.format(
+                also="" if status is None else " AND c.status = ?"), args)}
+            answered = cursor.execute(_ANSWERED.format(kinds=kinds, only=only),
+                                      [*answer_kinds, *args]).fetchall()
+            sent = dict(cursor.execute(_SENT.format(kinds=kinds, only=only),
+                                       [*answer_kinds, *args]).fetchall())
+        first = {r[0]: r for r in answered}  # latest first: each contact's earliest stays
+        answers = {cid: FirstAnswer(_utc(at, UTC), kind, None if (s := sent.get(cid)) is None
+                                    else _utc(s, UTC)) for cid, at, kind in first.values()}
+        return ContactListing(rows, details, answers)

@@ -12,12 +12,12 @@ One module per port: ``mail`` (Mailbox and the values it carries), ``calendar``,
 from __future__ import annotations
 
 from automation.app.ports.calendar import Calendar
+from automation.app.ports.listing import ContactDetails, ContactListing, FirstAnswer
 from automation.app.ports.locks import Locks
 from automation.app.ports.mail import DraftRef, Mailbox, MailItem, SyncResult, Watch
 from automation.app.ports.passes import Awaiting, PassStore
 from automation.app.ports.store import (
     CalendarStore,
-    ContactListing,
     ContactStore,
     FileCacheStore,
     JournalStore,
@@ -29,7 +29,8 @@ from automation.app.ports.store import (
 )
 from automation.core.models import EventSpec
 
-__all__ = ["Awaiting", "Calendar", "CalendarStore", "ContactListing", "ContactStore", "DraftRef",
+__all__ = ["Awaiting", "Calendar", "CalendarStore", "ContactDetails", "ContactListing",
+           "ContactStore", "DraftRef", "FirstAnswer",
            "EventSpec", "FileCacheStore",
            "JournalStore", "MessageFacts",
            "Locks", "MailItem", "Mailbox", "MessageStore", "MethodStore", "PassStore", "ReportStore", "Store",

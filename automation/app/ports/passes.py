@@ -29,9 +29,14 @@ class Awaiting:
 class PassStore(Protocol):
     """Set-based reads of the pass: only what a rule can act on, not every contact decoded."""
 
-    def awaiting(self, statuses: Sequence[str], kind: str) -> list[Awaiting]:
-        """Every contact in ``statuses``, in id order, with the ``sent_at`` of its first
-        Sent copy of ``kind`` (None when none was sent)."""
+    def awaiting(self, statuses: Sequence[str], kind: str,
+                 companies: Sequence[str] | None = None) -> list[Awaiting]:
+        """Every contact in ``statuses`` (only those stored with one of ``companies``, when
+        given), in id order, with the ``sent_at`` of its first Sent copy of ``kind`` (None
+        when none was sent)."""
+
+    def companies_of(self, statuses: Sequence[str]) -> list[str]:
+        """The company names, as stored and each once, of the contacts in ``statuses``."""
 
     def timed_candidates(self, real_inbound: Sequence[str], *, sent_before: datetime,
                          exchanged_before: datetime, ended_before: datetime) -> list[int]:

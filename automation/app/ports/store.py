@@ -10,8 +10,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
+from automation.app.ports.listing import ContactListing
 from automation.app.ports.mail import Watch
 from automation.app.ports.passes import PassStore
 from automation.core.models import (
@@ -42,31 +43,6 @@ class MessageFacts:
     thank_you_drafted: bool = False
     pending: tuple[tuple[str, str], ...] = ()  # (kind, Message-ID) of drafts still drafted
     discarded: tuple[tuple[str, datetime], ...] = ()  # (kind, when) of drafts the user deleted
-
-
-class ContactListing(NamedTuple):
-    """One contact as the contact table reads it (``ReportStore.contact_listing``): its
-    columns, its referrer's address, and the two facts its responsiveness label rests on."""
-
-    id: int
-    email: str
-    name: str
-    first_name: str
-    last_name: str
-    company: str
-    role: str
-    status: str
-    needs_attention: str | None
-    timezone: str | None
-    snoozed_until: datetime | None
-    referrer_email: str | None  # None when there is no referrer (or it no longer exists)
-    tags: tuple[str, ...]
-    #: The earliest ``sent_at`` of a Sent copy of its outreach, or None.
-    outreach_sent_at: datetime | None
-    #: Its first inbound message of the asked kinds (``sent_at`` else ``created_at``, the
-    #: lower row id first on a tie) and that message's classification; both None without one.
-    answer_at: datetime | None
-    answer_kind: str | None
 
 
 class ContactStore(Protocol):
@@ -337,9 +313,9 @@ class ReportStore(Protocol):
         """``(referrer email, referrer name, referred email, referred name)``, in order."""
 
     def contact_listing(self, status: Status | str | None,
-                        answer_kinds: Sequence[str]) -> list[ContactListing]:
-        """Every contact (or those in ``status``) in id order, as ``ContactListing``, in one
-        query; ``answer_kinds`` are the classifications that count as an answer."""
+                        answer_kinds: Sequence[str]) -> ContactListing:
+        """Every contact (or those in ``status``) as one ``ContactListing``, read in one
+        snapshot; ``answer_kinds`` are the classifications that count as an answer."""
 
 
 class MethodStore(Protocol):

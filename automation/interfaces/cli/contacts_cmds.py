@@ -30,16 +30,20 @@ if TYPE_CHECKING:
 def contacts(app: AppContext, status: str | None, as_json: bool) -> None:
     """List contacts with their status, offered slots and what needs you."""
     svc = app.services()
-    with _collector_paused():
-        rows = queries.contact_table(svc.store, svc.clock(), status, svc.config.me.timezone)
-        text = json_rows(rows) if as_json else ""
+    zone = svc.config.me.timezone
     if as_json:
-        click.echo(text)
+        with _collector_paused():
+            text = contacts_json(queries.contact_values(svc.store, svc.clock(), status, zone))
+        # color=True: click would otherwise search the whole text for terminal codes to strip
+        # when stdout is not a terminal, and JSON escapes every control character anyway.
+        click.echo(text, color=True)
         return
+    with _collector_paused():
+        rows = queries.contact_table(svc.store, svc.clock(), status, zone)
     if not rows:
         out.print("No contacts yet: `automation import FILE` adds some.")
         return
-    out.print(contacts_table(rows, svc.config.me.timezone, out.width))
+    out.print(contacts_table(rows, zone, out.width))
 
 
 @contextmanager
@@ -59,40 +63,36 @@ def _collector_paused() -> Iterator[None]:
 _string = json.encoder.encode_basestring  # json's own (C) string encoder, ensure_ascii=False
 
 
-def json_rows(rows: list[dict[str, Any]]) -> str:
-    """``json.dumps(rows, indent=2, ensure_ascii=False)``, byte for byte, for a list of flat
-    rows with string keys. json's indenting encoder is pure Python and was a third of
-    ``contacts --json`` at 10,000 contacts; here each row fills one template made for its
-    keys, strings and None written with json's own (C) string encoder, lists of strings
-    indented here, anything else by json.dumps (re-indented to its depth)."""
+def contacts_json(rows: list[tuple[Any, ...]]) -> str:
+    """``json.dumps(rows as dicts, indent=2, ensure_ascii=False)``, byte for byte, for rows of
+    ``queries.contact_values`` (their values in ``CONTACT_FIELDS`` order). json's indenting
+    encoder is pure Python and was a third of ``contacts --json`` at 10,000 contacts; here each
+    row is one f-string, its strings written by json's own (C) string encoder."""
     if not rows:
         return "[]"
-    out, keys, template = [], None, ""
-    for row in rows:
-        if not row:
-            out.append("  {}")
-            continue
-        if keys != (names := tuple(row)):  # the rows of one table share their keys
-            keys, template = names, "  {\n" + ",\n".join(
-                "    " + _string(str(k)).replace("%", "%%") + ": %s" for k in names) + "\n  }"
-        out.append(template % tuple([
-            _string(v) if type(v) is str else "null" if v is None
-            else "[]" if type(v) is list and not v else _json_value(v)
-            for v in row.values()]))
+    out, s = [], _string
+    for (email, name, company, role, status, slots, attention, zone, snoozed, referrer, tags,
+         label) in rows:
+        out.append(f"""  {{
+    "email": {s(email)},
+    "name": {s(name)},
+    "company": {s(company)},
+    "role": {s(role)},
+    "status": {s(status)},
+    "offered_slots": {_strings(slots) if slots else "[]"},
+    "needs_attention": {"null" if attention is None else s(attention)},
+    "timezone": {"null" if zone is None else s(zone)},
+    "snoozed_until": {"null" if snoozed is None else s(snoozed)},
+    "referred_by": {"null" if referrer is None else s(referrer)},
+    "tags": {_strings(tags) if tags else "[]"},
+    "responsiveness": {"null" if label is None else s(label)}
+  }}""")
     return "[\n" + ",\n".join(out) + "\n]"
 
 
-def _json_value(value: Any) -> str:
-    if isinstance(value, str):
-        return _string(value)
-    if value is None:
-        return "null"
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        if not value:
-            return "[]"
-        return "[\n" + ",\n".join(f"      {_string(item)}" for item in value) + "\n    ]"
-    # A value two levels deep: json.dumps' own lines, shifted by the indent of that depth.
-    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+def _strings(items: list[str]) -> str:
+    """A list of strings two levels deep, as json.dumps indents it."""
+    return "[\n" + ",\n".join([f"      {_string(item)}" for item in items]) + "\n    ]"
 
 
 def contacts_table(rows: list[dict[str, Any]], zone: Any, width: int = 80) -> Table:
