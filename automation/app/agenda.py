@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from automation.app.effects import REAL_INBOUND, contact_states_of
+from automation.app.effects import REAL_INBOUND, contact_state, contact_states_of
 from automation.app.health import failing, template_failures
 from automation.app.ports import Store
 from automation.app.prep import prep_sheet_of
@@ -168,7 +168,8 @@ def _keep_in_touch(config: Config, store: Store, now: datetime, zone: ZoneInfo
         if len(items) >= TODAY_LIMIT or looked >= 3 * TODAY_LIMIT:
             break
         looked += 1
-        contact, state = contacts[cid], states[cid]
+        contact = contacts.get(cid) or store.get_contact(cid)  # gone since: as before
+        state = states.get(cid) or contact_state(store, contact, zone)
         if contact.status in (Status.INTERVIEWED, Status.SCHEDULED):
             when, what = (None if state.thank_you_drafted else core.thank_you_due(state, policy),
                           "thank-you")

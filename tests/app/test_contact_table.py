@@ -181,3 +181,29 @@ def test_plain_contacts_of_every_status_are_the_one_contact_read_model(svc: Serv
 
 def test_an_empty_workspace_has_an_empty_table(svc: Services) -> None:
     assert queries.contact_table(svc.store, NOW, None, NY) == []
+
+
+def test_the_label_counts_from_the_first_sent_copy_of_the_outreach(svc: Services) -> None:
+    """A booster answers warmly within three business days of the outreach's first Sent copy:
+    a later copy, or another kind of mail sent earlier, does not move that start."""
+    store = svc.store
+    monday = datetime(2026, 11, 2, 9, tzinfo=NY)
+
+    def contact(i: int, sent: list[tuple[str, datetime]], answered: datetime) -> None:
+        record = ContactRecord(email=f"s{i}@example.com", name=f"S {i}", line=i + 2)
+        cid = int(store.upsert_contact(record, monday - timedelta(days=20))[0].id or 0)
+        store.set_status(cid, Status.REPLIED, answered, cause="test")
+        for kind, at in sent:
+            store.add_message(contact_id=cid, kind=kind, direction="sent", state="sent",
+                              now=at, sent_at=at)
+        store.add_message(contact_id=cid, kind="reply", direction="inbound", state="received",
+                          now=answered, sent_at=answered, classification="human")
+
+    friday = monday + timedelta(days=4)  # four business days after Monday's outreach
+    contact(0, [("outreach", monday), ("outreach", monday + timedelta(days=3))], friday)
+    contact(1, [("cancellation", monday - timedelta(days=10)), ("outreach", monday)],
+            monday + timedelta(days=1))
+    contact(2, [("cancellation", monday - timedelta(days=10))], friday)  # no outreach seen
+    table = queries.contact_table(store, NOW, None, NY)
+    assert [r["responsiveness"] for r in table] == ["obligate", "booster", "booster"]
+    assert table == [queries.contact_row(store, c, NOW, NY) for c in store.list_contacts(None)]

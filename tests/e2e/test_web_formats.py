@@ -38,3 +38,16 @@ def test_the_local_filter_reads_in_the_users_zone_as_strftime_would() -> None:
                 assert _local(iso, fmt) == here.strftime(fmt)
             assert _local(iso) == here.strftime("%a %b %d, %H:%M")
         assert _local(None) == _local("") == ""
+
+
+def test_the_pages_filter_reads_in_the_zone_of_the_apps_config() -> None:
+    from automation.interfaces.web import pages
+
+    app = Flask(__name__)
+    app.config["AUTOMATION_CONFIG"] = SimpleNamespace(
+        me=SimpleNamespace(timezone=ZoneInfo("Asia/Kolkata")))
+    pages.init(app)
+    local = app.jinja_env.filters["local"]
+    assert local("2026-12-07T13:30:00+00:00") == "Mon Dec 07, 19:00"
+    assert local("2026-12-07T20:30:00+00:00", "%b %d") == "Dec 08"
+    assert local(None) == ""

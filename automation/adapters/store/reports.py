@@ -14,15 +14,15 @@ from automation.adapters.store.db import ts
 from automation.app.ports.listing import ContactDetails, ContactListing, FirstAnswer
 from automation.core.models import Contact, Interview, Status
 
-# The contact table (app/ports/listing.py) in four reads of one snapshot, joined here by
+# The contact table (app/ports/listing.py) in three reads of one snapshot, joined here by
 # contact id. Every column of every row costs a conversion (and a release of the GIL) out of
-# SQLite, so the dense read has the seven columns all contacts fill, and the columns most leave
-# empty come from a second read of only the contacts that fill one; the answers come latest
-# first, so that a dict keeps each contact's earliest (the lower row id on a tie), and the first
-# Sent outreach is read for the answered contacts only. One statement joining the message
-# aggregates to the contacts cost half as much again at 10,000 contacts (SQLite built an
-# automatic index over the materialised aggregate, then looked up each answer's kind in a
-# correlated subquery).
+# SQLite: the dense read has the seven columns every contact fills, and the columns most leave
+# empty are read only for the contacts that fill one. The answers come latest first, so that a
+# dict keeps each contact's earliest (the lower row id on a tie), each with its contact's first
+# Sent outreach looked up through messages_contact (a grouped pass over every Sent copy cost
+# twice as much). One statement joining message aggregates to the contacts cost half as much
+# again as the whole at 10,000 contacts (an automatic index over the materialised aggregate,
+# then a correlated lookup of each answer's kind).
 _CONTACTS = "SELECT id, email, name, company, role, status, timezone FROM contacts{where} ORDER BY id"
 _DETAILS = """
 SELECT c.id, c.first_name, c.last_name, c.needs_attention, c.snoozed_until, r.email, c.tags
@@ -31,18 +31,14 @@ WHERE (c.name = '' OR c.needs_attention IS NOT NULL OR c.snoozed_until IS NOT NU
        OR c.referred_by IS NOT NULL OR c.tags != '[]'){also}
 """
 _ANSWERED = """
-SELECT contact_id, coalesce(sent_at, created_at) AS at, classification FROM messages
-WHERE direction = 'inbound' AND classification IN ({kinds}) AND contact_id IS NOT NULL{only}
-ORDER BY at DESC, id DESC
+SELECT m.contact_id, coalesce(m.sent_at, m.created_at) AS at, m.classification,
+       (SELECT min(s.sent_at) FROM messages s WHERE s.contact_id = m.contact_id
+          AND s.direction = 'sent' AND s.kind = 'outreach')
+FROM messages m
+WHERE m.direction = 'inbound' AND m.classification IN ({kinds}) AND m.contact_id IS NOT NULL{only}
+ORDER BY at DESC, m.id DESC
 """
-_SENT = """
-SELECT contact_id, min(sent_at) FROM messages
-WHERE direction = 'sent' AND kind = 'outreach' AND sent_at IS NOT NULL
-  AND contact_id IN (SELECT contact_id FROM messages
-                     WHERE direction = 'inbound' AND classification IN ({kinds})){only}
-GROUP BY contact_id
-"""
-_ONLY = " AND contact_id IN (SELECT id FROM contacts WHERE status = ?)"
+_ONLY = " AND m.contact_id IN (SELECT id FROM contacts WHERE status = ?)"
 
 
 _utc = datetime.fromtimestamp  # ``dt``, without a call of its own per value
@@ -216,9 +212,7 @@ class ReportTables:
                 also="" if status is None else " AND c.status = ?"), args)}
             answered = cursor.execute(_ANSWERED.format(kinds=kinds, only=only),
                                       [*answer_kinds, *args]).fetchall()
-            sent = dict(cursor.execute(_SENT.format(kinds=kinds, only=only),
-                                       [*answer_kinds, *args]).fetchall())
         first = {r[0]: r for r in answered}  # latest first: each contact's earliest stays
-        answers = {cid: FirstAnswer(_utc(at, UTC), kind, None if (s := sent.get(cid)) is None
-                                    else _utc(s, UTC)) for cid, at, kind in first.values()}
+        answers = {cid: FirstAnswer(_utc(at, UTC), kind, None if sent is None else _utc(sent, UTC))
+                   for cid, at, kind, sent in first.values()}
         return ContactListing(rows, details, answers)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, render_template, request
 
@@ -37,11 +38,12 @@ _FORMATS: dict[str, Callable[[datetime], str]] = {
 }
 
 
-def _local(iso: str | None, fmt: str = "%a %b %d, %H:%M") -> str:
-    """An ISO time in the user's zone, for reading (empty for None), as ``strftime(fmt)``."""
+def _local(iso: str | None, fmt: str = "%a %b %d, %H:%M", zone: ZoneInfo | None = None) -> str:
+    """An ISO time in ``zone`` (by default the user's), for reading (empty for None), as
+    ``strftime(fmt)``."""
     if not iso:
         return ""
-    moment = datetime.fromisoformat(iso).astimezone(context.config().me.timezone)
+    moment = datetime.fromisoformat(iso).astimezone(zone or context.config().me.timezone)
     fast = _FORMATS.get(fmt)
     return fast(moment) if fast and 1000 <= moment.year else moment.strftime(fmt)
 
@@ -118,7 +120,9 @@ PAGES: tuple[tuple[str, Callable[..., str | Response]], ...] = (
 
 def init(app: Flask) -> None:
     """Register the template helpers and every page as a GET route."""
-    app.jinja_env.filters["local"] = _local
+    zone = app.config["AUTOMATION_CONFIG"].me.timezone  # the app's, looked up once: the
+    # board formats some 300 times a page, and each look-up goes through the app context.
+    app.jinja_env.filters["local"] = lambda iso, fmt="%a %b %d, %H:%M": _local(iso, fmt, zone)
     app.jinja_env.globals.update(slot=_slot, statuses=[s.value for s in Status])
     for rule, view in PAGES:
         app.add_url_rule(rule, view.__name__, view, methods=["GET"])
