@@ -72,9 +72,10 @@ class FreeBusy:
 
     def hold(self, holder: int, slots: Sequence[Slot]) -> None:
         """Hold ``slots`` for ``holder``: no later offer of the pass gives them to another."""
-        self.held.extend((holder, s.interval) for s in slots)
+        intervals = [s.interval for s in slots]
+        self.held.extend((holder, i) for i in intervals)
         if self._search is not None:
-            self._search[2].hold(holder, [s.interval for s in slots])
+            self._search[2].hold(holder, intervals)
 
     def release(self, holder: int, intervals: Sequence[Interval]) -> None:
         """Forget ``holder``'s holds on ``intervals`` (a refresh replaces them)."""

@@ -14,6 +14,7 @@ header are folded to spaces, and addresses are built with ``email.headerregistry
 from __future__ import annotations
 
 import hashlib
+import locale
 import re
 import uuid
 from dataclasses import dataclass
@@ -185,17 +186,30 @@ def slot_label(slot: Slot, zone: ZoneInfo) -> str:
 
 
 def _label(start: datetime, end: datetime) -> str:
-    """``slot_label`` of a slot already in the reader's zone. One ``strftime`` per end (each
-    costs as much as all the rest of a label): day, month and AM/PM are the locale's, as
-    ``strftime`` writes them; ``%Z`` is ``tzname()``."""
+    """``slot_label`` of a slot already in the reader's zone. Day, month and AM/PM are the
+    locale's, as ``strftime`` writes them (one call per end: each costs as much as all the
+    rest of a label), or in the C locale, the one a process has unless it sets another,
+    read off POSIX's names; ``%Z`` is ``tzname()``."""
     def clock(moment: datetime) -> str:
         return f"{moment.hour % 12 or 12}:{moment.minute:02d}"
 
-    day_month, start_half = start.strftime("%a, %b\x1f%p").split("\x1f")
-    end_half = end.strftime("%p")
+    if locale.setlocale(locale.LC_TIME) in _C_LOCALES:  # a query: nothing is changed
+        day_month = f"{_C_DAYS[start.weekday()]}, {_C_MONTHS[start.month - 1]}"
+        start_half, end_half = _C_HALVES[start.hour >= 12], _C_HALVES[end.hour >= 12]
+    else:
+        day_month, start_half = start.strftime("%a, %b\x1f%p").split("\x1f")
+        end_half = end.strftime("%p")
     first = clock(start) + ("" if start_half == end_half else f" {start_half}")
     return (f"{day_month} {start.day}, {first}\u2013{clock(end)} "
             f"{end_half} {end.tzname() or ''}")
+
+
+#: The names ``strftime`` writes in the C (POSIX) locale for ``%a``, ``%b`` and ``%p``.
+_C_LOCALES = frozenset({"C", "POSIX"})
+_C_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_C_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+             "Dec")
+_C_HALVES = ("AM", "PM")
 
 
 @dataclass(frozen=True)

@@ -75,3 +75,25 @@ def test_a_message_date_is_its_own_moment_in_its_own_zone(
                                 to_name="Ada", to="ada@example.com", subject="Hello",
                                 body="Hi\n", now=now, message_id="<m1@example.org>")
         assert message["Date"] == format_datetime(now)
+
+
+def test_a_locale_of_its_own_names_days_and_halves_through_strftime(monkeypatch) -> None:
+    """Outside the C locale the names come from ``strftime`` (the locale's), not from the
+    C locale's table: here ``C.UTF-8``, whose names happen to be the same words."""
+    import locale
+
+    from automation.core import compose
+
+    asked: list[object] = []
+    real = locale.setlocale
+
+    def query(category: int, value: object = None) -> str:
+        asked.append(value)
+        return real(category, value) if value is not None else "C.UTF-8"
+
+    monkeypatch.setattr(compose.locale, "setlocale", query)
+    ny = ZoneInfo("America/New_York")
+    start = datetime(2026, 12, 8, 16, 50, tzinfo=UTC)  # 11:50 AM to 12:00 PM in New York
+    slot = Slot(start, start + timedelta(minutes=10))
+    assert slot_label(slot, ny) == reference_label(slot, ny) == "Tue, Dec 8, 11:50 AM\u201312:00 PM EST"
+    assert asked == [None]  # only asked, never set

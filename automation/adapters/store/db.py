@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
@@ -71,16 +71,13 @@ class Database:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One atomic unit of work; nested calls join the outer transaction."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield self.conn
-            finally:
-                self._depth -= 1
-            return
+        # A nested one is a plain object: a pass of many drafts opens four per draft.
+        return _Joined(self) if self._depth else self._outer()
+
+    @contextmanager
+    def _outer(self) -> Iterator[sqlite3.Connection]:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:  # locked by another program, read-only, full...
@@ -122,3 +119,20 @@ class Database:
 
     def schema_version(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM migrations").fetchone()[0])
+
+
+class _Joined:
+    """A transaction opened inside another: it joins the outer one, which commits or rolls
+    back everything (an error raised inside reaches the outer one as it is)."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._db._depth += 1
+        return self._db.conn
+
+    def __exit__(self, *exc: object) -> None:
+        self._db._depth -= 1
