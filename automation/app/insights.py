@@ -25,7 +25,7 @@ TREE_LIMIT = 60
 def funnel(store: Store) -> list[dict[str, Any]]:
     """``[{"stage", "count", "rate"}]``: contacts that ever reached each stage, and the share
     of the previous stage's (``rate`` in percent, None for the first stage or from zero)."""
-    reached = store.stage_counts()
+    reached = store.stage_counts(list(FUNNEL))
     # Later stages imply earlier ones (a reply can mark a draft as sent in the same step).
     counts, running = [], 0
     for stage in reversed(FUNNEL):

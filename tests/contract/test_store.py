@@ -224,3 +224,17 @@ def test_the_reply_delays_are_read_off_an_index_in_order(tmp_path: Path) -> None
         plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + query))
         assert "timeline_status_contact" in plan, plan
         assert "TEMP B-TREE" not in plan and "SCAN timeline" not in plan, plan
+
+
+def test_stage_counts_count_each_contact_once_in_the_statuses_asked_for(
+        tmp_path: Path) -> None:
+    """The funnel's counts: contacts that ever entered each named status, once each however
+    often they did; other statuses (every contact's "new") are not counted."""
+    with Store.open(tmp_path / "db.sqlite") as store:
+        ids = [store.upsert_contact(ContactRecord(email=f"p{i}@example.com", line=i + 2),
+                                    NOW)[0].id for i in range(3)]
+        for hours, (cid, status) in enumerate([(ids[0], Status.SENT), (ids[0], Status.REPLIED),
+                                               (ids[0], Status.SENT), (ids[1], Status.SENT),
+                                               (ids[2], Status.DECLINED)]):
+            store.set_status(cid, status, NOW + timedelta(hours=hours), cause="test")
+        assert store.stage_counts(["sent", "replied", "thanked"]) == {"sent": 2, "replied": 1}

@@ -149,9 +149,12 @@ class ReportTables:
             "WHERE contacts.tags != '[]' ORDER BY 1")]
         return companies, tags
 
-    def stage_counts(self) -> dict[str, int]:
+    def stage_counts(self, statuses: list[str]) -> dict[str, int]:
+        # Only the statuses asked for: counting every status's distinct contacts (the
+        # created contacts' "new" among them) cost a quarter more at 10,000 contacts.
+        marks = ",".join("?" * len(statuses))
         rows = self.conn.execute("SELECT new_status, count(DISTINCT contact_id) FROM timeline "
-                                 "WHERE new_status IS NOT NULL GROUP BY new_status")
+                                 f"WHERE new_status IN ({marks}) GROUP BY new_status", statuses)
         return {r[0]: r[1] for r in rows}
 
     def status_delays(self, first: str, then: str) -> list[float]:

@@ -291,8 +291,9 @@ class ReportStore(Protocol):
     def companies_and_tags(self) -> tuple[list[str], list[str]]:
         """Every non-empty company and every tag in use, each sorted."""
 
-    def stage_counts(self) -> dict[str, int]:
-        """Per status name, how many contacts have ever entered it (from the timeline)."""
+    def stage_counts(self, statuses: list[str]) -> dict[str, int]:
+        """Per status name in ``statuses``, how many contacts have ever entered it (from the
+        timeline); a status nobody entered is left out."""
 
     def status_delays(self, first: str, then: str) -> list[float]:
         """Days from each contact's first entry into ``first`` to its first into ``then``."""
