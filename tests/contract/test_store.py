@@ -191,3 +191,36 @@ def test_the_tag_list_reads_only_the_tagged_contacts(tmp_path: Path) -> None:
         (sql,) = [s for s in seen if "json_each" in s]
         plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
         assert "contacts_tagged" in plan, plan
+
+
+def test_status_delays_run_from_each_contacts_first_status_to_its_first_next_one(
+        tmp_path: Path) -> None:
+    """Days from a contact's earliest ``sent`` to its earliest ``replied``: a contact that
+    replied before any outreach went out, or never got one, has no delay."""
+    day = timedelta(days=1)
+    with Store.open(tmp_path / "db.sqlite") as store:
+        ids = [store.upsert_contact(ContactRecord(email=f"p{i}@example.com", line=i + 2),
+                                    NOW)[0].id for i in range(4)]
+        steps = [(ids[0], Status.SENT, 0), (ids[0], Status.REPLIED, 2),  # 2 days
+                 (ids[0], Status.SENT, 3), (ids[0], Status.REPLIED, 9),  # later: not counted
+                 (ids[1], Status.SENT, 1), (ids[1], Status.REPLIED, 1.5),  # 0.5 day
+                 (ids[2], Status.REPLIED, 1), (ids[2], Status.SENT, 2),  # replied first
+                 (ids[3], Status.REPLIED, 4)]  # never sent
+        for cid, status, days in steps:
+            store.set_status(cid, status, NOW + days * day, cause="test")
+        assert sorted(store.status_delays("sent", "replied")) == [0.5, 2.0]
+        assert store.status_delays("sent", "scheduled") == []
+
+
+def test_the_reply_delays_are_read_off_an_index_in_order(tmp_path: Path) -> None:
+    """The Insights page's median reply time groups each contact's timeline rows as the index
+    holds them, without sorting every sent and replied row into a temporary b-tree."""
+    with Store.open(tmp_path / "db.sqlite") as store:
+        ran: list[str] = []
+        store.conn.set_trace_callback(ran.append)
+        store.status_delays("sent", "replied")
+        store.conn.set_trace_callback(None)
+        (query,) = [q for q in ran if "timeline" in q]
+        plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + query))
+        assert "timeline_status_contact" in plan, plan
+        assert "TEMP B-TREE" not in plan and "SCAN timeline" not in plan, plan
