@@ -238,3 +238,16 @@ def test_stage_counts_count_each_contact_once_in_the_statuses_asked_for(
                                                (ids[2], Status.DECLINED)]):
             store.set_status(cid, status, NOW + timedelta(hours=hours), cause="test")
         assert store.stage_counts(["sent", "replied", "thanked"]) == {"sent": 2, "replied": 1}
+
+
+def test_the_interviews_held_are_read_off_an_index_alone(tmp_path: Path) -> None:
+    """The interviewees counted by the referral yield come from a covering index, not from a
+    lookup of every held interview's row."""
+    with Store.open(tmp_path / "db.sqlite") as store:
+        ran: list[str] = []
+        store.conn.set_trace_callback(ran.append)
+        store.interviewed_ids(NOW)
+        store.conn.set_trace_callback(None)
+        (query,) = [q for q in ran if "interviews" in q]
+        plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + query))
+        assert "COVERING INDEX interviews_status_end_contact" in plan, plan
