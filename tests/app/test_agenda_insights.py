@@ -20,6 +20,7 @@ from automation.bootstrap import open_services
 from automation.config import load_config
 from automation.core.models import ContactRecord, Slot, Status
 from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
+from tests.support.sqltrace import traced
 
 NY = ZoneInfo("America/New_York")
 MONDAY = datetime(2026, 12, 7, 8, 30, tzinfo=NY)
@@ -197,12 +198,8 @@ def test_today_offers_to_add_the_person_a_reply_suggested(svc: Services) -> None
 
 
 def _board_statements(svc: Services) -> tuple[dict[str, object], list[str]]:
-    statements: list[str] = []
-    svc.store.conn.set_trace_callback(statements.append)
-    try:
+    with traced(svc.store.conn) as statements:
         return agenda.board(svc.config, svc.store, MONDAY), statements
-    finally:
-        svc.store.conn.set_trace_callback(None)
 
 
 def test_board_next_steps_are_each_contacts_own_read_in_a_fixed_number_of_queries(
@@ -250,21 +247,17 @@ def test_today_reads_the_check_ins_due_in_a_fixed_number_of_queries(svc: Service
         store.add_message(contact_id=cid, kind="outreach", direction="sent", state="sent",
                           now=long_ago, sent_at=long_ago)
 
-    def traced() -> tuple[list[str], list[str]]:
-        statements: list[str] = []
-        store.conn.set_trace_callback(statements.append)
-        try:
+    def due_and_statements() -> tuple[list[str], list[str]]:
+        with traced(store.conn) as statements:
             data = agenda.today(svc, MONDAY)
-        finally:
-            store.conn.set_trace_callback(None)
         return [i["email"] for i in data["keep_in_touch"]], statements
 
     nurture(people[0])
-    due, one = traced()
+    due, one = due_and_statements()
     assert due == [people[0].email]
     for person in people[1:]:
         nurture(person)
-    due, five = traced()
+    due, five = due_and_statements()
     assert sorted(due) == sorted(p.email for p in people)
     assert len(five) == len(one)
 
@@ -279,12 +272,8 @@ def test_today_reads_the_contacts_of_its_drafts_and_interviews_together(
     people = store.list_contacts()
     for person in people[:3]:
         booking.book(svc, person, option=1)
-    statements: list[str] = []
-    store.conn.set_trace_callback(statements.append)
-    try:
+    with traced(store.conn) as statements:
         data = agenda.today(svc, MONDAY)
-    finally:
-        store.conn.set_trace_callback(None)
     assert {i["email"] for i in data["interviews"]} == {p.email for p in people[:3]}
     assert {d["email"] for d in data["drafts"]} >= {p.email for p in people[3:]}
     one_by_one = [s for s in statements if s.startswith(("SELECT * FROM contacts WHERE id =",

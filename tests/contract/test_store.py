@@ -13,6 +13,7 @@ from automation.adapters.store import Store
 from automation.app.ports import Watch
 from automation.core.models import ContactRecord, Slot, Status
 from automation.errors import UserError
+from tests.support.sqltrace import query_plan, traced
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 7, 8, 30, tzinfo=NY)
@@ -125,7 +126,7 @@ def test_the_dashboards_per_page_lookups_use_an_index(
     """A contact's latest interview (per card, per prep sheet) and the drafts waiting are
     found through an index, not by reading every interview or message."""
     with Store.open(tmp_path / "db.sqlite") as store:
-        plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + query))
+        plan = query_plan(store.conn, query)
         assert index in plan and "SCAN" not in plan, plan
 
 
@@ -154,9 +155,8 @@ def test_the_company_list_is_read_off_its_index(tmp_path: Path) -> None:
             store.upsert_contact(ContactRecord(email=f"p{i}@example.com", line=i + 2,
                                                company=company), NOW)
         assert store.companies_and_tags()[0] == ["Alpha", "Beta"]
-        plan = " ".join(str(r[-1]) for r in store.conn.execute(
-            "EXPLAIN QUERY PLAN SELECT DISTINCT company FROM contacts WHERE company != '' "
-            "ORDER BY company"))
+        plan = query_plan(store.conn, "SELECT DISTINCT company FROM contacts "
+                          "WHERE company != '' ORDER BY company")
         assert "contacts_company" in plan and "TEMP B-TREE" not in plan, plan
 
 
@@ -184,12 +184,10 @@ def test_the_tag_list_reads_only_the_tagged_contacts(tmp_path: Path) -> None:
             store.upsert_contact(ContactRecord(email=f"p{i}@example.com", line=i + 2), NOW,
                                  tags=tags)
         assert store.companies_and_tags()[1] == ["a", "b", "c"]
-        seen: list[str] = []
-        store.conn.set_trace_callback(seen.append)
-        store.companies_and_tags()
-        store.conn.set_trace_callback(None)
+        with traced(store.conn) as seen:
+            store.companies_and_tags()
         (sql,) = [s for s in seen if "json_each" in s]
-        plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        plan = query_plan(store.conn, sql)
         assert "contacts_tagged" in plan, plan
 
 
@@ -216,12 +214,10 @@ def test_the_reply_delays_are_read_off_an_index_in_order(tmp_path: Path) -> None
     """The Insights page's median reply time groups each contact's timeline rows as the index
     holds them, without sorting every sent and replied row into a temporary b-tree."""
     with Store.open(tmp_path / "db.sqlite") as store:
-        ran: list[str] = []
-        store.conn.set_trace_callback(ran.append)
-        store.status_delays("sent", "replied")
-        store.conn.set_trace_callback(None)
+        with traced(store.conn) as ran:
+            store.status_delays("sent", "replied")
         (query,) = [q for q in ran if "timeline" in q]
-        plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + query))
+        plan = query_plan(store.conn, query)
         assert "timeline_status_contact" in plan, plan
         assert "TEMP B-TREE" not in plan and "SCAN timeline" not in plan, plan
 
@@ -244,10 +240,8 @@ def test_the_interviews_held_are_read_off_an_index_alone(tmp_path: Path) -> None
     """The interviewees counted by the referral yield come from a covering index, not from a
     lookup of every held interview's row."""
     with Store.open(tmp_path / "db.sqlite") as store:
-        ran: list[str] = []
-        store.conn.set_trace_callback(ran.append)
-        store.interviewed_ids(NOW)
-        store.conn.set_trace_callback(None)
+        with traced(store.conn) as ran:
+            store.interviewed_ids(NOW)
         (query,) = [q for q in ran if "interviews" in q]
-        plan = " ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + query))
+        plan = query_plan(store.conn, query)
         assert "COVERING INDEX interviews_status_end_contact" in plan, plan

@@ -16,6 +16,7 @@ import pytest
 from automation.adapters.store import Store, freshrows
 from automation.core.models import ContactRecord
 from tests.contract.test_store_import import NOW, _dump, _one_by_one, _seed
+from tests.support.sqltrace import traced
 
 
 def _fresh(rng: random.Random, count: int, start: int = 0) -> list[ContactRecord]:
@@ -49,9 +50,7 @@ def test_new_rows_written_by_column_are_the_rows_upserted_one_by_one(
         if seed % 2:  # beside an earlier import, or into an empty database
             referrer = _seed(bulk, random.Random(seed))
             assert _seed(each, random.Random(seed)) == referrer
-        statements: list[str] = []
-        bulk.conn.set_trace_callback(statements.append)
-        with bulk.transaction():
+        with traced(bulk.conn) as statements, bulk.transaction():
             got = bulk.upsert_contacts(records, NOW, tags=tags, referred_by=referrer)
             if referrer is not None:
                 bulk.add_referrals(referrer, [cid for cid, _ in got], NOW)
@@ -72,9 +71,8 @@ def test_a_row_that_is_not_new_sends_the_file_the_general_way(
                   "extra": {"extra_emails": ("more@example.com",)},
                   "not normalised": {"email": "Shout@Example.com"}}[case]
         records[9] = replace(records[9], **change)  # type: ignore[arg-type]
-        statements: list[str] = []
-        store.conn.set_trace_callback(statements.append)
-        store.upsert_contacts(records, NOW)
+        with traced(store.conn) as statements:
+            store.upsert_contacts(records, NOW)
         assert not any("json_each" in s for s in statements)
 
 

@@ -14,21 +14,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from automation.adapters.store import Store
+from tests.support.sqltrace import query_plan, traced
 
 NOW = datetime(2026, 12, 7, 8, 30, tzinfo=ZoneInfo("America/New_York"))
 
 
 def test_the_follow_up_check_reads_each_contacts_messages_by_contact(tmp_path: Path) -> None:
     with Store.open(tmp_path / "db.sqlite") as store:
-        seen: list[str] = []
-        store.conn.set_trace_callback(seen.append)
-        store.timed_candidates(["reply"], sent_before=NOW, exchanged_before=NOW,
-                               ended_before=NOW)
-        store.conn.set_trace_callback(None)
+        with traced(store.conn) as seen:
+            store.timed_candidates(["reply"], sent_before=NOW, exchanged_before=NOW,
+                                   ended_before=NOW)
         (sql,) = [s for s in seen if "FROM contacts c" in s]  # its arguments written in
-        plan = [str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql)]
-        assert any("messages_contact" in step for step in plan), plan
-        assert not any("messages_state" in step for step in plan), plan
+        plan = query_plan(store.conn, sql)
+        assert "messages_contact" in plan, plan
+        assert "messages_state" not in plan, plan
 
 
 def test_the_awaiting_colleagues_can_be_read_for_some_company_names(tmp_path: Path) -> None:
