@@ -10,7 +10,6 @@ pass finds exactly what parsing every file finds, and offers the same slots.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -38,12 +37,6 @@ from tests.support.calfiles import (
 )
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ics"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "automation.db") as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ row) and that a pass finds what parsing every file finds.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,12 +35,6 @@ from tests.support.calfiles import (
 )
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ics"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "automation.db") as opened:
-        yield opened
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -32,12 +31,6 @@ def message(mid: str, body: str = "Hello.\n") -> EmailMessage:
     msg["Message-ID"] = mid
     msg.set_content(body)
     return msg
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "automation.db") as opened:
-        yield opened
 
 
 @pytest.fixture
