@@ -20,7 +20,13 @@ from pathlib import Path
 from stat import S_ISREG
 
 from automation.adapters.local.draftcache import DraftIds
-from automation.adapters.local.maildirwrite import Raw, RawFolder, remove_quietly, sync_dir
+from automation.adapters.local.maildirwrite import (
+    Raw,
+    RawFolder,
+    filesystem_sync,
+    remove_quietly,
+    sync_dir,
+)
 from automation.app.ports import DraftRef, FileCacheStore, MailItem, SyncResult, Watch
 from automation.core.mailsafe import header_addresses, parse_message
 from automation.core.mime import header_value, message_bytes
@@ -83,20 +89,29 @@ class MaildirMailbox:
 
     def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
                       ) -> Iterator[list[DraftRef]]:
-        """Each file is written into ``tmp/`` and synced (ours only: a machine-wide ``sync``
-        waits on every disk and mount), then each renamed into ``cur/`` and the folder
-        synced, so after a power cut each draft is whole in ``cur/`` or not there at all."""
+        """Each file is written into ``tmp/``, the files are synced (one ``syncfs`` of the
+        Drafts filesystem, else each file: never a machine-wide ``sync``, which waits on every
+        disk and mount), then each renamed into ``cur/`` and the folder synced, so after a
+        power cut each draft is whole in ``cur/`` or not there at all."""
         staged: list[tuple[str, str, str, str, str | None]] = []
         error: BackendError | None = None
+        syncfs = filesystem_sync()
         try:
             for message, thread_id in drafts:
                 raw = Raw(draft_bytes(message))
                 raw.set_subdir("cur")
                 raw.set_flags("DS")
-                staged.append((*self.drafts.stage(raw), header_value(message, "Message-ID"),
-                               thread_id))
+                staged.append((*self.drafts.stage(raw, sync=syncfs is None),
+                               header_value(message, "Message-ID"), thread_id))
         except OSError as exc:
             error = self._write_error(exc)
+        if syncfs is not None and staged:
+            try:
+                syncfs(self.root / "Drafts" / "tmp")
+            except OSError as exc:  # none is known to be on disk: none is named
+                for tmp, *_ in staged:
+                    remove_quietly(tmp)
+                staged, error = [], error or self._write_error(exc)
         refs: list[DraftRef] = []
         try:  # every file synced (stage) before any is named: no rename reaches the disk first
             for tmp, dest, key, message_id, thread_id in staged:
