@@ -164,8 +164,8 @@ class MaildirMailbox:
             for key, headers, info in self._read_headers(self.drafts, keys):
                 yield key, str(headers.get("Message-ID", "")).strip(), info
 
-        return self.draft_ids.message_ids(list(self.drafts.iterkeys()),
-                                          lambda key: os.stat(_file_of(self.drafts, key)), read)
+        files = listed(self.drafts)
+        return self.draft_ids.message_ids(list(files), lambda key: os.stat(files[key]), read)
 
     def find_draft(self, message_id: str) -> DraftRef | None:
         return self.find_drafts([message_id]).get(message_id)
@@ -305,6 +305,20 @@ class MaildirMailbox:
         received = datetime.fromtimestamp(stat.st_mtime, UTC)
         return MailItem(key=item_key, folder=label, message=parsed.message,
                         has_body=parsed.has_body, received_at=received)
+
+
+def listed(box: mailbox.Maildir) -> dict[str, str]:
+    """Each message's key and file, as ``box.iterkeys()`` and ``_file_of`` give them (``cur/``
+    then ``new/``, in directory order; the key is the name up to its first ``colon``; a
+    folder inside is no message), from one ``scandir`` of each: ``mailbox`` stats every file
+    to tell a folder apart (the entry's type tells it without one), and again to look it up."""
+    found: dict[str, str] = {}
+    for sub in ("cur", "new"):  # mailbox's order: a key in both is the one in new/
+        with os.scandir(os.path.join(box._path, sub)) as entries:
+            for entry in entries:
+                if not entry.is_dir():
+                    found[entry.name.split(box.colon)[0]] = entry.path
+    return found
 
 
 def _file_of(box: mailbox.Maildir, key: str) -> Path:
