@@ -184,3 +184,24 @@ def test_any_sequence_of_changes_answers_as_parsing_every_file(tmp_path: Path,
         assert present(root, store, *asked) == reference, (step, action)
         assert {m: r.draft_id for m, r in daemon.drafts_present(refs(*asked)).items()} == \
             reference, (step, action)
+
+
+def test_the_listing_is_the_keys_and_files_mailbox_gives(tmp_path: Path) -> None:
+    """``maildir.listed`` (one scandir per subfolder) answers as ``mailbox.Maildir`` does:
+    the same keys in the same order and the same file for each, with flagged names, a
+    message still in new/, a folder inside cur/ (no message), and one key in both."""
+    box = MaildirMailbox(tmp_path / "mail")
+    drafts = [box.create_draft(message(f"<d{i}@example.org>")).draft_id for i in range(4)]
+    cur = tmp_path / "mail" / "Drafts" / "cur"
+    os.rename(path_of(box, drafts[1]), cur / f"{drafts[1]}:2,DFS")  # flagged by a client
+    new = tmp_path / "mail" / "Drafts" / "new"
+    os.rename(path_of(box, drafts[2]), new / drafts[2])  # delivered, not yet seen
+    (new / f"{drafts[3]}:2,S").write_bytes(b"Message-ID: <twin@example.org>\n\n")
+    (cur / "a-folder").mkdir()
+    (new / "x:y:z").write_bytes(b"Message-ID: <colons@example.org>\n\n")
+    fresh = maildir.mailbox.Maildir(str(tmp_path / "mail" / "Drafts"), create=False)
+    expected = {key: str(maildir._file_of(fresh, key)) for key in fresh.iterkeys()}
+    found = maildir.listed(box.drafts)
+    assert list(found.items()) == list(expected.items())
+    assert "a-folder" not in found and found["x"].endswith("x:y:z")
+    assert found[drafts[3]].startswith(str(new))  # the copy in new/, as mailbox keeps it

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from automation.adapters.local.maildir import MaildirMailbox
+from automation.adapters.local.maildirwrite import filesystem_sync
 from automation.adapters.memory import MemoryMailbox
 from automation.app.ports import DraftRef, Mailbox, MailItem, SyncResult, Watch
 from automation.core.compose import build_message
@@ -352,7 +353,7 @@ def test_a_maildir_draft_is_its_message_and_a_replayed_replace_keeps_its_file(
 
 def test_maildir_drafts_made_together_are_whole_in_cur_and_a_failure_keeps_those_before(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``create_drafts`` writes every file into tmp/, syncs each, then renames each into
+    """``create_drafts`` writes every file into tmp/, syncs them, then renames each into
     cur/ and yields them together: the files hold the messages as generated and nothing is
     left in tmp/. A write
     failing at the second of the next three returns the one made before it and the error,
@@ -370,10 +371,10 @@ def test_maildir_drafts_made_together_are_whole_in_cur_and_a_failure_keeps_those
     stage = type(box.drafts).stage
     calls = iter(range(10))
 
-    def full_disk(folder, message):
+    def full_disk(folder, message, **how):
         if next(calls) == 1:
             raise OSError(28, "No space left on device")
-        return stage(folder, message)
+        return stage(folder, message, **how)
 
     monkeypatch.setattr(type(box.drafts), "stage", full_disk)
     made = []
@@ -386,12 +387,8 @@ def test_maildir_drafts_made_together_are_whole_in_cur_and_a_failure_keeps_those
 
 
 
-def test_maildir_drafts_made_together_sync_each_file_before_any_rename_and_nothing_else(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Durability without a machine-wide ``sync`` (which waits on every other disk and
-    mount, a stalled network share included): each staged file is fsynced before any draft
-    is linked into cur/, and cur/ is fsynced after."""
-    box = MaildirMailbox(tmp_path / "mail")
+def _sync_events(box, monkeypatch, syncfs):
+    """The fsyncs, syncfs calls and links ``create_drafts`` makes for three drafts."""
     events: list[tuple[str, str]] = []
     real_fsync, real_link = os.fsync, os.link
 
@@ -406,12 +403,41 @@ def test_maildir_drafts_made_together_sync_each_file_before_any_rename_and_nothi
     def machine_wide() -> None:
         raise AssertionError("os.sync() flushes every filesystem of the machine")
 
+    def recorded(path) -> None:
+        events.append(("syncfs", str(path)))
+        syncfs(path)
+
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "link", link)
     monkeypatch.setattr(os, "sync", machine_wide)
+    monkeypatch.setattr("automation.adapters.local.maildir.filesystem_sync",
+                        lambda: recorded if syncfs else None)
     (refs,) = box.create_drafts([(draft(n), None) for n in range(1, 4)])
+    assert len(refs) == 3
+    return events
+
+
+def test_maildir_drafts_made_together_sync_each_file_before_any_rename_and_nothing_else(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without syncfs, durability without a machine-wide ``sync`` (which waits on every
+    other disk and mount, a stalled network share included): each staged file is fsynced
+    before any draft is linked into cur/, and cur/ is fsynced after."""
+    events = _sync_events(MaildirMailbox(tmp_path / "mail"), monkeypatch, None)
     kinds = [kind for kind, _ in events]
     assert kinds == ["fsync"] * 3 + ["link"] * 3 + ["fsync"]
     assert all("/Drafts/tmp/" in path for _, path in events[:3])
     assert events[-1][1].endswith("/Drafts/cur")
-    assert len(refs) == 3
+
+
+@pytest.mark.skipif(filesystem_sync() is None, reason="syncfs is Linux's")
+def test_maildir_drafts_made_together_are_synced_by_one_syncfs_before_any_rename(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With syncfs, the staged files are made durable by one syncfs of the Drafts folder's
+    filesystem (not a fsync per file, not a machine-wide ``sync``) before any draft is linked
+    into cur/, and cur/ is fsynced after; the files hold the messages."""
+    root = tmp_path / "mail"
+    events = _sync_events(MaildirMailbox(root), monkeypatch, filesystem_sync())
+    assert [kind for kind, _ in events] == ["syncfs"] + ["link"] * 3 + ["fsync"]
+    assert events[0][1] == str(root / "Drafts" / "tmp")
+    assert events[-1][1].endswith("/Drafts/cur")
+    assert len(list((root / "Drafts" / "cur").iterdir())) == 3

@@ -1,7 +1,8 @@
 """Drafts made together are Maildir files as ``mailbox.Maildir.add`` makes them.
 
 ``RawFolder.stage`` does ``add``'s steps on one descriptor (a unique name in tmp/, the bytes,
-the message's date as mtime, then fsync); these tests hold it to ``add``'s results.
+the message's date as mtime, then fsync, or one syncfs for all the files where Linux has it);
+these tests hold it to ``add``'s results.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from automation.adapters.local.maildir import MaildirMailbox
-from automation.adapters.local.maildirwrite import Raw
+from automation.adapters.local.maildirwrite import Raw, filesystem_sync
 from automation.core.compose import build_message
 from automation.errors import BackendError
 
@@ -64,8 +65,10 @@ def test_staged_drafts_get_names_dates_and_flags_as_maildir_add_gives_them(
 
 def test_a_write_failing_inside_a_staged_file_leaves_nothing_behind(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A disk that fills up while a draft's bytes are written (or synced) leaves no file in
-    tmp/ or cur/ for it; the drafts staged before it are made."""
+    """A disk that fills up while a draft's bytes are written (or synced, file by file where
+    there is no syncfs) leaves no file in tmp/ or cur/ for it; the drafts staged before it
+    are made."""
+    monkeypatch.setattr("automation.adapters.local.maildir.filesystem_sync", lambda: None)
     box = MaildirMailbox(tmp_path / "mail")
     real_fsync = os.fsync
     calls = iter(range(10))
@@ -84,6 +87,43 @@ def test_a_write_failing_inside_a_staged_file_leaves_nothing_behind(
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert box.draft_message_ids() == {"<m1-c0ffee@example.org>"}
     assert list((tmp_path / "mail" / "Drafts" / "tmp").iterdir()) == []
+
+
+@pytest.mark.skipif(filesystem_sync() is None, reason="syncfs is Linux's")
+def test_a_failed_filesystem_sync_names_no_draft_and_leaves_nothing_in_tmp(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """syncfs reports a write-back error (EIO, a full thin-provisioned disk): none of the
+    files is known to be on disk, so none is linked into cur/, tmp/ is emptied, and the error
+    names the folder; the next batch, synced, is made."""
+    box = MaildirMailbox(tmp_path / "mail")
+    real = filesystem_sync()
+    assert real is not None
+
+    def failing(path: Path) -> None:
+        raise OSError(errno.EIO, "Input/output error", str(path))
+
+    monkeypatch.setattr("automation.adapters.local.maildir.filesystem_sync", lambda: failing)
+    with pytest.raises(BackendError, match="Input/output error") as raised:
+        for _ in box.create_drafts([(draft(n), None) for n in (1, 2)]):
+            raise AssertionError("no draft may be reported made")
+    assert "Drafts" in str(raised.value)
+    assert box.draft_message_ids() == set()
+    assert list((tmp_path / "mail" / "Drafts" / "tmp").iterdir()) == []
+    monkeypatch.setattr("automation.adapters.local.maildir.filesystem_sync", lambda: real)
+    (made,) = box.create_drafts([(draft(3), None)])
+    assert box.draft_message_ids() == {"<m3-c0ffee@example.org>"} == {made[0].message_id}
+
+
+@pytest.mark.skipif(filesystem_sync() is None, reason="syncfs is Linux's")
+def test_the_filesystem_sync_is_a_real_syncfs_that_reports_a_missing_folder(
+        tmp_path: Path) -> None:
+    """The syncfs in use is the C library's: it syncs the filesystem of a folder that exists
+    and raises OSError, as every other write error, for one that does not."""
+    sync = filesystem_sync()
+    assert sync is not None
+    sync(tmp_path)
+    with pytest.raises(OSError):
+        sync(tmp_path / "gone")
 
 
 def test_a_name_taken_in_tmp_is_refused_as_add_refuses_it(

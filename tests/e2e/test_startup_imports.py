@@ -76,6 +76,7 @@ IDLE_HEAVY = (
     "icalendar", "recurring_ical_events", "jinja2", "flask", "waitress", "holidays",
     "mailparser_reply", "flufl", "email_validator", "schedule", "rich", "html.parser",
     "automation.adapters.google", "automation.interfaces.daemon", "automation.interfaces.web",
+    "hashlib",  # (and OpenSSL with it): only a changed calendar file is hashed
 )
 
 

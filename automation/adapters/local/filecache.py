@@ -32,7 +32,6 @@ decoded for every file; the intervals and the answer only for the files a pass u
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -146,6 +145,8 @@ class FileCache:
     def _checked(self, key: str, data: bytes, info: os.stat_result | None) -> Entry:
         """The entry of ``key`` for this content: the cached one if the hash matches (with
         its identity brought up to date), else a fresh one with nothing parsed yet."""
+        import hashlib  # here: a pass whose files are unchanged hashes none (nor loads it)
+
         digest = hashlib.blake2b(data, digest_size=20).hexdigest()
         ident = identity(info) if info is not None else (len(data), 0, 0, 0)
         trusted = info is not None and \

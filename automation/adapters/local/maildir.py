@@ -20,7 +20,13 @@ from pathlib import Path
 from stat import S_ISREG
 
 from automation.adapters.local.draftcache import DraftIds
-from automation.adapters.local.maildirwrite import Raw, RawFolder, remove_quietly, sync_dir
+from automation.adapters.local.maildirwrite import (
+    Raw,
+    RawFolder,
+    filesystem_sync,
+    remove_quietly,
+    sync_dir,
+)
 from automation.app.ports import DraftRef, FileCacheStore, MailItem, SyncResult, Watch
 from automation.core.mailsafe import header_addresses, parse_message
 from automation.core.mime import header_value, message_bytes
@@ -83,20 +89,29 @@ class MaildirMailbox:
 
     def create_drafts(self, drafts: Sequence[tuple[EmailMessage, str | None]]
                       ) -> Iterator[list[DraftRef]]:
-        """Each file is written into ``tmp/`` and synced (ours only: a machine-wide ``sync``
-        waits on every disk and mount), then each renamed into ``cur/`` and the folder
-        synced, so after a power cut each draft is whole in ``cur/`` or not there at all."""
+        """Each file is written into ``tmp/``, the files are synced (one ``syncfs`` of the
+        Drafts filesystem, else each file: never a machine-wide ``sync``, which waits on every
+        disk and mount), then each renamed into ``cur/`` and the folder synced, so after a
+        power cut each draft is whole in ``cur/`` or not there at all."""
         staged: list[tuple[str, str, str, str, str | None]] = []
         error: BackendError | None = None
+        syncfs = filesystem_sync()
         try:
             for message, thread_id in drafts:
                 raw = Raw(draft_bytes(message))
                 raw.set_subdir("cur")
                 raw.set_flags("DS")
-                staged.append((*self.drafts.stage(raw), header_value(message, "Message-ID"),
-                               thread_id))
+                staged.append((*self.drafts.stage(raw, sync=syncfs is None),
+                               header_value(message, "Message-ID"), thread_id))
         except OSError as exc:
             error = self._write_error(exc)
+        if syncfs is not None and staged:
+            try:
+                syncfs(self.root / "Drafts" / "tmp")
+            except OSError as exc:  # none is known to be on disk: none is named
+                for tmp, *_ in staged:
+                    remove_quietly(tmp)
+                staged, error = [], error or self._write_error(exc)
         refs: list[DraftRef] = []
         try:  # every file synced (stage) before any is named: no rename reaches the disk first
             for tmp, dest, key, message_id, thread_id in staged:
@@ -149,8 +164,8 @@ class MaildirMailbox:
             for key, headers, info in self._read_headers(self.drafts, keys):
                 yield key, str(headers.get("Message-ID", "")).strip(), info
 
-        return self.draft_ids.message_ids(list(self.drafts.iterkeys()),
-                                          lambda key: os.stat(_file_of(self.drafts, key)), read)
+        files = listed(self.drafts)
+        return self.draft_ids.message_ids(list(files), lambda key: os.stat(files[key]), read)
 
     def find_draft(self, message_id: str) -> DraftRef | None:
         return self.find_drafts([message_id]).get(message_id)
@@ -290,6 +305,20 @@ class MaildirMailbox:
         received = datetime.fromtimestamp(stat.st_mtime, UTC)
         return MailItem(key=item_key, folder=label, message=parsed.message,
                         has_body=parsed.has_body, received_at=received)
+
+
+def listed(box: mailbox.Maildir) -> dict[str, str]:
+    """Each message's key and file, as ``box.iterkeys()`` and ``_file_of`` give them (``cur/``
+    then ``new/``, in directory order; the key is the name up to its first ``colon``; a
+    folder inside is no message), from one ``scandir`` of each: ``mailbox`` stats every file
+    to tell a folder apart (the entry's type tells it without one), and again to look it up."""
+    found: dict[str, str] = {}
+    for sub in ("cur", "new"):  # mailbox's order: a key in both is the one in new/
+        with os.scandir(os.path.join(box._path, sub)) as entries:
+            for entry in entries:
+                if not entry.is_dir():
+                    found[entry.name.split(box.colon)[0]] = entry.path
+    return found
 
 
 def _file_of(box: mailbox.Maildir, key: str) -> Path:

@@ -6,6 +6,12 @@ rename) into ``cur/``. ``RawFolder.stage`` does the same steps on one descriptor
 file on it: ``add``'s ``_create_tmp`` stats the name and opens the file twice, and syncing the
 file afterwards opened it a third time, so a thousand drafts cost thousands of path look-ups
 for nothing.
+
+Drafts made together are made durable together: one ``syncfs`` of the Drafts folder's
+filesystem (Linux) instead of an ``fsync`` per file. Each fsync is a journal commit and a cache
+flush of the disk; on our 2-core test machine a hundred of them cost 0.13-0.2 s of CPU
+machine-wide, one syncfs for the same hundred files 0.04-0.07 s. Unlike ``os.sync`` it waits
+on that one filesystem only, not on every disk and mount of the machine.
 """
 
 from __future__ import annotations
@@ -13,11 +19,14 @@ from __future__ import annotations
 import mailbox
 import os
 import socket
+import sys
 import time
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Raw", "RawFolder", "remove_quietly", "sync_dir"]
+__all__ = ["Raw", "RawFolder", "filesystem_sync", "remove_quietly", "sync_dir"]
 
 
 class Raw(mailbox.MaildirMessage):
@@ -45,9 +54,10 @@ class RawFolder(mailbox.Maildir):
             return
         super()._dump_message(message, target, mangle_from_)
 
-    def stage(self, message: Raw) -> tuple[str, str, str]:
+    def stage(self, message: Raw, *, sync: bool = True) -> tuple[str, str, str]:
         """``add`` up to the rename, the file synced: ``message`` written into ``tmp/``
-        (not yet visible to a mail client), its mtime the message's date, its data on disk;
+        (not yet visible to a mail client), its mtime the message's date, its data on disk
+        (unless ``sync`` is false: the caller syncs the filesystem before publishing);
         returns its tmp path, its final path and its key. Raises OSError (nothing is left in
         ``tmp/``) or ``mailbox.ExternalClashError`` as ``add`` does."""
         path, key = self._tmp_name()
@@ -60,7 +70,8 @@ class RawFolder(mailbox.Maildir):
             try:
                 _write_all(fd, message.raw)
                 os.utime(fd, (os.fstat(fd).st_atime, message.get_date()))
-                os.fsync(fd)
+                if sync:
+                    os.fsync(fd)
             finally:
                 os.close(fd)
         except BaseException:
@@ -122,3 +133,31 @@ def sync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+@cache
+def filesystem_sync() -> Callable[[Path], None] | None:
+    """``syncfs`` of the filesystem holding a path (raises OSError as the call fails, e.g.
+    EIO when a write-back failed), or None where the C library has none (not Linux): the
+    caller then syncs each file."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes  # only a pass that drafts needs it
+
+    try:
+        call = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    call.argtypes = [ctypes.c_int]
+    call.restype = ctypes.c_int
+
+    def syncfs(path: Path) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if call(fd) != 0:
+                err = ctypes.get_errno()
+                raise OSError(err, os.strerror(err), str(path))
+        finally:
+            os.close(fd)
+
+    return syncfs

@@ -15,7 +15,6 @@ unchanged folder or ``busy_ics`` export is not parsed again on every pass.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -40,6 +39,8 @@ def event_filename(uid: str) -> str:
     """The file name of event ``uid`` in a vdir: ``<uid>.ics``, made safe for any filesystem."""
     safe = _UNSAFE.sub("_", uid).lstrip(".")
     if safe != uid or not safe:
+        import hashlib  # here: loading it (OpenSSL's too) is a few ms no idle pass needs
+
         safe = f"{safe[:80]}-{hashlib.sha256(uid.encode()).hexdigest()[:10]}"
     return f"{safe}.ics"
 

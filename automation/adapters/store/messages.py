@@ -138,9 +138,11 @@ class MessageTables(Database):
         return {r[0]: dt(r[1]) for r in rows}  # type: ignore[misc]
 
     def count_drafts_since(self, kind: str, since: datetime) -> int:
+        # Named: left to itself SQLite walks every draft through messages_state (direction,
+        # state), thousands of rows, rather than today's few off the time-led index.
         return self.conn.execute(
-            "SELECT count(*) FROM messages WHERE kind = ? AND direction = 'draft' "
-            "AND created_at >= ?", (kind, ts(since))).fetchone()[0]
+            "SELECT count(*) FROM messages INDEXED BY messages_created WHERE kind = ? "
+            "AND direction = 'draft' AND created_at >= ?", (kind, ts(since))).fetchone()[0]
 
     # -- processed mailbox items ------------------------------------------------------------
 
