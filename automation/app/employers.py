@@ -61,11 +61,10 @@ def _candidates(svc: Services, keys: set[str]) -> list[Candidate]:
     found = []
     for row in svc.store.awaiting(statuses, "outreach", list(key_of)):
         key = key_of[row.company]
-        person = Contact(email=row.email, timezone=row.timezone)  # for its zone and calendar
         status = Status(row.status)
         found.append(Candidate(row.email, key, status,
                                row.sent_at if status == Status.SENT else None,
-                               calendar_of(person, user_zone)))
+                               zone_calendar(row.timezone, user_zone)))  # calendar_of's
     return found
 
 
@@ -89,12 +88,12 @@ def outreach_gate(svc: Services, now: datetime) -> Gate:
     cadence = svc.config.cadence
     turns = holding(_candidates(svc, {key for _, key in keyed if key}), now,
                     next_after_business_days=cadence.next_contact_after_business_days)
-    by_id = {c.id or 0: c for c in new}
+    by_id = {c.id or 0: (c, key) for c, key in keyed}
     order = [by_id[cid] for cid, _ in outreach_order([(c.id or 0, key) for c, key in keyed],
                                                      svc.store.employer_ranks())]
-    held = waiting([(c.email, employer_key(c.company)) for c in order], turns,
+    held = waiting([(c.email, key) for c, key in order], turns,
                    cadence.max_awaiting_per_employer)
-    return Gate(order=order, waiting=held)
+    return Gate(order=[c for c, _ in order], waiting=held)
 
 
 def rank(svc: Services, company: str, position: int) -> tuple[str, int]:

@@ -7,16 +7,16 @@ reads pick, in a query or two, the few that a rule can act on now.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from automation.core.models import Contact, Interview
 
 
-@dataclass(frozen=True)
-class Awaiting:
-    """A contact awaiting a first reply, as the employer gate reads it (no full ``Contact``)."""
+class Awaiting(NamedTuple):
+    """A contact awaiting a first reply, as the employer gate reads it (no full ``Contact``).
+    (A tuple: a pass makes hundreds, and a frozen dataclass's generated methods cost every
+    process its import.)"""
 
     id: int
     email: str
