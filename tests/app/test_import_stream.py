@@ -79,14 +79,15 @@ def _small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def streamed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[int, bool]]]:
-    """Per import: how many batches its stream wrote, and whether they stayed written."""
+    """Per import: how many batches its stream handed to the writer, and whether they stayed
+    written."""
     seen: list[tuple[int, bool]] = []
-    finish, write = streamwrite.ImportStream.finish, streamwrite.ImportStream._write
+    finish, send = streamwrite.ImportStream.finish, streamwrite.ImportStream._send
     batches = [0]
 
-    def count(self: streamwrite.ImportStream, *args: object) -> None:
-        batches[0] += 1
-        write(self, *args)  # type: ignore[arg-type]
+    def count(self: streamwrite.ImportStream) -> None:
+        batches[0] += bool(self._pending)
+        send(self)
 
     def spy(self: streamwrite.ImportStream, records: object) -> object:
         got = finish(self, records)  # type: ignore[arg-type]
@@ -94,7 +95,7 @@ def streamed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[int, bool]]
         batches[0] = 0
         return got
 
-    monkeypatch.setattr(streamwrite.ImportStream, "_write", count)
+    monkeypatch.setattr(streamwrite.ImportStream, "_send", count)
     monkeypatch.setattr(streamwrite.ImportStream, "finish", spy)
     yield seen
 
