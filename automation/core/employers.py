@@ -31,8 +31,11 @@ _SUFFIXES = frozenset({
     "inc", "incorporated", "llc", "ltd", "limited", "co", "corp", "corporation", "company",
     "plc", "llp", "lp", "gmbh", "ag", "sa", "sas", "srl", "bv", "nv", "pty",
 })
-#: Every ASCII character that ``\w`` does not match, as a space.
-_ASCII_NON_WORD = {c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
+#: Each ASCII byte that ``\w`` does not match becomes a space: ``bytes.translate`` with this
+#: table is one C loop, where ``str.translate`` with a mapping looked each character up (and
+#: raised and caught a KeyError for each letter): about a tenth of the employer gate.
+_ASCII_WORDS = bytes(c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else 32
+                     for c in range(256))
 #: The statuses that hold an employer's turn (awaiting a first reply).
 AWAITING = (Status.DRAFTED, Status.SENT)
 _AWAITING = frozenset(AWAITING)
@@ -51,7 +54,7 @@ def employer_key(company: str) -> str:
         text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = text.replace("&", " and ").replace(".", "")  # "S.A." is "sa", "Inc." is "inc"
     if text.isascii():  # the words of re.split(r"[^\w]+"), without the regular expression
-        words = text.translate(_ASCII_NON_WORD).split()
+        words = text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
     else:
         words = [w for w in re.split(r"[^\w]+", text) if w]
     if len(words) > 1 and words[0] == "the":

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from automation.adapters.store.db import Database, dt, ts
+from automation.adapters.store.db import Database, by_name, dt, ts
 from automation.core.models import (
     PROFILE_FIELDS,
     Contact,
@@ -24,9 +24,10 @@ class ContactTables(Database):
     # -- contacts ---------------------------------------------------------------------------
 
     @staticmethod
-    def _contact(row: sqlite3.Row, aliases: Sequence[str] = ()) -> Contact:
+    def _contact(stored: sqlite3.Row, aliases: Sequence[str] = ()) -> Contact:
         # The empty tags and extra most contacts have skip the JSON parser: the contact table
         # builds 10,000 of these per command.
+        row = by_name(stored)
         tags, extra, snoozed = row["tags"], row["extra"], row["snoozed_until"]
         return Contact(
             id=row["id"], email=row["email"], **{f: row[f] for f in PROFILE_FIELDS},

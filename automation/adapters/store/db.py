@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from automation.adapters.failures import explain, note_database
 from automation.adapters.store.migrations import MIGRATIONS
@@ -28,6 +28,13 @@ def ts(value: datetime) -> int:
 
 def dt(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def by_name(row: sqlite3.Row) -> dict[str, Any]:
+    """``row``'s values by column name, in one pass: ``row[name]`` compares ``name`` with
+    every column before it, which for a wide row read whole (a contact's 23 columns) costs
+    more than this; for a narrow one (a message, an interview) it does not."""
+    return dict(zip(row.keys(), row, strict=True))
 
 
 class Database:
