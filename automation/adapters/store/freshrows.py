@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 
 from automation.core.models import PROFILE_FIELDS, ContactRecord, Status
 
-__all__ = ["BATCH", "ROWS", "all_new", "constants", "insert_batch", "insert_fresh"]
+__all__ = ["BATCH", "ROWS", "all_new", "batch_statements", "constants", "insert_batch",
+           "insert_fresh"]
 
 #: Rows per batch: progress is reported after each.
 BATCH = 10_000
@@ -98,19 +99,29 @@ def insert_batch(conn: sqlite3.Connection, records: Sequence[ContactRecord], fir
                  constant: str, at: int) -> None:
     """Insert one batch of new contacts (ids from ``first_id`` on) and their "created" events;
     ``constant`` is ``constants(tags_json, referred_by, at)``."""
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    for sql, parameters in batch_statements(records, first_id, constant, at, limit):
+        conn.execute(sql, parameters)
+
+
+def batch_statements(records: Sequence[ContactRecord], first_id: int, constant: str, at: int,
+                     limit: int) -> list[tuple[str, Sequence[object]]]:
+    """The statements of ``insert_batch`` and their parameters (at most ``limit`` each)."""
     n = len(records)
     cells = _columns(records)
     width = 2 + len(cells)
     head = (f"INSERT INTO contacts (id, email, {''.join(f'{c}, ' for c in cells)}tags, "
             "referred_by, created_at, updated_at, status_changed_at) VALUES ")
     row = f"({'?, ' * width}{constant})"
-    per = max(1, min(ROWS, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+    per = max(1, min(ROWS, limit // width))
     full = head + ", ".join([row] * per)
     values = list(itertools.chain.from_iterable(zip(
         range(first_id, first_id + n), map(_emails_of, records), *cells.values(), strict=True)))
+    made: list[tuple[str, Sequence[object]]] = []
     for first in range(0, n, per):
         count = min(per, n - first)
-        conn.execute(full if count == per else head + ", ".join([row] * count),
-                     values[first * width:(first + count) * width])
-    conn.execute(_TIMELINE, (first_id, at, str(Status.NEW),
-                            json.dumps(list(map(_lines_of, records)))))
+        made.append((full if count == per else head + ", ".join([row] * count),
+                     values[first * width:(first + count) * width]))
+    made.append((_TIMELINE, (first_id, at, str(Status.NEW),
+                             json.dumps(list(map(_lines_of, records))))))
+    return made

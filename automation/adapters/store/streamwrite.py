@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import cast
 
 from automation.adapters.store.bulkwrite import bulk_write
-from automation.adapters.store.freshrows import constants, insert_batch
+from automation.adapters.store.freshrows import batch_statements, constants
 from automation.core.models import ContactRecord
 
 __all__ = ["BATCH", "STREAM_AT", "ImportStream"]
@@ -102,6 +102,8 @@ class ImportStream:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._abandoned = False  # tells the writer to skip the batches still queued
+        self._limit = 0  # bound values per statement
+        self._written = 0
 
     def __enter__(self) -> ImportStream:
         return self
@@ -173,6 +175,7 @@ class ImportStream:
         (self._first_id,) = conn.execute(
             "SELECT COALESCE(max(id), 0) + 1 FROM contacts").fetchone()
         self._next_id, self._total = self._first_id, total
+        self._limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         conn.execute(f"SAVEPOINT {_SAVEPOINT}")
         self._thread = threading.Thread(target=self._write_all, name="import-writer",
                                         daemon=True)
@@ -190,8 +193,11 @@ class ImportStream:
         return len(self._seen) == seen + len(emails) and self._stored.isdisjoint(emails)
 
     def _send(self) -> None:
+        """Hand the pending records to the writer as the statements that insert them (made
+        here: the writer then needs the interpreter lock only to bind their values)."""
         if self._pending:
-            self._queue.put((self._next_id, self._pending))
+            self._queue.put((len(self._pending), batch_statements(
+                self._pending, self._next_id, self._constant, self._at, self._limit)))
             self._next_id += len(self._pending)
             self._pending = []
 
@@ -224,14 +230,18 @@ class ImportStream:
                 while (item := self._queue.get()) is not _END:
                     if item is _ABANDON or self._abandoned:
                         raise _Abandoned
-                    first_id, batch = cast(tuple[int, list[ContactRecord]], item)
-                    self._write(first_id, batch)
+                    count, statements = cast(tuple[int, list[tuple[str, Sequence[object]]]],
+                                             item)
+                    self._write(count, statements)
         except _Abandoned:
             pass
         except BaseException as exc:  # handed to the reading side, which raises it
             self._error = exc
 
-    def _write(self, first_id: int, batch: list[ContactRecord]) -> None:
-        insert_batch(self._conn, batch, first_id, self._constant, self._at)
+    def _write(self, count: int, statements: list[tuple[str, Sequence[object]]]) -> None:
+        """One batch of ``count`` new contacts and their "created" events."""
+        for sql, parameters in statements:
+            self._conn.execute(sql, parameters)
+        self._written += count
         if self._progress is not None:
-            self._progress(first_id - self._first_id + len(batch), self._total)
+            self._progress(self._written, self._total)
