@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -51,14 +52,19 @@ def import_contacts(svc: Services, path: Path, *, fmt: str = "auto", tags: Seque
     """
     store, now = svc.store, svc.clock()
     referrer = store.require_contact(referred_by) if referred_by else None
+    by = referrer.id if referrer else None
     with _no_cycle_collection():
-        result = read_contacts(path, fmt, progress=progress)
         with store.transaction():
-            outcomes = store.upsert_contacts(result.records, now, tags=tags,
-                                             referred_by=referrer.id if referrer else None,
-                                             progress=saving)
+            # A big first import is written while it is read (the two overlap); any other
+            # file after it is read, by upsert_contacts.
+            with store.import_stream(now, tags=tags, referred_by=by, progress=saving) as stream:
+                result = read_contacts(path, fmt, progress=progress, grown=stream.take)
+                outcomes = stream.finish(result.records)
+            if outcomes is None:
+                outcomes = store.upsert_contacts(result.records, now, tags=tags,
+                                                 referred_by=by, progress=saving)
         if referrer is not None:
             store.add_referrals(referrer.id or 0, [cid for cid, _ in outcomes], now)
-    counts = Counter(outcome for _, outcome in outcomes)
+    counts = Counter(map(operator.itemgetter(1), outcomes))
     return ImportSummary(result=result, created=counts["created"], updated=counts["updated"],
                          unchanged=counts["unchanged"])

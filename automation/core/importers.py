@@ -163,6 +163,8 @@ def merge_note(first: ContactRecord, later: ContactRecord) -> str:
 _RecordOf = Callable[[Any, ImportResult], "ContactRecord | None"]
 #: A chunk's records the quick way, or None (then row by row: quick ``_RecordOf`` first).
 _BatchOf = Callable[[Sequence[Any]], "list[ContactRecord] | None"]
+#: Told the records so far as they are read, and the number of rows in the file.
+_Grown = Callable[[Sequence[ContactRecord], int], None]
 
 
 def _csv_records(table: Table, fmt: str) -> tuple[_BatchOf, _RecordOf]:
@@ -186,9 +188,10 @@ _email_of = operator.attrgetter("email")
 
 
 def _build(rows: Sequence[Any], batch: _BatchOf, record_of: _RecordOf, fmt: str,
-           progress: Callable[[int, int], None] | None) -> ImportResult:
+           progress: Callable[[int, int], None] | None,
+           grown: _Grown | None = None) -> ImportResult:
     """Validate (``batch``, else ``record_of``) and deduplicate the rows, a chunk of
-    PROGRESS_EVERY at a time."""
+    PROGRESS_EVERY at a time; ``grown(records, total)`` after each chunk."""
     result = ImportResult(format=fmt, total_rows=len(rows))
     records, position = result.records, dict[str, int]()
     total = len(rows)
@@ -205,6 +208,8 @@ def _build(rows: Sequence[Any], batch: _BatchOf, record_of: _RecordOf, fmt: str,
             for row in chunk:
                 if (record := record_of(row, result)) is not None:
                     _add(result, position, record)
+        if grown is not None:
+            grown(records, total)
         if progress is not None and start + len(chunk) != total:
             progress(start + len(chunk), total)
     if progress is not None:
@@ -236,12 +241,15 @@ def detect_format(path: Path) -> str:
 
 
 def read_contacts(
-    path: Path, fmt: str = "auto", progress: Callable[[int, int], None] | None = None
+    path: Path, fmt: str = "auto", progress: Callable[[int, int], None] | None = None,
+    grown: _Grown | None = None,
 ) -> ImportResult:
     """Parse the contact file at ``path``.
 
     ``fmt`` is one of FORMATS; "auto" sniffs the content. ``progress(done, total)`` is called
-    every PROGRESS_EVERY rows and once at the end. Rows without a usable email go to
+    every PROGRESS_EVERY rows and once at the end. ``grown(records, total)`` is called as often
+    with the records made so far (``total``: the file's rows); a later row may still merge into
+    one of them, which then is replaced in the list. Rows without a usable email go to
     ``skipped``; rows imported with a problem (unknown time zone, duplicate email merged, bad
     extra email) go to ``warnings``; both carry the 1-based physical line (for vCard, the line of
     its BEGIN:VCARD).
@@ -268,6 +276,6 @@ def read_contacts(
         batch, record_of = _csv_records(table, used)
     if not rows:
         raise UserError(f"{path} has a header row but no contacts under it; export it again")
-    result = _build(rows, batch, record_of, used, progress)
+    result = _build(rows, batch, record_of, used, progress, grown)
     result.warnings[:0] = file_warnings
     return result

@@ -25,6 +25,7 @@ from automation.adapters.store.bulkwrite import bulk_write
 from automation.adapters.store.contacts import ContactTables
 from automation.adapters.store.db import ts
 from automation.adapters.store.freshrows import all_new, insert_fresh
+from automation.adapters.store.streamwrite import ImportStream
 from automation.core.models import PROFILE_FIELDS, Contact, ContactRecord, Status
 
 _profile_of = operator.attrgetter(*PROFILE_FIELDS)
@@ -193,6 +194,14 @@ class ImportTables(ContactTables):
         if progress is not None:
             progress(len(records), len(records))
         return outcomes
+
+    def import_stream(self, now: datetime, *, tags: Sequence[str] = (),
+                      referred_by: int | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> ImportStream:
+        """Records written as a big first import is read (``streamwrite``); call inside the
+        import's transaction, as ``upsert_contacts`` with the same arguments."""
+        return ImportStream(self.conn, ts(now), json.dumps(sorted(set(tags))), referred_by,
+                            progress)
 
     def _create_all(self, known: _Known, records: Sequence[ContactRecord], now: datetime,
                     progress: Callable[[int, int], None] | None) -> list[tuple[int, str]]:

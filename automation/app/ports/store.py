@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from types import TracebackType
 from typing import Any, Protocol
 
 from automation.app.ports.listing import ContactListing
@@ -45,6 +46,23 @@ class MessageFacts:
     discarded: tuple[tuple[str, datetime], ...] = ()  # (kind, when) of drafts the user deleted
 
 
+class ImportStream(Protocol):
+    """An import written while its file is read (``ContactStore.import_stream``)."""
+
+    def __enter__(self) -> ImportStream: ...
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        """Stop writing; left without ``finish``, nothing of the stream stays."""
+
+    def take(self, records: Sequence[ContactRecord], total: int) -> None:
+        """The file's records read so far (the list only grows; ``total``: rows in the file)."""
+
+    def finish(self, records: Sequence[ContactRecord]) -> list[tuple[int, str]] | None:
+        """The file's final records: ``upsert_contacts``' outcomes when the stream wrote them
+        all, or None when it wrote none of them (then call ``upsert_contacts``)."""
+
+
 class ContactStore(Protocol):
     """Contacts, aliases, the timeline and referrals."""
 
@@ -77,6 +95,12 @@ class ContactStore(Protocol):
         file is written. Returns ``(contact id, outcome)`` per record: "created", "updated" or
         "unchanged" (no profile field, tag, alias or referrer changed). ``progress(done,
         total)`` is called as records are written and once at the end (total: the records)."""
+
+    def import_stream(self, now: datetime, *, tags: Sequence[str] = (),
+                      referred_by: int | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> ImportStream:
+        """A stream that may write a big file's records while they are read, inside the open
+        transaction, exactly as ``upsert_contacts`` with these arguments would."""
 
     def add_alias(self, contact_id: int, email: str) -> None:
         """Link another address to the contact (ignored if it is a contact's own address)."""
