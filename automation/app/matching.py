@@ -9,37 +9,49 @@ Every lookup is one indexed query: nothing here reads every contact.
 from __future__ import annotations
 
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 from automation.app.ports import DraftRef, MailItem, Store
 from automation.app.reports import by_report
 from automation.app.services import Services
-from automation.core.mailsafe import header_addresses, header_text, message_ids
 from automation.core.models import Contact, MessageRow, Status
 from automation.core.replykinds import Kind
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+# core.mailsafe (and the email package under it) is imported when a message is matched: a pass
+# with nothing new in the mailbox matches none.
 
 # -- headers --------------------------------------------------------------------------------
 
 
 def header(msg: EmailMessage, name: str) -> str:
     # Raw and bounded (mailsafe): never raises, and a From with 20,000 addresses costs nothing.
+    from automation.core.mailsafe import header_text
+
     return header_text(msg, name)
 
 
 def addresses(msg: EmailMessage, *names: str) -> list[str]:
+    from automation.core.mailsafe import header_addresses
+
     return header_addresses(msg, *names)
 
 
 def reply_to(msg: EmailMessage) -> str | None:
     """The In-Reply-To worth storing: valid Message-IDs only (they may be copied into a
     header we write later; an encoded CR/LF in one would break every draft in the thread)."""
+    from automation.core.mailsafe import message_ids
+
     return " ".join(message_ids(header(msg, "In-Reply-To"), limit=5)) or None
 
 
 def message_time(msg: EmailMessage, fallback: datetime | None, now: datetime,
                  floor: datetime | None = None) -> datetime:
     """When the message was written (its Date), never after ``now`` nor before ``floor``."""
+    from email.utils import parsedate_to_datetime
+
     try:
         when: datetime | None = parsedate_to_datetime(header(msg, "Date"))
         if when is not None and when.tzinfo is None:
@@ -52,6 +64,8 @@ def message_time(msg: EmailMessage, fallback: datetime | None, now: datetime,
 
 def by_headers(store: Store, msg: EmailMessage) -> MessageRow | None:
     """Our stored message this one answers: In-Reply-To first, then References, newest first."""
+    from automation.core.mailsafe import message_ids
+
     ids = message_ids(header(msg, "In-Reply-To")) + message_ids(header(msg, "References"))[::-1]
     for mid in dict.fromkeys(ids):
         row = store.message_by_id(mid)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 from datetime import datetime
-from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from automation.app import rsvp
@@ -40,14 +39,16 @@ from automation.app.refresh import answered_offer, with_offer
 from automation.app.reports import record_unmatched
 from automation.app.services import Services
 from automation.app.vanished import vanished
-from automation.core.mailsafe import message_id
 from automation.core.models import Contact, Slot
 from automation.core.replykinds import Kind
 from automation.errors import BackendError
 
 # The reply reader is imported when a message is read (``_read``), the pipeline when one is
-# decided on: a pass with no new mail (an idle one) imports neither.
+# decided on, core.mailsafe (and the email package) when one is recorded: a pass with no new
+# mail (an idle one) imports none of them.
 if TYPE_CHECKING:
+    from email.message import EmailMessage
+
     from automation.core import pipeline as core
     from automation.core.picks import Pick
     from automation.core.replies import Classification
@@ -115,6 +116,8 @@ def _sent_item(svc: Services, item: MailItem, changes: Changes) -> int | None:
             with store.transaction():
                 store.mark_seen(item.key, now)
         return None
+    from automation.core.mailsafe import message_id
+
     at = message_time(msg, item.received_at, now, floor=draft.created_at if draft else None)
     mid = message_id(header(msg, "Message-ID")) or (draft.message_id if draft else None)
     state = contact_state(store, contact, svc.config.me.timezone)
@@ -255,6 +258,7 @@ def _record_inbound(store: Store, contact: Contact, item: MailItem, verdict: Cla
                     at: datetime, detail: dict[str, Any], now: datetime) -> None:
     """The inbound message's row and its timeline entry (inside the item's transaction)."""
     from automation.core import pipeline as core
+    from automation.core.mailsafe import message_id
 
     msg = item.message
     store.add_message(contact_id=contact.id, kind="reply", direction="inbound",

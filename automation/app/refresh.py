@@ -29,7 +29,6 @@ from automation.app.effects import Changes
 from automation.app.outreach import FreeBusy, compose_outreach, offer
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
-from automation.core.mailsafe import message_ids
 from automation.core.models import Contact, Intent, MessageRow, Slot, Status
 from automation.core.offerwindow import hold_expiry, notice_cutoff
 from automation.errors import BackendError, TemplateError
@@ -267,6 +266,8 @@ def answered_offer(svc: Services, msg: EmailMessage) -> list[Slot] | None:
     other times. The user's Sent copy may carry a Message-ID of its own (Gmail stamps one):
     its row leads to the draft it was, which recorded the slots.
     """
+    from automation.core.mailsafe import message_ids
+
     store = svc.store
     refs = [*message_ids(str(msg.get("In-Reply-To", "") or "")),
             *reversed(message_ids(str(msg.get("References", "") or "")))]

@@ -9,16 +9,18 @@ in a report (the user's own, a relay's, a stranger's) changes nothing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automation.app.ports import MailItem, Store
 from automation.app.services import Services
-from automation.core import bounces
-from automation.core.mailsafe import header_text
 from automation.core.models import Contact
 from automation.core.redact import redact
 from automation.core.replykinds import Kind
+
+# The bounce reader and core.mailsafe (the email package under them) are imported when a
+# message is read: a pass with no new mail reads none.
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 RECENT = timedelta(days=60)  # bounces come within days; a quarter is generous
 UNMATCHED_SHOWN = timedelta(days=14)  # how far back ``status`` lists unmatched messages
@@ -26,6 +28,8 @@ UNMATCHED_SHOWN = timedelta(days=14)  # how far back ``status`` lists unmatched 
 
 def by_report(store: Store, msg: EmailMessage, now: datetime) -> tuple[Contact | None, str]:
     """The contact the report concerns and how it was found (``''`` when none)."""
+    from automation.core import bounces
+
     text = bounces.report_text(msg)
     for mid in bounces.returned_message_ids(msg, text):
         row = store.message_by_id(mid)
@@ -45,6 +49,7 @@ def record_unmatched(svc: Services, item: MailItem, now: datetime) -> bool:
     as an unmatched message (no contact), shown by ``status`` and the digest with its
     subject and sender. Other mail from strangers is none of the pipeline's business.
     """
+    from automation.core.mailsafe import header_text
     from automation.core.replies import classify  # the reply reader, when mail came in
 
     msg = item.message

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
-from email.message import EmailMessage
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -28,6 +27,8 @@ from automation.core.models import EventSpec, require_aware
 # icalendar is imported when an event is written or read: a pass with nothing to book or to
 # re-read never needs it.
 if TYPE_CHECKING:
+    from email.message import EmailMessage
+
     from icalendar import Calendar, Event
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,8 @@ def attach_invite(message: EmailMessage, ics: bytes, method: str) -> EmailMessag
 
 def calendar_part(message: EmailMessage) -> EmailMessage | None:
     """The inline text/calendar part of an invitation email, or None."""
+    from email.message import EmailMessage  # the part's class: a message in hand has loaded it
+
     for part in message.walk():
         if part.get_content_type() == "text/calendar" and isinstance(part, EmailMessage):
             return part

@@ -77,6 +77,10 @@ IDLE_HEAVY = (
     "mailparser_reply", "flufl", "email_validator", "schedule", "rich", "html.parser",
     "automation.adapters.google", "automation.interfaces.daemon", "automation.interfaces.web",
     "hashlib",  # (and OpenSSL with it): only a changed calendar file is hashed
+    # Only a message read or written needs the email package's policies, header classes and
+    # parsers (the stdlib's mailbox imports email.message and email.generator itself).
+    "email.policy", "email.headerregistry", "email.parser", "email.contentmanager",
+    "automation.core.mailsafe", "automation.core.mime", "automation.core.bounces",
 )
 
 

@@ -13,11 +13,9 @@ import mailbox
 import os
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesHeaderParser
 from pathlib import Path
 from stat import S_ISREG
+from typing import TYPE_CHECKING
 
 from automation.adapters.local.draftcache import DraftIds
 from automation.adapters.local.maildirwrite import (
@@ -28,9 +26,14 @@ from automation.adapters.local.maildirwrite import (
     sync_dir,
 )
 from automation.app.ports import DraftRef, FileCacheStore, MailItem, SyncResult, Watch
-from automation.core.mailsafe import header_addresses, parse_message
-from automation.core.mime import header_value, message_bytes
 from automation.errors import BackendError
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+# The email package (and core.mailsafe and core.mime over it) is imported by the functions that
+# read or write a message: an idle pass, whose folders hold nothing new, never parses one, and
+# importing the package costs ~17 ms of CPU.
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,6 @@ FOLDERS = ("Drafts", "Sent", "INBOX")
 #: Larger messages are read headers-only: nothing we track needs a 5 MB body.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 ADDRESSED_PER_FOLDER = 2000  # the newest messages read for `addressed` (headers only)
-_HEADERS = BytesHeaderParser(policy=policy.default)
 #: What is read of a draft to know its headers, and how often a moved one is looked up again.
 HEADER_BYTES = 256 * 1024
 RESCANS = 20
@@ -47,6 +49,8 @@ RESCANS = 20
 def draft_bytes(message: EmailMessage) -> bytes:
     """A draft as its Maildir file holds it: RFC 5322 with LF line ends, as mail clients and
     mbsync write them."""
+    from automation.core.mime import message_bytes
+
     return message_bytes(message)  # policy.default's bytes, kept if it was written once
 
 
@@ -77,6 +81,8 @@ class MaildirMailbox:
         return mailbox.Maildir(str(self.root / name), factory=None, create=False)
 
     def create_draft(self, message: EmailMessage, *, thread_id: str | None = None) -> DraftRef:
+        from automation.core.mime import header_value
+
         msg = Raw(draft_bytes(message))
         msg.set_subdir("cur")
         msg.set_flags("DS")  # D = draft, S = seen: mail clients list it under Drafts, unread-free
@@ -93,6 +99,8 @@ class MaildirMailbox:
         Drafts filesystem, else each file: never a machine-wide ``sync``, which waits on every
         disk and mount), then each renamed into ``cur/`` and the folder synced, so after a
         power cut each draft is whole in ``cur/`` or not there at all."""
+        from automation.core.mime import header_value
+
         staged: list[tuple[str, str, str, str, str | None]] = []
         error: BackendError | None = None
         syncfs = filesystem_sync()
@@ -142,6 +150,11 @@ class MaildirMailbox:
         file (``:2,DS`` -> ``:2,DFS``) between our listing and our reading it: a message that
         could not be read is looked up again after a rescan, so it is never reported missing
         because it moved; only one gone on every rescan is gone."""
+        if not keys:
+            return
+        from email import policy
+        from email.parser import BytesHeaderParser
+
         parser = BytesHeaderParser(policy=policy.default)
         pending = keys
         for _ in range(RESCANS):
@@ -189,6 +202,12 @@ class MaildirMailbox:
         return {str(h.get("Message-ID", "")).strip() for _, h in self._headers(self.drafts)}
 
     def addressed(self) -> set[str]:
+        from email import policy
+        from email.parser import BytesHeaderParser
+
+        from automation.core.mailsafe import header_addresses
+
+        headers = BytesHeaderParser(policy=policy.default)
         found: set[str] = set()
         try:
             for box in (self._folder("Sent"), self.drafts):
@@ -198,7 +217,7 @@ class MaildirMailbox:
                         data, _ = _read_regular(_file_of(box, key), HEADER_BYTES)
                     except (OSError, KeyError, ValueError):
                         continue  # moved or unreadable: the next pass reads it
-                    found.update(header_addresses(_HEADERS.parsebytes(data), "To", "Cc"))
+                    found.update(header_addresses(headers.parsebytes(data), "To", "Cc"))
         except OSError as exc:
             raise BackendError(f"cannot read {self.root}: {exc}; check the [local] maildir "
                                "folders and their permissions") from exc
@@ -240,6 +259,8 @@ class MaildirMailbox:
                                "check the folder and its permissions") from exc
 
     def read_draft(self, ref: DraftRef) -> EmailMessage | None:
+        from automation.core.mailsafe import parse_message
+
         keys = [ref.draft_id] if ref.draft_id in self.drafts else self._keys_of(ref.message_id)
         for key in keys:
             try:
@@ -298,6 +319,8 @@ class MaildirMailbox:
             problems.append(f"{label} message {key}: cannot read it ({exc}); it is skipped "
                             "until it is readable")
             return None
+        from automation.core.mailsafe import parse_message
+
         # Larger messages are read headers-only: nothing we track needs a 5 MB body.
         parsed = parse_message(data, max_bytes=MAX_BODY_BYTES)
         if parsed.problem:
