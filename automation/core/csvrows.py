@@ -12,7 +12,7 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -211,9 +211,23 @@ def read_table(text: str, path: Path) -> Table:
     return Table(layout, rows)
 
 
+#: Line breaks of ``str.splitlines`` that a file read with ``newline=""`` does not break at.
+_OTHER_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def lines_of(text: str) -> Iterator[str]:
+    """The lines of ``text`` as ``io.StringIO(text, newline="")`` reads them (ended by "\n",
+    "\r" or "\r\n", which they keep), made by ``str.splitlines`` when the text holds none of
+    the other breaks that splits at: the StringIO copies a big file into four bytes a
+    character and back, three times the cost (tests/core/test_csv_lines.py)."""
+    if any(c in text for c in _OTHER_BREAKS):
+        return io.StringIO(text, newline="")
+    return iter(text.splitlines(keepends=True))
+
+
 def _reader(text: str, path: Path) -> tuple[_csv.Reader, int]:
     """A csv reader of ``text`` from its header row on, and the header's line number."""
-    lines = io.StringIO(text, newline="")
+    lines = lines_of(text)
     header_line, header_number, _ = _find_header(lines)
     if not header_line:
         raise UserError(f"{path} has a LinkedIn 'Notes:' preamble but no header row after it")

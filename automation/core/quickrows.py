@@ -16,7 +16,7 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 
-from automation.core.contactfields import bare_address, bare_addresses, zone_name
+from automation.core.contactfields import bare_address, bare_addresses, printable, zone_name
 from automation.core.csvrows import Layout, Row
 from automation.core.models import ContactRecord
 
@@ -100,7 +100,7 @@ def quick_row(layout: Layout, fmt: str) -> Callable[[int, list[str]], ContactRec
         if len(cells) < width:
             return None
         joined = "".join(cells)
-        if not joined.isprintable() or (google and " ::: " in joined):
+        if not printable(joined) or (google and " ::: " in joined):
             return None
         if (email := bare_address(cells[email_column])) is None:
             return None
@@ -163,7 +163,7 @@ def quick_batch(layout: Layout, fmt: str) -> Callable[[Sequence[Row]], list[Cont
         if None in cells or min(map(len, cells)) < width:
             return None
         joined = "".join(map("".join, cells))  # a " ::: " across two rows: None, still right
-        if not joined.isprintable() or (google and " ::: " in joined):
+        if not printable(joined) or (google and " ::: " in joined):
             return None
         if (emails := bare_addresses(list(map(email_of, cells)))) is None:
             return None

@@ -15,6 +15,7 @@ import pytest
 
 from automation.adapters.clock import fixed_clock
 from automation.adapters.memory import MemoryCalendar, MemoryMailbox
+from automation.app import contacts
 from automation.app.contacts import import_contacts
 from automation.app.services import Services
 from automation.bootstrap import open_services
@@ -72,3 +73,28 @@ def test_a_collector_paused_by_the_caller_stays_paused(svc: Services, tmp_path: 
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_big_import_leaves_its_survivors_in_the_oldest_generation(
+        svc: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first collection after a big import walked every record it kept (they all sat in
+    the youngest generation while collection was paused): they are in the oldest one now,
+    with no collection of the younger ones having walked them there."""
+    monkeypatch.setattr(contacts, "_PROMOTE_AT", 1_000)
+    walked: list[int] = []
+
+    def collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            walked.append(info["generation"])
+
+    summary = import_contacts(svc, _file(tmp_path, 3_000))
+    gc.callbacks.append(collection)
+    try:
+        oldest = gc.get_objects(generation=2)
+    finally:
+        gc.callbacks.remove(collection)
+    assert summary.created == 3_000
+    first = summary.result.records[0]
+    assert any(o is first for o in oldest)
+    assert 2 not in walked
+    assert gc.isenabled() and gc.get_freeze_count() == 0

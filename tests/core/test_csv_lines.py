@@ -85,3 +85,24 @@ def test_a_header_across_the_end_of_the_head_is_read_whole(cut: int, end: str) -
     text = end * (blank // len(end)) + header + end + "Ana,a@example.com,u,1 Jan 2025" + end
     assert csvrows._header_of(text) == csvrows._find_header(io.StringIO(text, newline=""))
     assert sniff(text) == "linkedin"  # an old export: URL and Connected On name it
+
+
+_BREAKY = st.lists(st.sampled_from(["a", "é", ",", '"', "\n", "\r", "\r\n", "\v", "\f",
+                                   "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029",
+                                   " "])).map("".join)
+
+
+@given(_BREAKY)
+@settings(max_examples=300)
+def test_lines_are_those_a_file_read_with_universal_newlines_has(text: str) -> None:
+    """``lines_of`` (the quick split, or the StringIO when another break is present) gives
+    the lines ``io.StringIO(text, newline="")`` does: a vertical tab, a form feed, the file,
+    group and record separators, NEL and the Unicode separators end no line."""
+    assert list(csvrows.lines_of(text)) == list(io.StringIO(text, newline=""))
+
+
+def test_a_file_with_a_form_feed_in_a_cell_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    table = read_table("Email,Notes\na@example.com,page\fbreak\nb@example.com,x\n", path)
+    assert [(line, cells) for line, cells in table.rows] == [
+        (2, ["a@example.com", "page\fbreak"]), (3, ["b@example.com", "x"])]
