@@ -122,7 +122,11 @@ def passes(draw: st.DrawFn) -> Pass:
 
 
 def _iv(start: datetime, minutes: int) -> Interval:
-    return Interval(start, start + timedelta(minutes=minutes))
+    # Elapsed minutes, counted in UTC: ``start + timedelta`` is wall-clock arithmetic that
+    # resets ``fold``, so 01:00 EST on the night the clocks go back, plus nothing, would end
+    # at 01:00 EDT, an hour before it starts.
+    end = (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
+    return Interval(start, end)
 
 
 @PROPERTY
