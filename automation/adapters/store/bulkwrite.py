@@ -28,8 +28,8 @@ def bulk_write(conn: sqlite3.Connection, adding: dict[str, int]) -> Iterator[Non
 
     ``adding`` maps a table to the number of rows the block will insert into it. A table that
     gets at least ``REBUILD_AT`` new rows and at least as many as it has has its secondary
-    (non-unique, non-partial) indexes dropped here and created again, from their stored definitions, at the
-    end of the block. Unique indexes and primary keys always stay, so every constraint is
+    (non-unique, non-partial) indexes dropped here and created again, from their stored
+    definitions, at the end of the block. Unique indexes and primary keys always stay, so every constraint is
     checked as the rows go in. Must be called inside a transaction.
     """
     if not conn.in_transaction:

@@ -30,22 +30,21 @@ from types import TracebackType
 from typing import cast
 
 from automation.adapters.store.bulkwrite import bulk_write
-from automation.adapters.store.freshrows import batch_statements, constants
+from automation.adapters.store.freshrows import BATCH, all_new, batch_statements, constants
 from automation.core.models import ContactRecord
 
 __all__ = ["BATCH", "STREAM_AT", "ImportStream"]
 
 #: A file with fewer rows is written after it is read (the thread would cost more than it saves).
 STREAM_AT = 20_000
-#: Rows handed to the writer at a time: the saving progress is reported after each.
-BATCH = 10_000
+# Rows are handed to the writer ``freshrows.BATCH`` at a time: the saving progress is reported
+# after each, as for a file written after it is read.
 #: The interpreter's switch interval while the writer runs (seconds; Python's default is
 #: 0.005). After each statement the writer waits for the lock the reading holds, up to one
 #: interval: at the default, that wait was as long as the statement itself.
 _SWITCH = 0.0005
 _SAVEPOINT = "import_stream"
 _emails_of = operator.attrgetter("email")
-_extras_of = operator.attrgetter("extra_emails")
 _END, _ABANDON = object(), object()
 _Progress = Callable[[int, int], None]
 
@@ -186,11 +185,12 @@ class ImportStream:
     def _all_new(self, new: Sequence[ContactRecord]) -> bool:
         """``freshrows.all_new`` of these records, after those taken before."""
         emails = list(map(_emails_of, new))
-        if any(map(_extras_of, new)) or emails != list(map(str.lower, map(str.strip, emails))):
+        if not all_new(new, list(map(str.lower, map(str.strip, emails))),
+                       lambda addresses: not self._stored.isdisjoint(addresses)):
             return False
-        seen = len(self._seen)
+        seen = len(self._seen)  # nor named by a record taken before
         self._seen.update(emails)
-        return len(self._seen) == seen + len(emails) and self._stored.isdisjoint(emails)
+        return len(self._seen) == seen + len(emails)
 
     def _send(self) -> None:
         """Hand the pending records to the writer as the statements that insert them (made
