@@ -82,6 +82,7 @@ def test_contacts_json_on_an_empty_workspace_imports_no_heavy_library(
 IDLE_HEAVY = (
     "dateparser", "googleapiclient", "google.auth", "google_auth_oauthlib", "httplib2",
     "icalendar", "recurring_ical_events", "jinja2", "flask", "waitress", "holidays",
+    "pytz",  # a zone's country comes from pytz's zone.tab, read without importing pytz
     "mailparser_reply", "flufl", "email_validator", "schedule", "rich", "html.parser",
     "automation.adapters.google", "automation.interfaces.daemon", "automation.interfaces.web",
     "hashlib",  # (and OpenSSL with it): only a changed calendar file is hashed
