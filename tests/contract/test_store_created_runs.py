@@ -22,7 +22,8 @@ import pytest
 from automation.adapters.store import Store, createdruns, freshrows, streamwrite
 from automation.app.insights import insights
 from automation.app.queries import contact_story, referral_yield
-from automation.core.models import ContactRecord, Status
+from automation.core.models import Status
+from automation.core.records import ContactRecord
 
 NY = ZoneInfo("America/New_York")
 START = datetime(2026, 9, 7, 8, 30, tzinfo=NY)

@@ -22,9 +22,13 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from automation.adapters.store.db import dt
-from automation.core.models import Status, TimelineEntry
+from automation.core.models import Status
+
+if TYPE_CHECKING:
+    from automation.core.records import TimelineEntry
 
 __all__ = ["EVENTS", "Run", "event", "runs", "runs_of", "statements", "write"]
 
@@ -113,6 +117,8 @@ def event(conn: sqlite3.Connection, contact_id: int) -> TimelineEntry | None:
     found = conn.execute(_EVENT, (contact_id,)).fetchone()
     if found is None:
         return None
+    from automation.core.records import TimelineEntry  # not built by a pass (core.records)
+
     at, line = found
     return TimelineEntry(dt(at), "created", None, _NEW, "imported",  # type: ignore[arg-type]
                          {"line": line})

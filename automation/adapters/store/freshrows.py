@@ -17,9 +17,13 @@ import itertools
 import operator
 import sqlite3
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from automation.adapters.store import createdruns
-from automation.core.models import PROFILE_FIELDS, ContactRecord
+from automation.core.models import PROFILE_FIELDS
+
+if TYPE_CHECKING:
+    from automation.core.records import ContactRecord
 
 __all__ = ["BATCH", "ROWS", "all_new", "batch_statements", "constants", "insert_batch",
            "insert_fresh"]

@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from automation.adapters.store import createdruns
 from automation.adapters.store.bulkwrite import bulk_write
@@ -27,7 +27,10 @@ from automation.adapters.store.contacts import ContactTables
 from automation.adapters.store.db import ts
 from automation.adapters.store.freshrows import all_new, insert_fresh
 from automation.adapters.store.streamwrite import ImportStream
-from automation.core.models import PROFILE_FIELDS, Contact, ContactRecord
+from automation.core.models import PROFILE_FIELDS, Contact
+
+if TYPE_CHECKING:
+    from automation.core.records import ContactRecord
 
 _profile_of = operator.attrgetter(*PROFILE_FIELDS)
 _email_of = operator.attrgetter("email")
