@@ -32,7 +32,8 @@ from automation.adapters.google.pacing import Pacer, Spend
 from automation.adapters.store import Store
 from automation.app.observe import CURSOR
 from automation.core.compose import build_message
-from automation.core.models import ContactRecord, Status
+from automation.core.models import Status
+from automation.core.records import ContactRecord
 from benchmarks.harness import Row, Run, run_process
 from benchmarks.workloads import NOW
 from tests.support.fakegoogle import FakeGoogle

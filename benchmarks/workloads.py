@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from automation.adapters.local.maildir import MaildirMailbox
 from automation.adapters.local.vdir import VdirCalendar
 from automation.adapters.store import Store
-from automation.core.models import ContactRecord, EventSpec, Status
+from automation.core.models import Status
+from automation.core.records import ContactRecord, EventSpec
 
 NY = ZoneInfo("America/New_York")
 #: The benchmarks' "now": a Monday morning in the user's zone (as the demo's).

@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from email.message import EmailMessage
 
-from automation.app.ports import DraftRef, EventSpec, MailItem, SyncResult, Watch
+from automation.app.ports import DraftRef, MailItem, SyncResult, Watch
 from automation.app.ports.mail import create_each
 from automation.core.mailsafe import header_addresses
 from automation.core.models import Interval
+from automation.core.records import EventSpec
 
 
 class MemoryMailbox:

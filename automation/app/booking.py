@@ -38,21 +38,15 @@ from automation.app.invitation import (  # noqa: F401  (re-exported: booking.int
     sample_interview,
 )
 from automation.app.outreach import template_variables
-from automation.app.ports import Calendar, DraftRef, EventSpec, Store
+from automation.app.ports import Calendar, DraftRef, Store
 from automation.app.services import Services
 from automation.app.slotchecks import check_free, make_offers, resolve, same_interval
 from automation.app.threads import reply_context
 from automation.config import Me
 from automation.core.compose import build_message, new_message_id, render, slot_label
 from automation.core.invites import attach_invite, invite_ics
-from automation.core.models import (
-    Contact,
-    Intent,
-    Interview,
-    MessageRow,
-    Slot,
-    Status,
-)
+from automation.core.models import Contact, Interview, MessageRow, Slot, Status
+from automation.core.records import EventSpec, Intent
 from automation.errors import BackendError, SlotTakenError, UserError
 
 log = logging.getLogger(__name__)

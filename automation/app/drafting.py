@@ -24,8 +24,9 @@ from automation.app.ports.mail import create_each
 from automation.app.services import Services
 from automation.core.compose import fingerprint
 from automation.core.mime import header_value, message_bytes
-from automation.core.models import TERMINAL, Intent, MessageRow, Slot, Status
+from automation.core.models import TERMINAL, MessageRow, Slot, Status
 from automation.core.offerwindow import hold_expiry
+from automation.core.records import Intent
 from automation.errors import BackendError
 
 log = logging.getLogger(__name__)

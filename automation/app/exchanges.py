@@ -11,14 +11,18 @@ one when a check-in waits for it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from automation.app.employers import calendar_of, outreach_sent_at
 from automation.app.ports import Store
 from automation.app.services import Services
-from automation.core.models import Contact, UserUpdate
+from automation.core.models import Contact
 from automation.core.responsiveness import Answer, label
 from automation.errors import UserError
+
+if TYPE_CHECKING:
+    from automation.core.records import UserUpdate
 
 LOG_KINDS = ("call", "meeting", "message")
 #: ``messages.direction`` of an exchange the user logged by hand.

@@ -17,7 +17,7 @@ from automation.app.effects import Changes, describe, record_actions, timed_stat
 from automation.app.outreach import FreeBusy, offer, template_variables
 from automation.app.ports import Store
 from automation.app.services import Services
-from automation.core.models import Contact, Slot, Status, UserUpdate
+from automation.core.models import Contact, Slot, Status
 from automation.core.offerwindow import notice_cutoff
 from automation.core.timing import due_bounds
 from automation.errors import BackendError, TemplateError
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
     from automation.core import pipeline as core
+    from automation.core.records import UserUpdate
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from automation.app.ports import EventSpec
 from automation.config import Config, InterviewConfig, Me
 from automation.core.compose import slot_label
 from automation.core.models import Contact, Slot
+from automation.core.records import EventSpec
 
 
 def interview_uid(contact: Contact, generation: int = 0) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from automation.app.effects import delete_draft, record_withdrawal
 from automation.app.services import Services
 from automation.core.importers import normalise_email
-from automation.core.models import TERMINAL, Contact, ContactRecord, Status
+from automation.core.models import TERMINAL, Contact, Status
+from automation.core.records import ContactRecord
 from automation.errors import UserError
 
 

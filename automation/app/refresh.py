@@ -29,7 +29,7 @@ from automation.app.effects import Changes
 from automation.app.outreach import FreeBusy, compose_outreach, offer
 from automation.app.ports import DraftRef, Store
 from automation.app.services import Services
-from automation.core.models import Contact, Intent, MessageRow, Slot, Status
+from automation.core.models import Contact, MessageRow, Slot, Status
 from automation.core.offerwindow import hold_expiry, notice_cutoff
 from automation.errors import BackendError, TemplateError
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
     from automation.core import pipeline as core
+    from automation.core.records import Intent
 
 log = logging.getLogger(__name__)
 

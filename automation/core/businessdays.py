@@ -11,10 +11,13 @@ next contact at an employer is due, so "3 business days" means 3 of *their* work
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import IO
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = (0, 1, 2, 3, 4)
@@ -25,15 +28,30 @@ __all__ = ["BusinessCalendar", "WEEKDAYS", "country_for_zone", "fresh_holidays",
 
 # ``pytz`` and ``holidays`` are imported on first use: together they cost a command's whole
 # start-up budget, and most commands (``--help``, ``contacts --json``) never count a day.
+# pytz is not imported even then when its zone files lie in a folder (as pip installs them):
+# its ``zone.tab`` is read where ``pytz.open_resource`` would open it, and importing pytz is
+# a few ms of every pass that asks a zone's country.
+@cache
+def _pytz_folder() -> str | None:
+    """The folder ``pytz.open_resource`` reads (``PYTZ_TZDATADIR``, else the ``zoneinfo``
+    folder beside pytz's module), found without importing pytz; None when its ``zone.tab``
+    is not a file there (pytz then finds its resources itself)."""
+    folder = os.environ.get("PYTZ_TZDATADIR")
+    if folder is None:
+        spec = importlib.util.find_spec("pytz")
+        if spec is None or spec.origin is None:
+            return None
+        folder = os.path.join(os.path.dirname(spec.origin), "zoneinfo")
+    return folder if os.path.isfile(os.path.join(folder, "zone.tab")) else None
+
+
 @cache
 def _zone_countries() -> dict[str, str]:
     # zone.tab read here, as ``pytz.country_timezones`` reads it, but without first checking
     # that each of the ~600 zones pytz knows has its file (an open() apiece, a tenth of
     # ``contacts --json`` at 10,000 contacts): ``_has_file`` checks only the zones asked of.
-    import pytz
-
     countries: dict[str, str] = {}
-    with pytz.open_resource("zone.tab") as table:
+    with _open_pytz("zone.tab") as table:
         for raw in table:
             line = raw.decode("UTF-8")
             if not line.startswith("#"):
@@ -42,11 +60,27 @@ def _zone_countries() -> dict[str, str]:
     return countries
 
 
-@cache
-def _has_file(zone: str) -> bool:
+def _open_pytz(name: str) -> IO[bytes]:
+    folder = _pytz_folder()
+    if folder is not None:
+        return open(os.path.join(folder, name), "rb")  # noqa: SIM115 (the caller closes it)
     import pytz
 
-    return bool(pytz.resource_exists(zone))
+    return pytz.open_resource(name)  # type: ignore[no-any-return]
+
+
+@cache
+def _has_file(zone: str) -> bool:
+    """``pytz.resource_exists(zone)`` for a zone named in its zone.tab."""
+    folder = _pytz_folder()
+    if folder is None:
+        import pytz
+
+        return bool(pytz.resource_exists(zone))
+    if os.environ.get("PYTZ_SKIPEXISTSCHECK", ""):  # pytz's switch: every listed zone exists
+        return True
+    parts = zone.lstrip("/").split("/")
+    return os.pardir not in parts and os.path.isfile(os.path.join(folder, *parts))
 
 
 def country_for_zone(zone: str | None) -> str | None:

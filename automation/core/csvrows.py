@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automation.core.contactfields import MAX_FIELD_CHARS, split_emails
-from automation.core.models import SkippedRow
+from automation.core.records import SkippedRow
 from automation.errors import UserError
 
 if TYPE_CHECKING:

@@ -19,11 +19,12 @@ from typing import Any
 
 from automation.core.contactfields import bad_zone_reason, clean, normalise_email, zone_name
 from automation.core.csvrows import Raw, Row, Table, read_table, read_text, sniff
-from automation.core.models import PROFILE_FIELDS, ContactRecord, SkippedRow
+from automation.core.models import PROFILE_FIELDS
 from automation.core.quickrows import names as _names
 from automation.core.quickrows import quick_batch as _quick_batch
 from automation.core.quickrows import quick_row as _quick
 from automation.core.quickrows import record as _record
+from automation.core.records import ContactRecord, SkippedRow
 from automation.core.vcard import parse_vcards
 from automation.errors import UserError
 

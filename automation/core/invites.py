@@ -22,14 +22,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from automation.core.models import EventSpec, require_aware
+from automation.core.models import require_aware
 
 # icalendar is imported when an event is written or read: a pass with nothing to book or to
-# re-read never needs it.
+# re-read never needs it (nor the EventSpec that parsing builds: core.records).
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
     from icalendar import Calendar, Event
+
+    from automation.core.records import EventSpec
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +205,8 @@ def parse_event(data: bytes) -> EventSpec | None:
 
     None when the data holds no VEVENT with an aware start, or does not parse.
     """
+    from automation.core.records import EventSpec
+
     event = _first_event(data)
     if event is None:
         return None

@@ -18,7 +18,7 @@ from dataclasses import fields
 
 from automation.core.contactfields import bare_address, bare_addresses, printable, zone_name
 from automation.core.csvrows import Layout, Row
-from automation.core.models import ContactRecord
+from automation.core.records import ContactRecord
 
 __all__ = ["names", "quick_batch", "quick_row", "record", "records"]
 

@@ -18,7 +18,8 @@ from automation.app.services import Services
 from automation.app.tick import tick
 from automation.bootstrap import open_services
 from automation.config import load_config
-from automation.core.models import ContactRecord, Slot, Status
+from automation.core.models import Slot, Status
+from automation.core.records import ContactRecord
 from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
 from tests.support.sqltrace import traced
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from automation.adapters.store import Store
 from automation.adapters.store.migrations import MIGRATIONS
 from automation.core.importers import read_contacts
-from automation.core.models import ContactRecord
+from automation.core.records import ContactRecord
 
 NOW = datetime(2026, 12, 7, 8, 30, tzinfo=ZoneInfo("America/New_York"))
 

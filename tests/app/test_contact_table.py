@@ -21,7 +21,8 @@ from automation.app.ports import Store
 from automation.app.services import Services
 from automation.bootstrap import open_services
 from automation.config import load_config
-from automation.core.models import ContactRecord, Slot, Status
+from automation.core.models import Slot, Status
+from automation.core.records import ContactRecord
 from automation.interfaces.cli.contacts_cmds import contacts_json
 from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
 

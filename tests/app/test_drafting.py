@@ -15,7 +15,8 @@ from automation.app.drafting import DraftRequest, draft_many, draft_once, intent
 from automation.bootstrap import open_services
 from automation.config import parse_config
 from automation.core.compose import build_message
-from automation.core.models import ContactRecord, Status
+from automation.core.models import Status
+from automation.core.records import ContactRecord
 from automation.errors import BackendError
 
 NY = ZoneInfo("America/New_York")

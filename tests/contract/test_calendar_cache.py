@@ -21,7 +21,8 @@ from automation.adapters.local.vdir import VdirCalendar
 from automation.adapters.store import Store
 from automation.core import icsbusy
 from automation.core.icsbusy import busy_from_files, busy_from_ics
-from automation.core.models import Availability, EventSpec, Interval
+from automation.core.models import Availability, Interval
+from automation.core.records import EventSpec
 from automation.core.slots import find_slots
 from tests.support.calfiles import (
     NOW,

@@ -20,8 +20,9 @@ from icalendar import Calendar as ICalendar
 from automation.adapters.clock import fixed_clock
 from automation.adapters.local.vdir import VdirCalendar
 from automation.adapters.memory import MemoryCalendar
-from automation.app.ports import Calendar, EventSpec
+from automation.app.ports import Calendar
 from automation.core.models import Interval
+from automation.core.records import EventSpec
 from tests.support.fakegoogle import FakeGoogle
 from tests.support.googlekit import answer_invite, open_on_fake
 

@@ -21,10 +21,11 @@ from automation.adapters.google.gmail import FULL_SYNC_CAP, GmailMailbox
 from automation.adapters.google.gmail_drafts import LISTING_SECONDS
 from automation.adapters.google.pacing import Pacer
 from automation.app.drafting import DraftRequest, draft_once, intent_key, reconcile
-from automation.app.ports import DraftRef, EventSpec, Watch
+from automation.app.ports import DraftRef, Watch
 from automation.bootstrap import open_services
 from automation.core.compose import build_message
-from automation.core.models import ContactRecord, Interval, Status
+from automation.core.models import Interval, Status
+from automation.core.records import ContactRecord, EventSpec
 from automation.errors import AuthError, BackendError
 from tests.support.fakegoogle import FakeGoogle
 from tests.support.googlekit import google_config, open_on_fake, write_token

@@ -11,7 +11,8 @@ import pytest
 
 from automation.adapters.store import Store
 from automation.app.ports import Watch
-from automation.core.models import ContactRecord, Slot, Status
+from automation.core.models import Slot, Status
+from automation.core.records import ContactRecord
 from automation.errors import UserError
 from tests.support.sqltrace import query_plan, traced
 

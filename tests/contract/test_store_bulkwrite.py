@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from automation.adapters.store import Store, bulkwrite
-from automation.core.models import ContactRecord
+from automation.core.records import ContactRecord
 from tests.contract.test_store_import import NOW, _dump, _one_by_one, _record, _seed
 
 

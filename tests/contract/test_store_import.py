@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from automation.adapters.store import Store, ts
-from automation.core.models import PROFILE_FIELDS, Contact, ContactRecord, Status
+from automation.core.models import PROFILE_FIELDS, Contact, Status
+from automation.core.records import ContactRecord
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 7, 8, 30, tzinfo=NY)

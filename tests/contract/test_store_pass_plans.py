@@ -36,7 +36,8 @@ def test_the_awaiting_colleagues_can_be_read_for_some_company_names(tmp_path: Pa
     """``companies_of`` lists each stored spelling once; ``awaiting`` with names reads the
     rows of exactly those spellings (the employer gate asks only for its new contacts'
     employers), in id order, as the unfiltered read gives them."""
-    from automation.core.models import ContactRecord, Status
+    from automation.core.models import Status
+    from automation.core.records import ContactRecord
 
     with Store.open(tmp_path / "db.sqlite") as store:
         spellings = ["Acme", "ACME, Inc.", "Beta", "", "Acme"]

@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from automation.adapters.store import Store
-from automation.core.models import ContactRecord, Slot, Status
+from automation.core.models import Slot, Status
+from automation.core.records import ContactRecord
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from automation.adapters.store import Store, freshrows, streamwrite
-from automation.core.models import ContactRecord
+from automation.core.records import ContactRecord
 from tests.contract.test_store_fresh_rows import _fresh
 from tests.contract.test_store_import import NOW, _dump, _one_by_one, _seed
 

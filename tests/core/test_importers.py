@@ -18,7 +18,7 @@ from automation.core.importers import (
     normalise_email,
     read_contacts,
 )
-from automation.core.models import ContactRecord, SkippedRow
+from automation.core.records import ContactRecord, SkippedRow
 from automation.errors import UserError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "contacts"

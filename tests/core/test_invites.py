@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from automation.app.ports import EventSpec
 from automation.core.compose import build_message
 from automation.core.invites import (
     attach_invite,
@@ -24,6 +23,7 @@ from automation.core.invites import (
     param_text,
     parse_event,
 )
+from automation.core.records import EventSpec
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from automation.core.models import PROFILE_FIELDS, Contact, ContactRecord
+from automation.core.models import PROFILE_FIELDS, Contact
+from automation.core.records import ContactRecord
 
 
 def test_every_profile_field_is_a_field_of_both_the_record_and_the_contact() -> None:

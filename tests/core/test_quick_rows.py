@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from automation.core import importers, quickrows
 from automation.core.csvrows import read_table
 from automation.core.importers import ImportResult, read_contacts
-from automation.core.models import ContactRecord
+from automation.core.records import ContactRecord
 from automation.errors import UserError
 
 _HEADERS = ["First Name", "Last Name", "Middle Name", "Name", "Email Address", "Company",

@@ -24,7 +24,8 @@ from automation.adapters.google.gcal import event_id
 from automation.adapters.store import Store
 from automation.app.observe import CURSOR
 from automation.config import TIARA_QUESTIONS, load_config
-from automation.core.models import ContactRecord, Status
+from automation.core.models import Status
+from automation.core.records import ContactRecord
 from tests.e2e import test_pipeline_cli as pipeline
 from tests.e2e.test_pipeline_cli import PRIYA, Story, at, fixture_reply, parse
 from tests.support.fakegoogle import FakeGoogle, mime

@@ -35,7 +35,8 @@ from automation.app.tick import tick
 from automation.bootstrap import open_services
 from automation.config import load_config
 from automation.core.compose import build_message, new_message_id
-from automation.core.models import ContactRecord, Slot, Status
+from automation.core.models import Slot, Status
+from automation.core.records import ContactRecord
 from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mail"

@@ -33,7 +33,8 @@ from automation.app.tick import tick
 from automation.bootstrap import open_services
 from automation.config import load_config
 from automation.core.compose import build_message, new_message_id, reply_subject
-from automation.core.models import ContactRecord, Slot, Status
+from automation.core.models import Slot, Status
+from automation.core.records import ContactRecord
 from automation.core.replies import classify
 from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
 from tests.support import play

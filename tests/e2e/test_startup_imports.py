@@ -30,18 +30,26 @@ try:
     main(sys.argv[2:])
 except SystemExit as exc:
     code = exc.code
+built = sorted(f"{name}.{k}" for name, m in list(sys.modules.items())
+               if name.startswith("automation") for k, v in vars(m).items()
+               if isinstance(v, type) and "__dataclass_fields__" in vars(v)
+               and v.__module__ == name)
 with open(sys.argv[1], "w") as fh:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, fh)
+    json.dump({"code": code, "modules": sorted(sys.modules), "dataclasses": built}, fh)
 """
 
 
-def loaded(tmp_path: Path, *args: str) -> list[str]:
+def probe(tmp_path: Path, *args: str) -> dict:
     report = tmp_path / "modules.json"
     subprocess.run([sys.executable, "-c", PROBE, str(report), *args], check=True,
                    capture_output=True, timeout=120)
     data = json.loads(report.read_text())
     assert data["code"] in (0, None)
-    return data["modules"]
+    return data
+
+
+def loaded(tmp_path: Path, *args: str) -> list[str]:
+    return probe(tmp_path, *args)["modules"]
 
 
 def heavy_in(modules: list[str]) -> list[str]:
@@ -74,6 +82,7 @@ def test_contacts_json_on_an_empty_workspace_imports_no_heavy_library(
 IDLE_HEAVY = (
     "dateparser", "googleapiclient", "google.auth", "google_auth_oauthlib", "httplib2",
     "icalendar", "recurring_ical_events", "jinja2", "flask", "waitress", "holidays",
+    "pytz",  # a zone's country comes from pytz's zone.tab, read without importing pytz
     "mailparser_reply", "flufl", "email_validator", "schedule", "rich", "html.parser",
     "automation.adapters.google", "automation.interfaces.daemon", "automation.interfaces.web",
     "hashlib",  # (and OpenSSL with it): only a changed calendar file is hashed
@@ -81,6 +90,9 @@ IDLE_HEAVY = (
     # parsers (the stdlib's mailbox imports email.message and email.generator itself).
     "email.policy", "email.headerregistry", "email.parser", "email.contentmanager",
     "automation.core.mailsafe", "automation.core.mime", "automation.core.bounces",
+    # An import's rows, an event to write, the timeline, intents, the user's updates: a
+    # dataclass compiles its methods when its module is imported (about a millisecond each).
+    "automation.core.records",
 )
 
 
@@ -91,6 +103,21 @@ def test_an_idle_pass_on_an_empty_workspace_imports_no_heavy_library(
     modules = loaded(tmp_path, *args)
     assert "automation.app.tick" in first and "automation.app.tick" in modules  # it ran
     assert [m for m in modules if any(m == h or m.startswith(h + ".") for h in IDLE_HEAVY)] == []
+
+
+#: Value types an idle pass never builds. Python compiles a dataclass's methods from source
+#: when its class statement runs (about a millisecond a class, at every start).
+IDLE_UNBUILT = ("ContactRecord", "SkippedRow", "EventSpec", "TimelineEntry", "Intent",
+                "UserUpdate")
+
+
+def test_an_idle_pass_builds_no_dataclass_it_does_not_use(tmp_path: Path,
+                                                          empty_workspace: Path) -> None:
+    args = ("--config", str(empty_workspace), "run", "--once")
+    probe(tmp_path, *args)
+    built = probe(tmp_path, *args)["dataclasses"]
+    assert "automation.core.models.Contact" in built  # the probe saw the pass's own
+    assert [d for d in built if d.rsplit(".", 1)[1] in IDLE_UNBUILT] == []
 
 
 #: The use cases that write: drafting, composing (templates, threads, invitations), booking

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from automation.adapters.local.vdir import VdirCalendar
 from automation.adapters.store import Store
-from automation.core.models import EventSpec, Interval
+from automation.core.models import Interval
+from automation.core.records import EventSpec
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 7, 8, 30, tzinfo=NY)

@@ -23,12 +23,13 @@ from typing import Any
 
 from automation.adapters.memory import MemoryCalendar, MemoryMailbox
 from automation.adapters.store import Store
-from automation.app.ports import Calendar, DraftRef, EventSpec, Mailbox, MailItem
+from automation.app.ports import Calendar, DraftRef, Mailbox, MailItem
 from automation.app.services import InProcessLocks, Services
 from automation.app.tick import tick
 from automation.config import parse_config
 from automation.core.compose import template_env
-from automation.core.models import Contact, ContactRecord, Interval
+from automation.core.models import Contact, Interval
+from automation.core.records import ContactRecord, EventSpec
 from automation.errors import BackendError
 
 ME = {"name": "Alex Rivera", "email": "alex@example.org", "timezone": "America/New_York"}

@@ -29,10 +29,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from automation.adapters.google.http import GoogleApi, GoogleApiError
-from automation.app.ports import EventSpec
 from automation.config import GoogleConfig
 from automation.core.icsbusy import busy_from_files
 from automation.core.models import Interval
+from automation.core.records import EventSpec
 
 log = logging.getLogger(__name__)
 

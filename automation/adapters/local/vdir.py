@@ -20,15 +20,19 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from automation.adapters.clock import Clock, system_clock
 from automation.adapters.files import write_private
 from automation.adapters.local.filecache import FileCache
-from automation.app.ports import EventSpec, FileCacheStore
+from automation.app.ports import FileCacheStore
 from automation.core.invites import attendee_partstat, event_ics, parse_event
 from automation.core.models import Interval
 from automation.errors import BackendError
+
+if TYPE_CHECKING:
+    from automation.core.records import EventSpec
 
 log = logging.getLogger(__name__)
 

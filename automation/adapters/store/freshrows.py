@@ -17,8 +17,12 @@ import json
 import operator
 import sqlite3
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from automation.core.models import PROFILE_FIELDS, ContactRecord, Status
+from automation.core.models import PROFILE_FIELDS, Status
+
+if TYPE_CHECKING:
+    from automation.core.records import ContactRecord
 
 __all__ = ["BATCH", "ROWS", "all_new", "batch_statements", "constants", "insert_batch",
            "insert_fresh"]

@@ -19,14 +19,17 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automation.adapters.store.bulkwrite import bulk_write
 from automation.adapters.store.contacts import ContactTables
 from automation.adapters.store.db import ts
 from automation.adapters.store.freshrows import all_new, insert_fresh
 from automation.adapters.store.streamwrite import ImportStream
-from automation.core.models import PROFILE_FIELDS, Contact, ContactRecord, Status
+from automation.core.models import PROFILE_FIELDS, Contact, Status
+
+if TYPE_CHECKING:
+    from automation.core.records import ContactRecord
 
 _profile_of = operator.attrgetter(*PROFILE_FIELDS)
 _email_of = operator.attrgetter("email")

@@ -5,10 +5,19 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automation.adapters.store.db import Database, dt, ts
-from automation.core.models import Intent
+
+if TYPE_CHECKING:
+    from automation.core.records import Intent
+
+
+def _intent(*fields: Any) -> Intent:
+    # Imported here: a pass with nothing pending builds no Intent (see core.records).
+    from automation.core.records import Intent
+
+    return Intent(*fields)
 
 
 class JournalTables(Database):
@@ -28,7 +37,7 @@ class JournalTables(Database):
             if made is None:  # it was there already
                 return self.get_intent(key)  # type: ignore[return-value]
             # What get_intent would read back (the payload as JSON gives it), without reading.
-            return Intent(made[0], key, kind, contact_id, json.loads(text), "pending")
+            return _intent(made[0], key, kind, contact_id, json.loads(text), "pending")
 
     def intent_state(self, key: str) -> str | None:
         """The state of intent ``key`` ("pending", "done", ...), or None if there is none."""
@@ -37,8 +46,8 @@ class JournalTables(Database):
 
     def get_intent(self, key: str) -> Intent | None:
         r = self.conn.execute("SELECT * FROM intents WHERE key = ?", (key,)).fetchone()
-        return None if r is None else Intent(r["id"], r["key"], r["kind"], r["contact_id"],
-                                             json.loads(r["payload"]), r["state"])
+        return None if r is None else _intent(r["id"], r["key"], r["kind"], r["contact_id"],
+                                              json.loads(r["payload"]), r["state"])
 
     def finish_intent(self, key: str, now: datetime, result: dict[str, Any] | None = None,
                       state: str = "done") -> None:
@@ -47,8 +56,8 @@ class JournalTables(Database):
 
     def pending_intents(self) -> list[Intent]:
         rows = self.conn.execute("SELECT * FROM intents WHERE state = 'pending' ORDER BY id")
-        return [Intent(r["id"], r["key"], r["kind"], r["contact_id"], json.loads(r["payload"]),
-                       r["state"]) for r in rows]
+        return [_intent(r["id"], r["key"], r["kind"], r["contact_id"], json.loads(r["payload"]),
+                        r["state"]) for r in rows]
 
     # -- cursors and tick health -------------------------------------------------------------
 

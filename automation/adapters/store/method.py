@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from automation.adapters.store.db import Database, dt, ts
-from automation.core.models import UserUpdate
+
+if TYPE_CHECKING:
+    from automation.core.records import UserUpdate
 
 
 class MethodTables(Database):
@@ -28,6 +31,8 @@ class MethodTables(Database):
     # -- the user's updates ----------------------------------------------------------------
 
     def add_update(self, text: str, now: datetime) -> UserUpdate:
+        from automation.core.records import UserUpdate  # not built by a pass (core.records)
+
         with self.transaction():
             cur = self.conn.execute("INSERT INTO updates (at, text) VALUES (?, ?)",
                                     (ts(now), text))
@@ -35,5 +40,7 @@ class MethodTables(Database):
 
     def updates(self) -> list[UserUpdate]:
         """Every update, oldest first."""
+        from automation.core.records import UserUpdate
+
         rows = self.conn.execute("SELECT id, at, text FROM updates ORDER BY id")
         return [UserUpdate(r[0], dt(r[1]), r[2]) for r in rows]  # type: ignore[arg-type]

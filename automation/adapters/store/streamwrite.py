@@ -27,11 +27,13 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from automation.adapters.store.bulkwrite import bulk_write
 from automation.adapters.store.freshrows import BATCH, all_new, batch_statements, constants
-from automation.core.models import ContactRecord
+
+if TYPE_CHECKING:
+    from automation.core.records import ContactRecord
 
 __all__ = ["BATCH", "STREAM_AT", "ImportStream"]
 

@@ -27,11 +27,10 @@ from automation.app.ports.store import (
     ReportStore,
     Store,
 )
-from automation.core.models import EventSpec
 
 __all__ = ["Awaiting", "Calendar", "CalendarStore", "ContactDetails", "ContactListing",
            "ContactStore", "DraftRef", "FirstAnswer",
-           "EventSpec", "FileCacheStore",
+           "FileCacheStore",
            "JournalStore", "MessageFacts",
            "Locks", "MailItem", "Mailbox", "MessageStore", "MethodStore", "PassStore", "ReportStore", "Store",
            "SyncResult", "Watch"]

@@ -6,9 +6,12 @@ Adapters: ``adapters/memory.py``, ``adapters/local/vdir.py``, ``adapters/google/
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from automation.core.models import EventSpec, Interval
+from automation.core.models import Interval
+
+if TYPE_CHECKING:
+    from automation.core.records import EventSpec
 
 
 class Calendar(Protocol):

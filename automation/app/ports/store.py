@@ -11,23 +11,15 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from automation.app.ports.listing import ContactListing
 from automation.app.ports.mail import Watch
 from automation.app.ports.passes import PassStore
-from automation.core.models import (
-    Contact,
-    ContactRecord,
-    Intent,
-    Interval,
-    Interview,
-    MessageRow,
-    Slot,
-    Status,
-    TimelineEntry,
-    UserUpdate,
-)
+from automation.core.models import Contact, Interval, Interview, MessageRow, Slot, Status
+
+if TYPE_CHECKING:  # built only by the steps that read or write them (core.records)
+    from automation.core.records import ContactRecord, Intent, TimelineEntry, UserUpdate
 
 
 @dataclass(frozen=True)
