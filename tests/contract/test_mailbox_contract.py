@@ -410,7 +410,7 @@ def _sync_events(box, monkeypatch, syncfs):
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "link", link)
     monkeypatch.setattr(os, "sync", machine_wide)
-    monkeypatch.setattr("automation.adapters.local.maildir.filesystem_sync",
+    monkeypatch.setattr("automation.adapters.local.maildirwrite.filesystem_sync",
                         lambda: recorded if syncfs else None)
     (refs,) = box.create_drafts([(draft(n), None) for n in range(1, 4)])
     assert len(refs) == 3
