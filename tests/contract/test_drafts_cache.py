@@ -11,6 +11,7 @@ any sequence of what a user and a mail client do, the answers are those of parsi
 from __future__ import annotations
 
 import email.parser
+import mailbox
 import os
 import random
 from email.message import EmailMessage
@@ -201,9 +202,9 @@ def test_the_listing_is_the_keys_and_files_mailbox_gives(tmp_path: Path) -> None
     (new / f"{drafts[3]}:2,S").write_bytes(b"Message-ID: <twin@example.org>\n\n")
     (cur / "a-folder").mkdir()
     (new / "x:y:z").write_bytes(b"Message-ID: <colons@example.org>\n\n")
-    fresh = maildir.mailbox.Maildir(str(tmp_path / "mail" / "Drafts"), create=False)
+    fresh = mailbox.Maildir(str(tmp_path / "mail" / "Drafts"), create=False)
     expected = {key: str(maildir._file_of(fresh, key)) for key in fresh.iterkeys()}
-    found = maildir.listed(box.drafts)
+    found = maildir.listed(tmp_path / "mail" / "Drafts")
     assert list(found.items()) == list(expected.items())
     assert "a-folder" not in found and found["x"].endswith("x:y:z")
     assert found[drafts[3]].startswith(str(new))  # the copy in new/, as mailbox keeps it

@@ -410,7 +410,7 @@ def _sync_events(box, monkeypatch, syncfs):
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "link", link)
     monkeypatch.setattr(os, "sync", machine_wide)
-    monkeypatch.setattr("automation.adapters.local.maildir.filesystem_sync",
+    monkeypatch.setattr("automation.adapters.local.maildirwrite.filesystem_sync",
                         lambda: recorded if syncfs else None)
     (refs,) = box.create_drafts([(draft(n), None) for n in range(1, 4)])
     assert len(refs) == 3
@@ -441,3 +441,24 @@ def test_maildir_drafts_made_together_are_synced_by_one_syncfs_before_any_rename
     assert events[0][1] == str(root / "Drafts" / "tmp")
     assert events[-1][1].endswith("/Drafts/cur")
     assert len(list((root / "Drafts" / "cur").iterdir())) == 3
+
+
+def test_maildir_folders_removed_under_a_running_mailbox_are_backend_errors(
+        tmp_path: Path) -> None:
+    """A folder removed after the mailbox made them (a sync tool resetting the tree): the
+    pass fails with a message naming it and the next one tries again, never a crash."""
+    import shutil
+
+    root = tmp_path / "mail"
+    box = MaildirMailbox(root)
+    shutil.rmtree(root / "INBOX")
+    with pytest.raises(BackendError, match="INBOX") as caught:
+        box.sync(None, Watch())
+    assert caught.value.retryable
+    shutil.rmtree(root / "Drafts")
+    with pytest.raises(BackendError, match="Drafts"):
+        box.create_draft(draft())
+    (root / "INBOX").mkdir()  # mended: the same mailbox works again
+    for sub in ("cur", "new", "tmp"):
+        (root / "INBOX" / sub).mkdir()
+    assert box.sync(None, Watch()).items == []

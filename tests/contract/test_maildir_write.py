@@ -68,7 +68,7 @@ def test_a_write_failing_inside_a_staged_file_leaves_nothing_behind(
     """A disk that fills up while a draft's bytes are written (or synced, file by file where
     there is no syncfs) leaves no file in tmp/ or cur/ for it; the drafts staged before it
     are made."""
-    monkeypatch.setattr("automation.adapters.local.maildir.filesystem_sync", lambda: None)
+    monkeypatch.setattr("automation.adapters.local.maildirwrite.filesystem_sync", lambda: None)
     box = MaildirMailbox(tmp_path / "mail")
     real_fsync = os.fsync
     calls = iter(range(10))
@@ -102,14 +102,14 @@ def test_a_failed_filesystem_sync_names_no_draft_and_leaves_nothing_in_tmp(
     def failing(path: Path) -> None:
         raise OSError(errno.EIO, "Input/output error", str(path))
 
-    monkeypatch.setattr("automation.adapters.local.maildir.filesystem_sync", lambda: failing)
+    monkeypatch.setattr("automation.adapters.local.maildirwrite.filesystem_sync", lambda: failing)
     with pytest.raises(BackendError, match="Input/output error") as raised:
         for _ in box.create_drafts([(draft(n), None) for n in (1, 2)]):
             raise AssertionError("no draft may be reported made")
     assert "Drafts" in str(raised.value)
     assert box.draft_message_ids() == set()
     assert list((tmp_path / "mail" / "Drafts" / "tmp").iterdir()) == []
-    monkeypatch.setattr("automation.adapters.local.maildir.filesystem_sync", lambda: real)
+    monkeypatch.setattr("automation.adapters.local.maildirwrite.filesystem_sync", lambda: real)
     (made,) = box.create_drafts([(draft(3), None)])
     assert box.draft_message_ids() == {"<m3-c0ffee@example.org>"} == {made[0].message_id}
 

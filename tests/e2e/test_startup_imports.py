@@ -87,8 +87,10 @@ IDLE_HEAVY = (
     "automation.adapters.google", "automation.interfaces.daemon", "automation.interfaces.web",
     "hashlib",  # (and OpenSSL with it): only a changed calendar file is hashed
     # Only a message read or written needs the email package's policies, header classes and
-    # parsers (the stdlib's mailbox imports email.message and email.generator itself).
+    # parsers, and only a file written or looked inside needs the stdlib's mailbox (which
+    # brings email.message and email.generator): the folders are listed without it.
     "email.policy", "email.headerregistry", "email.parser", "email.contentmanager",
+    "mailbox", "email.message", "email.generator",
     "automation.core.mailsafe", "automation.core.mime", "automation.core.bounces",
     # An import's rows, an event to write, the timeline, intents, the user's updates: a
     # dataclass compiles its methods when its module is imported (about a millisecond each).

@@ -9,31 +9,28 @@ half a message.
 from __future__ import annotations
 
 import logging
-import mailbox
 import os
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING
 
 from automation.adapters.local.draftcache import DraftIds
-from automation.adapters.local.maildirwrite import (
-    Raw,
-    RawFolder,
-    filesystem_sync,
-    remove_quietly,
-    sync_dir,
-)
 from automation.app.ports import DraftRef, FileCacheStore, MailItem, SyncResult, Watch
 from automation.errors import BackendError
 
 if TYPE_CHECKING:
+    import mailbox
     from email.message import EmailMessage
 
+    from automation.adapters.local.maildirwrite import RawFolder
+
 # The email package (and core.mailsafe and core.mime over it) is imported by the functions that
-# read or write a message: an idle pass, whose folders hold nothing new, never parses one, and
-# importing the package costs ~17 ms of CPU.
+# read or write a message, and the stdlib's ``mailbox`` (which imports email.message and
+# email.generator, socket and calendar: ~42 M instructions) by those that write or look
+# inside a file: an idle pass, whose folders hold nothing new, only lists them.
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +51,26 @@ def draft_bytes(message: EmailMessage) -> bytes:
     return message_bytes(message)  # policy.default's bytes, kept if it was written once
 
 
+#: A Maildir file's name is its key, then this, then its flags (``mailbox.Maildir.colon``).
+COLON = ":"
+
+
 def ensure_maildir(root: Path) -> None:
     """Create ``root/{Drafts,Sent,INBOX}/{cur,new,tmp}`` if missing (mode 0700)."""
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     for name in FOLDERS:
-        mailbox.Maildir(str(root / name), create=True)
+        _create_folder(root / name)
     root.chmod(0o700)
+
+
+def _create_folder(path: Path) -> None:
+    """``mailbox.Maildir(path, create=True)``'s creation, without importing ``mailbox``: a
+    folder that is not there is made with its ``tmp``, ``new`` and ``cur`` (mode 0700); one
+    that is there is left as it is (a broken one is reported when it is used)."""
+    if not os.path.exists(path):
+        os.mkdir(path, 0o700)
+        for sub in ("tmp", "new", "cur"):
+            os.mkdir(path / sub, 0o700)
 
 
 class MaildirMailbox:
@@ -74,13 +85,29 @@ class MaildirMailbox:
         except OSError as exc:
             raise BackendError(f"cannot create the Maildir at {root}: {exc}; check the "
                                "[local] maildir path and its permissions", retryable=False) from exc
-        self.drafts = RawFolder(str(root / "Drafts"), factory=None, create=False)
         self.draft_ids = DraftIds(cache, root / "Drafts")
 
+    @cached_property
+    def drafts(self) -> RawFolder:
+        """The Drafts folder as ``mailbox`` sees it, made when a draft is written, removed or
+        read (listing the folders needs no ``mailbox``)."""
+        import mailbox
+
+        from automation.adapters.local.maildirwrite import RawFolder
+
+        try:
+            return RawFolder(str(self.root / "Drafts"), factory=None, create=False)
+        except mailbox.NoSuchMailboxError as exc:  # removed since the folders were made
+            raise BackendError(f"cannot use the drafts in {self.root / 'Drafts'}: the folder "
+                               "is gone; check the [local] maildir path") from exc
+
     def _folder(self, name: str) -> mailbox.Maildir:
+        import mailbox
+
         return mailbox.Maildir(str(self.root / name), factory=None, create=False)
 
     def create_draft(self, message: EmailMessage, *, thread_id: str | None = None) -> DraftRef:
+        from automation.adapters.local.maildirwrite import Raw
         from automation.core.mime import header_value
 
         msg = Raw(draft_bytes(message))
@@ -99,6 +126,12 @@ class MaildirMailbox:
         Drafts filesystem, else each file: never a machine-wide ``sync``, which waits on every
         disk and mount), then each renamed into ``cur/`` and the folder synced, so after a
         power cut each draft is whole in ``cur/`` or not there at all."""
+        from automation.adapters.local.maildirwrite import (
+            Raw,
+            filesystem_sync,
+            remove_quietly,
+            sync_dir,
+        )
         from automation.core.mime import header_value
 
         staged: list[tuple[str, str, str, str, str | None]] = []
@@ -174,10 +207,12 @@ class MaildirMailbox:
         """The Message-ID of every file in Drafts by key, in listing order; a file is parsed
         only when ``draftcache`` does not know it (a new key, or the file changed)."""
         def read(keys: list[str]) -> Iterator[tuple[str, str, os.stat_result]]:
+            if not keys:  # every file known: ``self.drafts`` (and mailbox) not needed
+                return
             for key, headers, info in self._read_headers(self.drafts, keys):
                 yield key, str(headers.get("Message-ID", "")).strip(), info
 
-        files = listed(self.drafts)
+        files = listed(self.root / "Drafts")
         return self.draft_ids.message_ids(list(files), lambda key: os.stat(files[key]), read)
 
     def find_draft(self, message_id: str) -> DraftRef | None:
@@ -299,22 +334,25 @@ class MaildirMailbox:
         items: list[MailItem] = []
         problems: list[str] = []
         for folder, label in (("Sent", "sent"), ("INBOX", "inbox")):
-            box = self._folder(folder)
-            for key in sorted(box.iterkeys()):
+            try:
+                files = listed(self.root / folder)
+            except OSError as exc:
+                raise BackendError(f"cannot read {self.root / folder}: {exc}; check the "
+                                   "[local] maildir folders and their permissions") from exc
+            for key in sorted(files):
                 item_key = f"{label}:{key}"
                 if known(item_key):
                     continue
-                item = self._read(box, key, item_key, label, problems)
+                item = self._read(files[key], key, item_key, label, problems)
                 if item is not None:
                     items.append(item)
         return SyncResult(items=items, cursor=None, problems=problems)
 
-    def _read(self, box: mailbox.Maildir, key: str, item_key: str, label: str,
+    def _read(self, path: str, key: str, item_key: str, label: str,
               problems: list[str]) -> MailItem | None:
         try:
             # Maildir keeps the delivery time as the file's mtime; the path is needed for it.
-            path = _file_of(box, key)
-            data, stat = _read_regular(path, MAX_BODY_BYTES)
+            data, stat = _read_regular(Path(path), MAX_BODY_BYTES)
         except (OSError, KeyError, ValueError) as exc:
             problems.append(f"{label} message {key}: cannot read it ({exc}); it is skipped "
                             "until it is readable")
@@ -330,17 +368,18 @@ class MaildirMailbox:
                         has_body=parsed.has_body, received_at=received)
 
 
-def listed(box: mailbox.Maildir) -> dict[str, str]:
-    """Each message's key and file, as ``box.iterkeys()`` and ``_file_of`` give them (``cur/``
-    then ``new/``, in directory order; the key is the name up to its first ``colon``; a
-    folder inside is no message), from one ``scandir`` of each: ``mailbox`` stats every file
-    to tell a folder apart (the entry's type tells it without one), and again to look it up."""
+def listed(folder: Path | str) -> dict[str, str]:
+    """Each message's key and file in the Maildir ``folder``, as ``mailbox.Maildir``'s
+    ``iterkeys()`` and ``_file_of`` give them (``cur/`` then ``new/``, in directory order; the
+    key is the name up to its first ``COLON``; a folder inside is no message), from one
+    ``scandir`` of each: ``mailbox`` stats every file to tell a folder apart (the entry's type
+    tells it without one), and again to look it up. Raises OSError as ``mailbox`` does."""
     found: dict[str, str] = {}
     for sub in ("cur", "new"):  # mailbox's order: a key in both is the one in new/
-        with os.scandir(os.path.join(box._path, sub)) as entries:
+        with os.scandir(os.path.join(folder, sub)) as entries:
             for entry in entries:
                 if not entry.is_dir():
-                    found[entry.name.split(box.colon)[0]] = entry.path
+                    found[entry.name.split(COLON)[0]] = entry.path
     return found
 
 
