@@ -22,7 +22,7 @@ from automation.interfaces.cli.setup_cmds import CONFIG_TEMPLATE
 
 MONDAY = datetime(2026, 12, 7, 8, 30, tzinfo=ZoneInfo("America/New_York"))
 HEADER = "First Name,Last Name,Email Address,Company,Position,Time Zone\n"
-TABLES = ("contacts", "aliases", "timeline", "referrals")
+TABLES = ("contacts", "aliases", "timeline", "created_runs", "referrals")
 
 
 def _new_rows(start: int, count: int) -> str:

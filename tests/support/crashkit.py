@@ -258,7 +258,10 @@ def audit(world: World, database: Path, *, max_follow_ups: int = 2) -> dict[str,
         chain = db_rows(database, "SELECT event, old_status, new_status, cause FROM timeline "
                                   f"WHERE contact_id = {cid} AND new_status IS NOT NULL "
                                   "ORDER BY id")
-        current = None
+        # An imported contact's "created" event is a run of them (adapters/store/createdruns).
+        [(imported,)] = db_rows(database, "SELECT count(*) FROM created_runs WHERE "
+                                          f"first_id <= {cid} AND last_id >= {cid}")
+        current = "new" if imported else None
         for event, old, new, cause in chain:
             if event != "created" and (old != current or not cause):
                 problems.append(f"{email}: timeline {old}→{new} after {current} ({cause!r})")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from automation.adapters.store import createdruns
 from automation.adapters.store.db import Database, by_name, dt, ts
 from automation.core.models import PROFILE_FIELDS, Contact, Status
 from automation.errors import UserError
@@ -166,8 +167,12 @@ class ContactTables(Database):
 
         rows = self.conn.execute("SELECT * FROM timeline WHERE contact_id = ? ORDER BY id",
                                  (contact_id,))
-        return [TimelineEntry(dt(r["at"]), r["event"], r["old_status"],  # type: ignore[arg-type]
-                              r["new_status"], r["cause"], json.loads(r["detail"])) for r in rows]
+        entries = [TimelineEntry(dt(r["at"]), r["event"], r["old_status"],  # type: ignore[arg-type]
+                                 r["new_status"], r["cause"], json.loads(r["detail"]))
+                   for r in rows]
+        # An imported contact's "created" entry, when a run of them holds it: its first.
+        created = createdruns.event(self.conn, contact_id)
+        return entries if created is None else [created, *entries]
 
     # -- referrals ---------------------------------------------------------------------------
 

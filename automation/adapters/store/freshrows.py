@@ -1,6 +1,7 @@
 """Writing the contacts an import creates when every row is a new address (a first import).
 
-Such rows need no look-up and no merge: each becomes one contact row and one "created" event.
+Such rows need no look-up and no merge: each becomes one contact row, and its "created" event
+is part of a run (``createdruns``: one row for the consecutive lines of a batch).
 They are written a column at a time: the columns are read from the records once, a column
 that is empty in every row is left to its default instead of bound 100,000 times, and the
 values are zipped from the columns in C, not built per row in Python. A statement inserts
@@ -13,13 +14,13 @@ The database ends exactly as ``ImportTables._write``'s general path leaves it
 from __future__ import annotations
 
 import itertools
-import json
 import operator
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from automation.core.models import PROFILE_FIELDS, Status
+from automation.adapters.store import createdruns
+from automation.core.models import PROFILE_FIELDS
 
 if TYPE_CHECKING:
     from automation.core.records import ContactRecord
@@ -34,11 +35,6 @@ ROWS = 1_000
 _emails_of = operator.attrgetter("email")
 _extras_of = operator.attrgetter("extra_emails")
 _lines_of = operator.attrgetter("line")
-# One statement per batch: the events' lines arrive as one JSON array (json_each numbers
-# them from 0), and SQLite writes each detail as json.dumps({"line": n}) does for an integer.
-_TIMELINE = ("INSERT INTO timeline (contact_id, at, event, old_status, new_status, cause, detail)"
-              " SELECT ? + key, ?, 'created', NULL, ?, 'imported', '{\"line\": ' || value || '}'"
-              " FROM json_each(?) ORDER BY key")
 
 
 def all_new(records: Sequence[ContactRecord], addresses: list[str],
@@ -131,6 +127,6 @@ def batch_statements(records: Sequence[ContactRecord], first_id: int, constant: 
         count = min(per, n - first)
         made.append((full if count == per else head + ", ".join([row] * count),
                      values[first * width:(first + count) * width]))
-    made.append((_TIMELINE, (first_id, at, str(Status.NEW),
-                             json.dumps(list(map(_lines_of, records))))))
+    made += createdruns.statements(createdruns.runs(first_id, list(map(_lines_of, records))), at,
+                                   limit)
     return made

@@ -19,14 +19,15 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from automation.adapters.store import createdruns
 from automation.adapters.store.bulkwrite import bulk_write
 from automation.adapters.store.contacts import ContactTables
 from automation.adapters.store.db import ts
 from automation.adapters.store.freshrows import all_new, insert_fresh
 from automation.adapters.store.streamwrite import ImportStream
-from automation.core.models import PROFILE_FIELDS, Contact, Status
+from automation.core.models import PROFILE_FIELDS, Contact
 
 if TYPE_CHECKING:
     from automation.core.records import ContactRecord
@@ -42,8 +43,6 @@ _INSERT = (f"INSERT INTO contacts ({', '.join(_COLUMNS)}) "
            f"VALUES ({', '.join('?' * len(_COLUMNS))})")
 _UPDATE = (f"UPDATE contacts SET {', '.join(f'{f} = ?' for f in PROFILE_FIELDS)}, tags = ?, "
            "updated_at = ?, referred_by = ? WHERE id = ?")
-_TIMELINE = ("INSERT INTO timeline (contact_id, at, event, old_status, new_status, cause, detail)"
-             " VALUES (?, ?, 'created', NULL, ?, 'imported', ?)")
 
 
 def _profile(record: ContactRecord) -> tuple[object, ...]:
@@ -210,7 +209,7 @@ class ImportTables(ContactTables):
                     progress: Callable[[int, int], None] | None) -> list[tuple[int, str]]:
         """What ``_apply`` and ``_write`` do for records that each create a new contact."""
         ids = range(known.next_id, known.next_id + len(records))
-        with bulk_write(self.conn, {"contacts": len(records), "timeline": len(records)}):
+        with bulk_write(self.conn, {"contacts": len(records)}):
             insert_fresh(self.conn, records, known.next_id, json.dumps(list(known.tags)),
                          known.referred_by, ts(now), progress)
         if progress is not None:
@@ -267,12 +266,10 @@ class ImportTables(ContactTables):
         created.sort()  # by id: the order the rows created them, as the timeline tells it
         updated = [(*e.fields.values(), encoded(e.tags), at, e.referred_by, e.id)
                    for e in known.entries.values() if e.created_line is None]
-        new = str(Status.NEW)
-        with bulk_write(self.conn, {"contacts": len(created), "timeline": len(created)}):
+        with bulk_write(self.conn, {"contacts": len(created)}):
             self.conn.executemany(_INSERT, [row[:-1] for row in created])
-            # json.dumps({"line": n}) without the encoder's cost per row
-            self.conn.executemany(_TIMELINE, [(row[0], at, new, f'{{"line": {row[-1]}}}')
-                                              for row in created])
+            lines = cast(list[tuple[int, int]], [(row[0], row[-1]) for row in created])
+            createdruns.write(self.conn, createdruns.runs_of(lines), at)
             self.conn.executemany(_UPDATE, updated)
             self.conn.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)", new_aliases)
 

@@ -140,4 +140,13 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
     ("0011_drafts_by_day", (
         "CREATE INDEX messages_created ON messages(created_at, kind, direction)",
     )),
+    # The "created" event of the contacts an import creates, one row per run of them
+    # (adapters/store/createdruns.py) instead of one timeline row each: a 100,000-row import
+    # wrote 100,000 rows and their three indexes. Earlier imports keep their timeline rows.
+    ("0012_created_runs", (
+        """CREATE TABLE created_runs (
+        first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, at INTEGER NOT NULL,
+        first_line INTEGER NOT NULL
+    )""",
+    )),
 ]

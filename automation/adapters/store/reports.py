@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from automation.adapters.store import createdruns
 from automation.adapters.store.db import ts
 from automation.app.ports.listing import ContactDetails, ContactListing, FirstAnswer
 from automation.core.models import Contact, Interview, Status
@@ -42,6 +43,15 @@ _ONLY = " AND m.contact_id IN (SELECT id FROM contacts WHERE status = ?)"
 
 
 _utc = datetime.fromtimestamp  # ``dt``, without a call of its own per value
+
+
+def _events(statuses: Sequence[str]) -> tuple[str, str]:
+    """``(with, table)`` for a query over the timeline's changes into ``statuses``: the
+    imported contacts' "created" events (status new) are runs of ``createdruns``, read
+    with the timeline only when "new" is asked for (the dashboard never asks)."""
+    if str(Status.NEW) in statuses:
+        return createdruns.EVENTS, "events"
+    return "", "timeline"
 
 
 def _plain(conn: sqlite3.Connection) -> sqlite3.Cursor:
@@ -161,8 +171,10 @@ class ReportTables:
         # Only the statuses asked for: counting every status's distinct contacts (the
         # created contacts' "new" among them) cost a quarter more at 10,000 contacts.
         marks = ",".join("?" * len(statuses))
-        rows = self.conn.execute("SELECT new_status, count(DISTINCT contact_id) FROM timeline "
-                                 f"WHERE new_status IN ({marks}) GROUP BY new_status", statuses)
+        with_runs, events = _events(statuses)
+        rows = self.conn.execute(f"{with_runs}SELECT new_status, count(DISTINCT contact_id) FROM "
+                                 f"{events} WHERE new_status IN ({marks}) GROUP BY new_status",
+                                 statuses)
         return {r[0]: r[1] for r in rows}
 
     def status_delays(self, first: str, then: str) -> list[float]:
@@ -170,19 +182,21 @@ class ReportTables:
         # its first ``first`` up to then looked up there (NULL when none): a grouping of both
         # statuses' rows sorted them into a temporary b-tree, a third more at 10,000 contacts.
         # Filtering the NULLs in SQL would evaluate the lookup twice.
+        with_runs, events = _events((first, then))
         rows = _plain(self.conn).execute(
-            "SELECT (SELECT r.b - min(s.at) FROM timeline s WHERE s.new_status = ? AND "
-            "s.contact_id = r.contact_id AND s.at <= r.b) / 86400.0 FROM (SELECT contact_id, "
-            "min(at) AS b FROM timeline WHERE new_status = ? GROUP BY contact_id) AS r",
-            (first, then))
+            f"{with_runs}SELECT (SELECT r.b - min(s.at) FROM {events} s WHERE s.new_status = ? "
+            "AND s.contact_id = r.contact_id AND s.at <= r.b) / 86400.0 FROM (SELECT "
+            f"contact_id, min(at) AS b FROM {events} WHERE new_status = ? GROUP BY contact_id) "
+            "AS r", (first, then))
         return [r[0] for r in rows if r[0] is not None]
 
     def weekly_status_counts(self, since: datetime, weeks: int,
                              statuses: list[str]) -> dict[tuple[int, str], int]:
         marks = ",".join("?" * len(statuses))
         start = ts(since)
+        with_runs, events = _events(statuses)
         rows = self.conn.execute(
-            f"SELECT (at - ?) / 604800 AS week, new_status, count(*) FROM timeline "
+            f"{with_runs}SELECT (at - ?) / 604800 AS week, new_status, count(*) FROM {events} "
             f"WHERE new_status IN ({marks}) AND at >= ? AND at < ? GROUP BY week, new_status",
             (start, *statuses, start, start + weeks * 604800))
         return {(r[0], r[1]): r[2] for r in rows}

@@ -228,7 +228,7 @@ class ImportStream:
 
     def _write_all(self) -> None:
         try:
-            with bulk_write(self._conn, {"contacts": self._total, "timeline": self._total}):
+            with bulk_write(self._conn, {"contacts": self._total}):
                 while (item := self._queue.get()) is not _END:
                     if item is _ABANDON or self._abandoned:
                         raise _Abandoned
@@ -241,7 +241,7 @@ class ImportStream:
             self._error = exc
 
     def _write(self, count: int, statements: list[tuple[str, Sequence[object]]]) -> None:
-        """One batch of ``count`` new contacts and their "created" events."""
+        """One batch of ``count`` new contacts and their "created" events' runs."""
         for sql, parameters in statements:
             self._conn.execute(sql, parameters)
         self._written += count
