@@ -28,10 +28,9 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from automation.core.models import Interval
 from automation.errors import UserError
@@ -94,13 +93,13 @@ def _expand(calendars: list[icalendar.Calendar], window: Interval, default_tz: t
     return sorted(busy)
 
 
-@dataclass(frozen=True)
-class FileBusy:
+class FileBusy(NamedTuple):
     """What one calendar file says of busy time, as a cache keeps it.
 
     ``intervals`` are every blocking occurrence over ``span`` (sorted, UTC); ``span`` is None
     when nothing in the file repeats, and then they are all of the file's. ``problems`` are
     the lines a pass reports for the file (it is broken, or an event of it was left out).
+    (A tuple, not a dataclass: its class costs no generated code on every run.)
     """
 
     intervals: tuple[Interval, ...]

@@ -41,7 +41,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import tzinfo
 from pathlib import Path
 
@@ -56,6 +55,7 @@ from automation.adapters.local.filerows import (
     stat_prefix,
     unsettled,
     us,
+    with_busy,
 )
 from automation.app.ports import FileCacheStore
 from automation.core.icsbusy import FileBusy, file_busy, read_calendar_stat, unreadable
@@ -148,8 +148,7 @@ class FileCache:
         if entry.busy is None and entry.settled_before(start):
             return None  # the content that was settled (a summary line's hash): not parsed
         if entry.busy is None or not entry.busy.covers(window):
-            entry = self._put(key, replace(entry, busy=file_busy(data, window, self.default_tz,
-                                                                 key)))
+            entry = self._put(key, with_busy(entry, file_busy(data, window, self.default_tz, key)))
         return entry.busy
 
     # -- invitation answers ---------------------------------------------------------------
@@ -175,7 +174,7 @@ class FileCache:
             found = parse(data)
             if found is None:
                 return None
-            entry = self._put(key, replace(entry, answer=found))
+            entry = self._put(key, entry._replace(answer=found))
         return entry.answer
 
     # -- the entries ------------------------------------------------------------------------
@@ -194,7 +193,7 @@ class FileCache:
         if entry is None:
             return self._put(key, Entry(ident, digest, trusted))
         if entry.ident != ident or entry.trusted != trusted:
-            entry = self._put(key, replace(entry, ident=ident, trusted=trusted))
+            entry = self._put(key, entry._replace(ident=ident, trusted=trusted))
         return entry
 
     def _full(self, key: str) -> Entry | None:

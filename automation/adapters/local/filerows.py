@@ -21,9 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from typing import Any, NamedTuple
 
 from automation.core.icsbusy import FileBusy
@@ -54,28 +52,19 @@ def at(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=int(value))
 
 
-@dataclass(frozen=True)
-class Entry:
-    """What is known of one file: its identity and hash, and what parsing it found."""
+class Entry(NamedTuple):
+    """What is known of one file: its identity and hash, and what parsing it found. (A tuple,
+    not a dataclass: a pass builds hundreds, and its class costs no generated code.)"""
 
     ident: Identity
     digest: str
     trusted: bool  # stat alone may vouch for the content (see filecache.RACY_SECONDS)
     busy: FileBusy | None = None
     answer: tuple[str, str | None] | None = None  # (the event's UID, the attendee's PARTSTAT)
-    #: The last end (µs) of content known settled while ``busy`` is not at hand (an entry
-    #: taken back from the summary); used only while ``busy`` is None.
-    ended: int | None = None
-
-    @cached_property
-    def last_end(self) -> int | None:
-        """The end (µs) of the file's last event when nothing in it repeats, else None
-        (also when its busy time was not parsed and it is not known settled)."""
-        if self.busy is None:
-            return self.ended
-        if self.busy.span is not None:
-            return None
-        return max((us(i.end) for i in self.busy.intervals), default=_NEVER)
+    #: The end (µs) of the file's last event when nothing in it repeats, else None: that of
+    #: ``busy`` (``with_busy``), or of content known settled without its busy time at hand
+    #: (an entry taken back from the summary).
+    last_end: int | None = None
 
     def settled_before(self, start: int) -> bool:
         """``busy.settled`` for a window starting at ``start`` (µs)."""
@@ -88,6 +77,13 @@ class Entry:
     @property
     def answered(self) -> bool:
         return self.answer is not None
+
+
+def with_busy(entry: Entry, busy: FileBusy) -> Entry:
+    """``entry`` with the busy time parsed from its content (and so its last end)."""
+    last = None if busy.span is not None else \
+        max((us(i.end) for i in busy.intervals), default=_NEVER)
+    return entry._replace(busy=busy, last_end=last)
 
 
 class Stored(NamedTuple):
@@ -158,9 +154,10 @@ class Rows:
                                 Interval(at(b["span"][0]), at(b["span"][1]))
                                 if b["span"] else None, tuple(str(p) for p in b["p"]))
             answer = doc["answer"]
-            return Entry(stored.ident, stored.digest, stored.trusted, busy,
-                         (str(answer[0]), None if answer[1] is None else str(answer[1]))
-                         if answer else None, stored.last_end if busy is None else None)
+            entry = Entry(stored.ident, stored.digest, stored.trusted, None,
+                          (str(answer[0]), None if answer[1] is None else str(answer[1]))
+                          if answer else None, stored.last_end)
+            return entry if busy is None else with_busy(entry, busy)
         except _DECODE_ERRORS:
             log.debug("calendar cache row ignored (it does not decode)", exc_info=True)
             return None
@@ -214,4 +211,4 @@ def unsettled(line: str) -> Entry | None:
         return None
     if len(fields) != 6 or not fields[5]:
         return None
-    return Entry((size, mtime, ctime, inode), fields[5], True, ended=end)
+    return Entry((size, mtime, ctime, inode), fields[5], True, last_end=end)
