@@ -25,13 +25,16 @@ from automation.core.models import PROFILE_FIELDS
 if TYPE_CHECKING:
     from automation.core.records import ContactRecord
 
-__all__ = ["BATCH", "ROWS", "all_new", "batch_statements", "constants", "insert_batch",
-           "insert_fresh"]
+__all__ = ["BATCH", "ROWS", "SAME_IN_NEW", "all_new", "batch_statements", "constants",
+           "insert_batch", "insert_fresh"]
 
 #: Rows per batch: progress is reported after each.
 BATCH = 10_000
 #: Rows per INSERT statement (fewer when SQLite allows fewer bound values).
 ROWS = 1_000
+#: The columns every contact an import creates holds the same value in (its status, new, since
+#: the import's time): ``bulk_write`` keeps the indexes on them (``contacts_status``...).
+SAME_IN_NEW = {"contacts": ("status", "status_changed_at")}
 _emails_of = operator.attrgetter("email")
 _extras_of = operator.attrgetter("extra_emails")
 _lines_of = operator.attrgetter("line")

@@ -25,7 +25,7 @@ from automation.adapters.store import createdruns
 from automation.adapters.store.bulkwrite import bulk_write
 from automation.adapters.store.contacts import ContactTables
 from automation.adapters.store.db import ts
-from automation.adapters.store.freshrows import all_new, insert_fresh
+from automation.adapters.store.freshrows import SAME_IN_NEW, all_new, insert_fresh
 from automation.adapters.store.streamwrite import ImportStream
 from automation.core.models import PROFILE_FIELDS, Contact
 
@@ -209,7 +209,7 @@ class ImportTables(ContactTables):
                     progress: Callable[[int, int], None] | None) -> list[tuple[int, str]]:
         """What ``_apply`` and ``_write`` do for records that each create a new contact."""
         ids = range(known.next_id, known.next_id + len(records))
-        with bulk_write(self.conn, {"contacts": len(records)}):
+        with bulk_write(self.conn, {"contacts": len(records)}, SAME_IN_NEW):
             insert_fresh(self.conn, records, known.next_id, json.dumps(list(known.tags)),
                          known.referred_by, ts(now), progress)
         if progress is not None:
@@ -266,7 +266,7 @@ class ImportTables(ContactTables):
         created.sort()  # by id: the order the rows created them, as the timeline tells it
         updated = [(*e.fields.values(), encoded(e.tags), at, e.referred_by, e.id)
                    for e in known.entries.values() if e.created_line is None]
-        with bulk_write(self.conn, {"contacts": len(created)}):
+        with bulk_write(self.conn, {"contacts": len(created)}, SAME_IN_NEW):
             self.conn.executemany(_INSERT, [row[:-1] for row in created])
             lines = cast(list[tuple[int, int]], [(row[0], row[-1]) for row in created])
             createdruns.write(self.conn, createdruns.runs_of(lines), at)

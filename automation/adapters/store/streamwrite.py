@@ -30,7 +30,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
 from automation.adapters.store.bulkwrite import bulk_write
-from automation.adapters.store.freshrows import BATCH, all_new, batch_statements, constants
+from automation.adapters.store.freshrows import (
+    BATCH,
+    SAME_IN_NEW,
+    all_new,
+    batch_statements,
+    constants,
+)
 
 if TYPE_CHECKING:
     from automation.core.records import ContactRecord
@@ -228,7 +234,7 @@ class ImportStream:
 
     def _write_all(self) -> None:
         try:
-            with bulk_write(self._conn, {"contacts": self._total}):
+            with bulk_write(self._conn, {"contacts": self._total}, SAME_IN_NEW):
                 while (item := self._queue.get()) is not _END:
                     if item is _ABANDON or self._abandoned:
                         raise _Abandoned
