@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from automation.adapters.local import draftcache, maildir
+from automation.adapters.local import draftcache, maildir, maildirfolders
 from automation.adapters.local.maildir import MaildirMailbox
 from automation.adapters.store import Store
 from automation.app.ports import DraftRef
@@ -190,7 +190,7 @@ def test_any_sequence_of_changes_answers_as_parsing_every_file(tmp_path: Path,
 
 
 def test_the_listing_is_the_keys_and_files_mailbox_gives(tmp_path: Path) -> None:
-    """``maildir.listed`` (one scandir per subfolder) answers as ``mailbox.Maildir`` does:
+    """``maildirfolders.listed`` (one scandir per subfolder) answers as ``mailbox.Maildir`` does:
     the same keys in the same order and the same file for each, with flagged names, a
     message still in new/, a folder inside cur/ (no message), and one key in both."""
     box = MaildirMailbox(tmp_path / "mail")
@@ -204,7 +204,7 @@ def test_the_listing_is_the_keys_and_files_mailbox_gives(tmp_path: Path) -> None
     (new / "x:y:z").write_bytes(b"Message-ID: <colons@example.org>\n\n")
     fresh = mailbox.Maildir(str(tmp_path / "mail" / "Drafts"), create=False)
     expected = {key: str(maildir._file_of(fresh, key)) for key in fresh.iterkeys()}
-    found = maildir.listed(tmp_path / "mail" / "Drafts")
+    found = maildirfolders.listed(tmp_path / "mail" / "Drafts")
     assert list(found.items()) == list(expected.items())
     assert "a-folder" not in found and found["x"].endswith("x:y:z")
     assert found[drafts[3]].startswith(str(new))  # the copy in new/, as mailbox keeps it

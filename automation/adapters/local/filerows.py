@@ -152,12 +152,13 @@ class Rows:
                 busy = FileBusy(tuple(Interval(at(s), at(e))
                                       for s, e in zip(flat[::2], flat[1::2], strict=True)),
                                 Interval(at(b["span"][0]), at(b["span"][1]))
-                                if b["span"] else None, tuple(str(p) for p in b["p"]))
+                                if b["span"] else None, tuple(map(str, b["p"])))
             answer = doc["answer"]
-            entry = Entry(stored.ident, stored.digest, stored.trusted, None,
-                          (str(answer[0]), None if answer[1] is None else str(answer[1]))
-                          if answer else None, stored.last_end)
-            return entry if busy is None else with_busy(entry, busy)
+            # The header's last end is the one ``with_busy`` found when the row was written
+            # (the pass already went by it for this file): not found again.
+            return Entry(stored.ident, stored.digest, stored.trusted, busy,
+                         (str(answer[0]), None if answer[1] is None else str(answer[1]))
+                         if answer else None, stored.last_end)
         except _DECODE_ERRORS:
             log.debug("calendar cache row ignored (it does not decode)", exc_info=True)
             return None

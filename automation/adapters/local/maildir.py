@@ -18,6 +18,7 @@ from stat import S_ISREG
 from typing import TYPE_CHECKING
 
 from automation.adapters.local.draftcache import DraftIds
+from automation.adapters.local.maildirfolders import ensure_maildir, listed
 from automation.app.ports import DraftRef, FileCacheStore, MailItem, SyncResult, Watch
 from automation.errors import BackendError
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FOLDERS = ("Drafts", "Sent", "INBOX")
 #: Larger messages are read headers-only: nothing we track needs a 5 MB body.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 ADDRESSED_PER_FOLDER = 2000  # the newest messages read for `addressed` (headers only)
@@ -49,28 +49,6 @@ def draft_bytes(message: EmailMessage) -> bytes:
     from automation.core.mime import message_bytes
 
     return message_bytes(message)  # policy.default's bytes, kept if it was written once
-
-
-#: A Maildir file's name is its key, then this, then its flags (``mailbox.Maildir.colon``).
-COLON = ":"
-
-
-def ensure_maildir(root: Path) -> None:
-    """Create ``root/{Drafts,Sent,INBOX}/{cur,new,tmp}`` if missing (mode 0700)."""
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for name in FOLDERS:
-        _create_folder(root / name)
-    root.chmod(0o700)
-
-
-def _create_folder(path: Path) -> None:
-    """``mailbox.Maildir(path, create=True)``'s creation, without importing ``mailbox``: a
-    folder that is not there is made with its ``tmp``, ``new`` and ``cur`` (mode 0700); one
-    that is there is left as it is (a broken one is reported when it is used)."""
-    if not os.path.exists(path):
-        os.mkdir(path, 0o700)
-        for sub in ("tmp", "new", "cur"):
-            os.mkdir(path / sub, 0o700)
 
 
 class MaildirMailbox:
@@ -366,21 +344,6 @@ class MaildirMailbox:
         received = datetime.fromtimestamp(stat.st_mtime, UTC)
         return MailItem(key=item_key, folder=label, message=parsed.message,
                         has_body=parsed.has_body, received_at=received)
-
-
-def listed(folder: Path | str) -> dict[str, str]:
-    """Each message's key and file in the Maildir ``folder``, as ``mailbox.Maildir``'s
-    ``iterkeys()`` and ``_file_of`` give them (``cur/`` then ``new/``, in directory order; the
-    key is the name up to its first ``COLON``; a folder inside is no message), from one
-    ``scandir`` of each: ``mailbox`` stats every file to tell a folder apart (the entry's type
-    tells it without one), and again to look it up. Raises OSError as ``mailbox`` does."""
-    found: dict[str, str] = {}
-    for sub in ("cur", "new"):  # mailbox's order: a key in both is the one in new/
-        with os.scandir(os.path.join(folder, sub)) as entries:
-            for entry in entries:
-                if not entry.is_dir():
-                    found[entry.name.split(COLON)[0]] = entry.path
-    return found
 
 
 def _file_of(box: mailbox.Maildir, key: str) -> Path:

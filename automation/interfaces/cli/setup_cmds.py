@@ -102,7 +102,7 @@ def init(directory: Path, name: str, email: str, zone: str) -> None:
     # Imported here: ``run`` shares this module and needs none of them (start-up stays cheap).
     import shutil
 
-    from automation.adapters.local.maildir import ensure_maildir
+    from automation.adapters.local.maildirfolders import ensure_maildir
     from automation.core.compose import default_templates_dir
     from automation.core.importers import normalise_email
 
