@@ -72,7 +72,7 @@ def _candidates(svc: Services, keys: set[str]) -> list[Candidate]:
 class Gate:
     """The order new contacts get their outreach in, and who must wait for a colleague."""
 
-    order: list[Contact]
+    order: list[Contact]  # the new contacts that do not wait, in outreach order
     waiting: dict[str, Blocker | None]  # new contact's email → who holds the turn
 
 
@@ -82,18 +82,24 @@ def outreach_gate(svc: Services, now: datetime) -> Gate:
     ``next_contact_after_business_days``) wait -- the 3B rule of ``core.employers``.
 
     Only the colleagues of new contacts awaiting a first reply (drafted, sent) take part
-    (``employers.holding`` looks at no other status, and ``waiting`` at no other employer)."""
-    new = svc.store.list_contacts(Status.NEW)
-    keyed = [(c, employer_key(c.company)) for c in new]
-    cadence = svc.config.cadence
-    turns = holding(_candidates(svc, {key for _, key in keyed if key}), now,
+    (``employers.holding`` looks at no other status, and ``waiting`` at no other employer).
+    The new contacts are read as rows (id, address, company): only those that do not wait
+    are decoded as ``Contact`` (an idle pass, where every one waits, decodes none)."""
+    store, cadence = svc.store, svc.config.cadence
+    keyed = [(row.id, row.email, employer_key(row.company))
+             for row in store.awaiting([str(Status.NEW)], "outreach")]
+    turns = holding(_candidates(svc, {key for *_, key in keyed if key}), now,
                     next_after_business_days=cadence.next_contact_after_business_days)
-    by_id = {c.id or 0: (c, key) for c, key in keyed}
-    order = [by_id[cid] for cid, _ in outreach_order([(c.id or 0, key) for c, key in keyed],
-                                                     svc.store.employer_ranks())]
-    held = waiting([(c.email, key) for c, key in order], turns,
+    by_id = {cid: (email, key) for cid, email, key in keyed}
+    order = [(cid, *by_id[cid]) for cid, _ in outreach_order(
+        [(cid, key) for cid, _, key in keyed], store.employer_ranks())]
+    held = waiting([(email, key) for _, email, key in order], turns,
                    cadence.max_awaiting_per_employer)
-    return Gate(order=[c for c, _ in order], waiting=held)
+    free = [cid for cid, email, _ in order if email not in held]
+    # Read after the rows: a contact that stopped being new meanwhile is not offered, one
+    # made meanwhile waits for the next pass.
+    contacts = {c.id: c for c in store.list_contacts(Status.NEW)} if free else {}
+    return Gate(order=[contacts[cid] for cid in free if cid in contacts], waiting=held)
 
 
 def rank(svc: Services, company: str, position: int) -> tuple[str, int]:

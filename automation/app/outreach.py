@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Container, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -223,15 +223,15 @@ def run_outreach(svc: Services, now: datetime, avail: FreeBusy, *, dry_run: bool
     Contacts with an address in ``withheld`` wait (a new database: written to before).
     ``dry_run`` composes everything and writes nothing.
     """
-    result = OutreachResult()
     store = svc.store
     batch: list[tuple[DraftRequest, str]] = []  # drafted DRAFT_BATCH at a time (draft_many)
     cap = svc.config.cadence.daily_outreach_cap
     remaining = cap - store.count_drafts_since("outreach", local_day_start(now, svc.config.me.timezone))
     gate = outreach_gate(svc, now)  # ranked employers first; one awaiting reply per employer
+    result = OutreachResult(waiting=len(gate.waiting))  # those are not in gate.order
     templates = None
     for contact in gate.order:
-        if _waits(contact, gate.waiting, withheld, result):
+        if _waits(contact, withheld, result):
             continue
         if remaining <= 0:
             result.capped += 1
@@ -296,12 +296,9 @@ def _request(store: Store, contact: Contact, message: EmailMessage, slots: list[
     return request, intent_key(store, contact.id or 0, "outreach")
 
 
-def _waits(contact: Contact, waiting: Container[str], withheld: frozenset[str],
-           result: OutreachResult) -> bool:
-    """Whether the contact waits this pass (counted in ``result`` where the user is told)."""
-    if contact.email in waiting:
-        result.waiting += 1
-        return True
+def _waits(contact: Contact, withheld: frozenset[str], result: OutreachResult) -> bool:
+    """Whether the contact, whose employer has a turn for them, still waits this pass
+    (counted in ``result`` where the user is told)."""
     if withheld and {contact.email.lower(), *map(str.lower, contact.aliases)} & withheld:
         result.withheld.append(contact.email)
         return True

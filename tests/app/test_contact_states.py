@@ -157,11 +157,43 @@ def test_the_employer_gate_waits_as_when_every_contact_was_read(tmp_path: Path) 
             expected = waiting([(c.email, employer_key(c.company)) for c in new], turns,
                                cadence.max_awaiting_per_employer)
             gate = outreach_gate(svc, now)
-            assert sorted(c.id or 0 for c in gate.order) == [c.id for c in new]
+            assert sorted(c.id or 0 for c in gate.order) == \
+                [c.id for c in new if c.email not in expected]  # those with a turn
+            assert gate.order == sorted(gate.order, key=lambda c: c.id or 0)  # none ranked
             assert {k: b and (b.email, b.until) for k, b in gate.waiting.items()} == \
                 {k: b and (b.email, b.until) for k, b in expected.items()}
             if later == 0:
                 assert gate.waiting  # the workspace has colleagues waiting
+    finally:
+        svc.store.close()
+
+
+def test_a_gate_where_every_new_contact_waits_decodes_none(tmp_path: Path) -> None:
+    """Every new contact behind a colleague: the gate reads them as rows and decodes no
+    ``Contact`` (an idle pass); the outreach counts each as waiting and drafts nobody."""
+    from automation.app.employers import outreach_gate
+    from automation.app.outreach import FreeBusy, run_outreach
+    from automation.bootstrap import open_services
+    from automation.config import load_config
+
+    config = big_workspace(tmp_path / "ws", contacts=400)
+    svc = open_services(load_config(config))
+    try:
+        store = svc.store
+        contacts = store.list_contacts()
+        (colleague, *_) = [c for c in contacts if c.status == Status.DRAFTED]
+        new = [c for c in contacts if c.status == Status.NEW]
+        with store.transaction():  # every new contact works where an outreach waits
+            for c in new:
+                store.update_contact(c.id or 0, NOW, company=colleague.company)
+        decoded: list[object] = []
+        read = store.list_contacts
+        store.list_contacts = lambda *a: decoded.append(a) or read(*a)  # type: ignore[method-assign]
+        gate = outreach_gate(svc, NOW)
+        assert gate.order == [] and decoded == []
+        assert set(gate.waiting) == {c.email for c in new}
+        result = run_outreach(svc, NOW, FreeBusy([], [], []))
+        assert result.waiting == len(new) and result.drafted == [] and decoded == []
     finally:
         svc.store.close()
 
