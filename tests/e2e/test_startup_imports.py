@@ -5,6 +5,7 @@ second per command; ``make bench`` times it, this test keeps the cause from comi
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -169,7 +170,8 @@ try:
 except SystemExit:
     pass
 with open(REPORT, "w") as fh:
-    json.dump({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}, fh)
+    json.dump({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+               "threshold": gc.get_threshold()}, fh)
 """
 
 
@@ -185,10 +187,14 @@ def gc_state(tmp_path: Path, *args: str, as_script: bool = True) -> dict[str, ob
 
 def test_the_collector_runs_for_the_commands_work_with_what_was_loaded_frozen(
         tmp_path: Path, empty_workspace: Path) -> None:
-    """The collector is held while the command loads, not during its work."""
+    """The collector is held while the command loads, not during its work, and then
+    collects the young generation less often (``root.COMMAND_GEN0``)."""
+    from automation.interfaces.cli.root import COMMAND_GEN0
+
     state = gc_state(tmp_path, "--config", str(empty_workspace), "contacts", "--json")
     assert state["enabled"] is True
     assert isinstance(state["frozen"], int) and state["frozen"] > 10_000
+    assert state["threshold"] == [COMMAND_GEN0, *gc.get_threshold()[1:]]
 
 
 def test_a_caller_of_main_with_arguments_keeps_its_collector_as_it_was(
@@ -196,7 +202,7 @@ def test_a_caller_of_main_with_arguments_keeps_its_collector_as_it_was(
     """Tests (and any program) calling main([...]) in their own process: nothing frozen."""
     state = gc_state(tmp_path, "--config", str(empty_workspace), "contacts", "--json",
                      as_script=False)
-    assert state == {"enabled": True, "frozen": 0}
+    assert state == {"enabled": True, "frozen": 0, "threshold": list(gc.get_threshold())}
 
 
 def test_an_idle_pass_does_not_load_the_reply_reader(tmp_path: Path, empty_workspace: Path) -> None:
