@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -38,34 +37,6 @@ from tests.support.calfiles import (
 )
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ics"
-
-
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files the cache parses for busy time, in order (the real parser still runs)."""
-    seen: list[str] = []
-    real = filecache.file_busy
-
-    def counting(data: bytes, window: Interval, tz: ZoneInfo, source: str) -> object:
-        seen.append(Path(source).name)
-        return real(data, window, tz, source)
-
-    monkeypatch.setattr(filecache, "file_busy", counting)
-    return seen
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files whose content the cache reads, in order."""
-    seen: list[str] = []
-    real = filecache.read_calendar_stat
-
-    def counting(path: Path, limit: int | None = None) -> object:
-        seen.append(Path(path).name)
-        return real(path, limit)
-
-    monkeypatch.setattr(filecache, "read_calendar_stat", counting)
-    return seen
 
 
 def test_an_unchanged_folder_is_parsed_once_across_processes(

@@ -49,33 +49,6 @@ def hashed_long_after_writing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The calendar files whose content is read for busy time."""
-    seen: list[str] = []
-    real = filecache.read_calendar_stat
-
-    def counting(path: Path, limit: int | None = None) -> object:
-        seen.append(Path(path).name)
-        return real(path, limit)
-
-    monkeypatch.setattr(filecache, "read_calendar_stat", counting)
-    return seen
-
-
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    real = filecache.file_busy
-
-    def counting(data: bytes, window: Interval, tz: ZoneInfo, source: str) -> object:
-        seen.append(Path(source).name)
-        return real(data, window, tz, source)
-
-    monkeypatch.setattr(filecache, "file_busy", counting)
-    return seen
-
-
-@pytest.fixture
 def writes(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], list[str]]]:
     """Each write of the calendar cache: (the paths written, the paths deleted)."""
     seen: list[tuple[list[str], list[str]]] = []
